@@ -1,0 +1,830 @@
+//! The sans-IO connection state machine, for either role (RFC 6455 §4–§7).
+//!
+//! A [`Connection`] never touches a socket, a clock or an allocator. The caller:
+//!
+//! 1. passes received bytes to [`receive`](Connection::receive), which consumes a prefix
+//!    and returns at most one [`Event`] borrowing the caller's buffer (payloads are
+//!    unmasked in place: zero copies);
+//! 2. asks [`poll_transmit`](Connection::poll_transmit) for the bytes the protocol owes
+//!    the peer — the pong for a ping, the reply to a close, the close frame that fails a
+//!    connection, a handshake rejection — so no obligation is hidden in a queue;
+//! 3. writes its own frames with the `send_*` methods into caller buffers.
+//!
+//! The lifecycle is one enum ([`ReadyState`] is its public summary, named as in the
+//! browser API). Data may arrive split at any byte: the result does not depend on where,
+//! except that data events then carry smaller pieces. Control frames (at most 131 bytes)
+//! are delivered whole, so keep unconsumed input and append to it; an input buffer of a
+//! few hundred bytes is enough for any frame stream.
+//!
+//! Timeouts (a handshake that never completes, a close reply that never comes) are the
+//! adapter's: it owns the clock.
+//!
+//! ```
+//! use wsframe::{Config, Connection, Event, handshake::server::Response};
+//!
+//! let mut conn = Connection::server(Config::default());
+//! let mut input = *b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+//!     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n\
+//!     \x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58";
+//! let mut out = [0u8; 256];
+//!
+//! // The request arrives; accept it.
+//! let got = conn.receive(&mut input).unwrap();
+//! let consumed = got.consumed;
+//! let Some(Event::Request(request)) = got.event else { panic!() };
+//! let n = conn.accept(&request, &Response::default(), &mut out).unwrap();
+//! assert!(out[..n].starts_with(b"HTTP/1.1 101"));
+//!
+//! // The bytes after the request are the first frame: echo it.
+//! let rest = &mut input[consumed..];
+//! let got = conn.receive(rest).unwrap();
+//! let Some(Event::Data(data)) = got.event else { panic!() };
+//! assert_eq!(&*data.payload, b"Hello");
+//! let n = conn.send_fragment(data.kind, data.payload, data.end_of_message, &mut out).unwrap();
+//! assert_eq!(&out[..n], b"\x81\x05Hello");
+//! ```
+
+use crate::close::{CloseCode, CloseFrame, MAX_CLOSE_PAYLOAD};
+use crate::error::{Error, HandshakeError, ProtocolError, SendError};
+use crate::frame::{encode_frame, encode_in_front, DecodeRules, Decoded, FrameHeader, OpCode, Role, MAX_CONTROL_PAYLOAD};
+use crate::handshake::{client, extensions::Extensions, server, HandshakeLimits, Status};
+use crate::mask::apply_mask;
+use crate::utf8::Utf8Validator;
+
+/// Limits and options of a connection. The defaults are safe for a server exposed to
+/// the internet; raise them for bulk transfers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// The largest frame payload accepted (default 16 MiB); larger frames fail with 1009
+    /// as soon as their header is read.
+    pub max_frame_len: u64,
+    /// The largest message accepted, all fragments together (default 16 MiB; 1009).
+    pub max_message_len: u64,
+    /// The most frames one message may have (default 131072; 1009). Bounds a stream
+    /// of empty continuation frames.
+    pub max_fragments: u32,
+    /// Caps on the opening handshake.
+    pub handshake: HandshakeLimits,
+    /// RSV bits that negotiated extensions define (see [`crate::frame::RSV1`]); 0
+    /// without extensions.
+    pub allowed_rsv: u8,
+    /// Answer pings with pongs through [`Connection::poll_transmit`] (default true).
+    pub auto_pong: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_frame_len: 16 << 20,
+            max_message_len: 16 << 20,
+            max_fragments: 1 << 17,
+            handshake: HandshakeLimits::default(),
+            allowed_rsv: 0,
+            auto_pong: true,
+        }
+    }
+}
+
+/// The kind of a data message (§5.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataKind {
+    /// UTF-8 text (validated before delivery).
+    Text,
+    /// Arbitrary bytes.
+    Binary,
+}
+
+impl DataKind {
+    const fn opcode(self) -> OpCode {
+        match self {
+            Self::Text => OpCode::Text,
+            Self::Binary => OpCode::Binary,
+        }
+    }
+}
+
+/// A piece of a data message, unmasked in the caller's buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Data<'a> {
+    /// Text or binary, from the message's first frame.
+    pub kind: DataKind,
+    /// The payload bytes of this piece (for text: valid UTF-8 so far, possibly ending
+    /// inside a code point that the next piece completes).
+    pub payload: &'a mut [u8],
+    /// This piece ends its frame.
+    pub end_of_frame: bool,
+    /// This piece ends the message (its frame had FIN set).
+    pub end_of_message: bool,
+}
+
+/// Something that happened on the connection.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// Server: a valid opening request; answer with [`Connection::accept`] or
+    /// [`Connection::reject`].
+    Request(server::Request<'a>),
+    /// Client: the server accepted; the connection is open.
+    Opened(client::Response<'a>),
+    /// A piece of a text or binary message.
+    Data(Data<'a>),
+    /// A ping with its payload; with `auto_pong` the pong is already owed.
+    Ping(&'a [u8]),
+    /// A pong with its payload.
+    Pong(&'a [u8]),
+    /// The peer's close frame; the reply is owed unless this endpoint closed first.
+    Close(CloseFrame<'a>),
+}
+
+/// The result of [`Connection::receive`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Received<'a> {
+    /// How many bytes at the start of the input were used; keep the rest and append
+    /// newly read bytes after it.
+    pub consumed: usize,
+    /// The event, or `None` when more input is needed.
+    pub event: Option<Event<'a>>,
+}
+
+/// The connection's state as the browser API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReadyState {
+    /// The opening handshake is in progress.
+    Connecting,
+    /// Messages flow both ways.
+    Open,
+    /// A close frame was sent or received; the closing handshake is in progress.
+    Closing,
+    /// Nothing more is sent or received; close the transport.
+    Closed,
+}
+
+/// The most bytes kept of the client's offer (subprotocols, extension offer) to check
+/// the server's answer against.
+const OFFER_CAPACITY: usize = 128;
+
+/// The client's offer, kept while waiting for the response (§4.1: the chosen
+/// subprotocol and extensions must have been offered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoredOffer {
+    accept: [u8; 28],
+    protocols: heapless::String<OFFER_CAPACITY>,
+    extensions: heapless::String<OFFER_CAPACITY>,
+}
+
+impl client::Offer for StoredOffer {
+    fn expected_accept(&self) -> [u8; 28] {
+        self.accept
+    }
+    fn offered_protocol(&self, protocol: &str) -> bool {
+        self.protocols.split(',').any(|p| p == protocol)
+    }
+    fn offered_extension(&self, name: &str) -> bool {
+        Extensions::new(&self.extensions)
+            .flatten()
+            .any(|e| e.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The lifecycle: every transition is in this file, on this enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    /// Server: waiting for the request.
+    AwaitRequest,
+    /// Server: request delivered, waiting for accept/reject.
+    AwaitDecision,
+    /// Client: the request is not written yet.
+    ClientStart,
+    /// Client: request written, waiting for the response.
+    AwaitResponse(StoredOffer),
+    /// Server: the request was bad; the HTTP rejection is owed.
+    Rejecting(HandshakeError),
+    Open,
+    /// This endpoint sent a close frame and waits for the peer's (§7.1.2).
+    CloseSent,
+    /// The peer sent a close frame; the reply with this code is owed (§5.5.1).
+    CloseOwed(Option<CloseCode>),
+    /// The peer broke the protocol; the close frame failing the connection is owed (§7.1.7).
+    Failing(CloseCode),
+    Closed,
+}
+
+/// Where the reader is within the frame stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recv {
+    /// The next byte starts a frame header.
+    Header,
+    /// Inside a data frame's payload.
+    Payload(PayloadState),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PayloadState {
+    kind: DataKind,
+    remaining: u64,
+    mask: Option<[u8; 4]>,
+    /// Payload bytes of this frame already delivered, modulo 4 (the mask phase).
+    phase: u8,
+    fin: bool,
+}
+
+/// A fragmented message being received (§5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Incoming {
+    kind: DataKind,
+    len: u64,
+    fragments: u32,
+}
+
+/// Masking keys for a client's frames (§5.3: unpredictable, from a strong source).
+///
+/// The caller seeds it from its random source; keys are SHA-1(seed ‖ counter), so they
+/// cannot be predicted from earlier keys without the seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MaskKeys {
+    seed: [u8; 16],
+    counter: u64,
+    pool: [u8; 20],
+    used: u8,
+}
+
+impl MaskKeys {
+    fn new(seed: [u8; 16]) -> Self {
+        Self {
+            seed,
+            counter: 0,
+            pool: [0; 20],
+            used: 20,
+        }
+    }
+
+    fn next_key(&mut self) -> [u8; 4] {
+        if self.used >= 20 {
+            let mut sha = sha1_smol::Sha1::new();
+            sha.update(&self.seed);
+            sha.update(&self.counter.to_le_bytes());
+            self.pool = sha.digest().bytes();
+            self.counter = self.counter.wrapping_add(1);
+            self.used = 0;
+        }
+        let at = usize::from(self.used);
+        self.used += 4;
+        [self.pool[at], self.pool[at + 1], self.pool[at + 2], self.pool[at + 3]]
+    }
+}
+
+/// One WebSocket connection, either role, from handshake to close.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    role: Role,
+    config: Config,
+    state: State,
+    recv: Recv,
+    incoming: Option<Incoming>,
+    utf8: Utf8Validator,
+    /// The message this endpoint is sending in fragments, if any.
+    outgoing: Option<DataKind>,
+    /// The payload of the latest ping, owed a pong (§5.5.3: only the latest needs one).
+    pong: Option<heapless::Vec<u8, MAX_CONTROL_PAYLOAD>>,
+    masks: Option<MaskKeys>,
+}
+
+impl Connection {
+    /// A server connection waiting for the client's opening request.
+    pub fn server(config: Config) -> Self {
+        Self::new(Role::Server, config, State::AwaitRequest, None)
+    }
+
+    /// A client connection; write the request with [`write_request`](Self::write_request).
+    ///
+    /// `mask_seed` must come from a strong random source: it makes the masking keys
+    /// unpredictable to the network (§5.3, §10.3).
+    pub fn client(config: Config, mask_seed: [u8; 16]) -> Self {
+        Self::new(Role::Client, config, State::ClientStart, Some(MaskKeys::new(mask_seed)))
+    }
+
+    fn new(role: Role, config: Config, state: State, masks: Option<MaskKeys>) -> Self {
+        Self {
+            role,
+            config,
+            state,
+            recv: Recv::Header,
+            incoming: None,
+            utf8: Utf8Validator::new(),
+            outgoing: None,
+            pong: None,
+            masks,
+        }
+    }
+
+    /// Skips the opening handshake, for when it was done elsewhere (e.g. by an HTTP
+    /// server that hands over the upgraded stream).
+    pub fn with_handshake_done(mut self) -> Self {
+        self.state = State::Open;
+        self
+    }
+
+    /// This endpoint's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The lifecycle state.
+    pub fn ready_state(&self) -> ReadyState {
+        match self.state {
+            State::AwaitRequest | State::AwaitDecision | State::ClientStart | State::AwaitResponse(_) => {
+                ReadyState::Connecting
+            }
+            State::Open => ReadyState::Open,
+            State::Rejecting(_) | State::CloseSent | State::CloseOwed(_) | State::Failing(_) => ReadyState::Closing,
+            State::Closed => ReadyState::Closed,
+        }
+    }
+
+    /// Whether [`poll_transmit`](Self::poll_transmit) has bytes to write.
+    pub fn wants_transmit(&self) -> bool {
+        matches!(self.state, State::Rejecting(_) | State::CloseOwed(_) | State::Failing(_))
+            || (self.pong.is_some() && matches!(self.state, State::Open | State::CloseSent))
+    }
+
+    // ----- receiving -----
+
+    /// Consumes bytes from the start of `input` and returns at most one event.
+    ///
+    /// Call it again with the unconsumed rest until it returns no event, then read
+    /// more. Data payloads are unmasked in place inside `input`.
+    ///
+    /// On a protocol violation the error names the close code, the connection owes the
+    /// failing close frame ([`poll_transmit`](Self::poll_transmit)) and accepts no more
+    /// input. After the peer's close frame, or once closed, input is refused with
+    /// [`Error::Closed`].
+    pub fn receive<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
+        match &self.state {
+            State::Open | State::CloseSent => self.receive_frames(input).map_err(|e| self.fail(e)),
+            State::AwaitRequest => self.receive_request(input),
+            State::AwaitResponse(_) => self.receive_response(input),
+            State::AwaitDecision | State::ClientStart => Ok(Received {
+                consumed: 0,
+                event: None,
+            }),
+            State::Rejecting(_) | State::CloseOwed(_) | State::Failing(_) | State::Closed => Err(Error::Closed),
+        }
+    }
+
+    fn fail(&mut self, error: ProtocolError) -> Error {
+        self.state = match self.state {
+            // The close frame went out already: nothing more to send.
+            State::CloseSent => State::Closed,
+            _ => State::Failing(error.close_code()),
+        };
+        self.incoming = None;
+        self.recv = Recv::Header;
+        Error::Protocol(error)
+    }
+
+    fn receive_request<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
+        let input: &'b [u8] = input;
+        match server::Request::parse(input, &self.config.handshake) {
+            Ok(Status::Partial) => Ok(Received {
+                consumed: 0,
+                event: None,
+            }),
+            Ok(Status::Complete { value, head_len }) => {
+                self.state = State::AwaitDecision;
+                Ok(Received {
+                    consumed: head_len,
+                    event: Some(Event::Request(value)),
+                })
+            }
+            Err(e) => {
+                self.state = State::Rejecting(e);
+                Err(Error::Handshake(e))
+            }
+        }
+    }
+
+    fn receive_response<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
+        let State::AwaitResponse(offer) = &self.state else {
+            return Err(Error::Closed);
+        };
+        let input: &'b [u8] = input;
+        match client::Response::parse(input, offer, &self.config.handshake) {
+            Ok(Status::Partial) => Ok(Received {
+                consumed: 0,
+                event: None,
+            }),
+            Ok(Status::Complete { value, head_len }) => {
+                self.state = State::Open;
+                Ok(Received {
+                    consumed: head_len,
+                    event: Some(Event::Opened(value)),
+                })
+            }
+            Err(e) => {
+                // §4.1: the client fails the connection; there is nothing to send.
+                self.state = State::Closed;
+                Err(Error::Handshake(e))
+            }
+        }
+    }
+
+    fn rules(&self) -> DecodeRules {
+        DecodeRules {
+            role: self.role,
+            allowed_rsv: self.config.allowed_rsv,
+            max_payload_len: self.config.max_frame_len,
+        }
+    }
+
+    fn receive_frames<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, ProtocolError> {
+        if let Recv::Payload(p) = self.recv {
+            return self.payload(p, input, 0);
+        }
+        let (header, header_len) = match FrameHeader::decode(input, &self.rules())? {
+            Decoded::Complete { header, header_len } => (header, header_len),
+            Decoded::Partial { .. } => {
+                return Ok(Received {
+                    consumed: 0,
+                    event: None,
+                })
+            }
+        };
+        let kind = match header.opcode {
+            OpCode::Close | OpCode::Ping | OpCode::Pong => return self.control(header, header_len, input),
+            OpCode::Text => self.start_message(DataKind::Text, header.payload_len)?,
+            OpCode::Binary => self.start_message(DataKind::Binary, header.payload_len)?,
+            OpCode::Continuation => self.continue_message(header.payload_len)?,
+        };
+        let p = PayloadState {
+            kind,
+            remaining: header.payload_len,
+            mask: header.mask,
+            phase: 0,
+            fin: header.fin,
+        };
+        self.payload(p, input, header_len)
+    }
+
+    /// §5.4: a text or binary frame starts a message only when none is in progress.
+    fn start_message(&mut self, kind: DataKind, len: u64) -> Result<DataKind, ProtocolError> {
+        if self.incoming.is_some() {
+            return Err(ProtocolError::ExpectedContinuation);
+        }
+        if len > self.config.max_message_len {
+            return Err(ProtocolError::MessageTooLarge);
+        }
+        self.incoming = Some(Incoming {
+            kind,
+            len,
+            fragments: 1,
+        });
+        Ok(kind)
+    }
+
+    /// §5.4: a continuation frame belongs to the message in progress; the limits are
+    /// checked before any of its payload is read (§10.4).
+    fn continue_message(&mut self, len: u64) -> Result<DataKind, ProtocolError> {
+        let message = self.incoming.as_mut().ok_or(ProtocolError::UnexpectedContinuation)?;
+        message.len = message
+            .len
+            .checked_add(len)
+            .filter(|total| *total <= self.config.max_message_len)
+            .ok_or(ProtocolError::MessageTooLarge)?;
+        message.fragments += 1;
+        if message.fragments > self.config.max_fragments {
+            return Err(ProtocolError::TooManyFragments);
+        }
+        Ok(message.kind)
+    }
+
+    fn payload<'b>(
+        &mut self,
+        mut p: PayloadState,
+        input: &'b mut [u8],
+        start: usize,
+    ) -> Result<Received<'b>, ProtocolError> {
+        let available = input.len() - start;
+        let n = usize::try_from(p.remaining).map_or(available, |r| r.min(available));
+        if n == 0 && p.remaining > 0 {
+            self.recv = Recv::Payload(p);
+            return Ok(Received {
+                consumed: start,
+                event: None,
+            });
+        }
+        let chunk = &mut input[start..start + n];
+        if let Some(key) = p.mask {
+            apply_mask(chunk, key, usize::from(p.phase));
+        }
+        // n <= remaining, so this cannot underflow; n % 4 fits in a u8.
+        p.remaining -= n as u64;
+        p.phase = ((usize::from(p.phase) + n) % 4) as u8;
+        let end_of_frame = p.remaining == 0;
+        let end_of_message = end_of_frame && p.fin;
+        if p.kind == DataKind::Text {
+            // §8.1: fail as soon as the text can no longer be valid.
+            self.utf8.feed(chunk).map_err(|_| ProtocolError::InvalidUtf8)?;
+            if end_of_message && !self.utf8.is_complete() {
+                return Err(ProtocolError::InvalidUtf8);
+            }
+        }
+        if end_of_frame {
+            self.recv = Recv::Header;
+            if p.fin {
+                self.incoming = None;
+                self.utf8.reset();
+            }
+        } else {
+            self.recv = Recv::Payload(p);
+        }
+        Ok(Received {
+            consumed: start + n,
+            event: Some(Event::Data(Data {
+                kind: p.kind,
+                payload: chunk,
+                end_of_frame,
+                end_of_message,
+            })),
+        })
+    }
+
+    /// Control frames (§5.5) are delivered whole; they may sit between the fragments of
+    /// a message (§5.4).
+    fn control<'b>(
+        &mut self,
+        header: FrameHeader,
+        header_len: usize,
+        input: &'b mut [u8],
+    ) -> Result<Received<'b>, ProtocolError> {
+        // The decoder bounded control payloads to 125 bytes.
+        let len = header.payload_len_usize().unwrap_or(usize::MAX);
+        let total = header_len.saturating_add(len);
+        let Some(frame) = input.get_mut(..total) else {
+            return Ok(Received {
+                consumed: 0,
+                event: None,
+            });
+        };
+        let payload = &mut frame[header_len..];
+        if let Some(key) = header.mask {
+            apply_mask(payload, key, 0);
+        }
+        let payload: &'b [u8] = payload;
+        let event = match header.opcode {
+            OpCode::Ping => {
+                if self.config.auto_pong && self.state == State::Open {
+                    let mut pong = heapless::Vec::new();
+                    // At most 125 bytes, the capacity.
+                    let _ = pong.extend_from_slice(payload);
+                    self.pong = Some(pong);
+                }
+                Event::Ping(payload)
+            }
+            OpCode::Pong => Event::Pong(payload),
+            _ => {
+                let close = CloseFrame::parse(payload)?;
+                self.state = match self.state {
+                    // §5.5.1: reply with a close frame, echoing the status code.
+                    State::Open => State::CloseOwed(close.code),
+                    // Our close was answered: the closing handshake is complete.
+                    _ => State::Closed,
+                };
+                Event::Close(close)
+            }
+        };
+        Ok(Received {
+            consumed: total,
+            event: Some(event),
+        })
+    }
+
+    // ----- handshake -----
+
+    /// Server: accepts the request delivered by [`Event::Request`], writing the 101
+    /// response into `out`. The connection is open afterwards.
+    pub fn accept(
+        &mut self,
+        request: &server::Request<'_>,
+        response: &server::Response<'_>,
+        out: &mut [u8],
+    ) -> Result<usize, HandshakeError> {
+        if self.state != State::AwaitDecision {
+            return Err(HandshakeError::InvalidArgument);
+        }
+        let n = response.write(request, out)?;
+        self.state = State::Open;
+        Ok(n)
+    }
+
+    /// Server: refuses the request delivered by [`Event::Request`] (e.g. 403 for an
+    /// origin the application does not allow). The connection is closed afterwards.
+    pub fn reject(&mut self, rejection: &server::Rejection<'_>, out: &mut [u8]) -> Result<usize, HandshakeError> {
+        if self.state != State::AwaitDecision {
+            return Err(HandshakeError::InvalidArgument);
+        }
+        let n = rejection.write(out)?;
+        self.state = State::Closed;
+        Ok(n)
+    }
+
+    /// Client: writes the opening request into `out` and waits for the response.
+    ///
+    /// The subprotocols and extension offer are kept (up to 128 bytes each) to check
+    /// the server's choice; a longer offer is [`HandshakeError::InvalidArgument`].
+    pub fn write_request(&mut self, request: &client::Request<'_>, out: &mut [u8]) -> Result<usize, HandshakeError> {
+        if self.state != State::ClientStart {
+            return Err(HandshakeError::InvalidArgument);
+        }
+        let mut offer = StoredOffer {
+            accept: request.expected_accept(),
+            protocols: heapless::String::new(),
+            extensions: heapless::String::new(),
+        };
+        for (i, p) in request.protocols.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            offer.protocols.push_str(sep).and_then(|_| offer.protocols.push_str(p))
+                .map_err(|_| HandshakeError::InvalidArgument)?;
+        }
+        offer
+            .extensions
+            .push_str(request.extensions.unwrap_or(""))
+            .map_err(|_| HandshakeError::InvalidArgument)?;
+        let n = request.write(out)?;
+        self.state = State::AwaitResponse(offer);
+        Ok(n)
+    }
+
+    // ----- sending -----
+
+    /// Writes what the protocol owes the peer into `out`: a handshake rejection, a
+    /// pong, the reply to a close, or the close frame failing the connection. Returns
+    /// `None` when nothing is owed. 131 bytes of `out` fit any control frame.
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<usize>, SendError> {
+        if let State::Rejecting(error) = self.state {
+            let n = server::Rejection::for_error(error)
+                .write(out)
+                .map_err(|_| SendError::BufferTooSmall { needed: 256 })?;
+            self.state = State::Closed;
+            return Ok(Some(n));
+        }
+        if matches!(self.state, State::Open | State::CloseSent) {
+            if let Some(pong) = self.pong.take() {
+                let written = self.write_frame(OpCode::Pong, true, &pong, out);
+                if written.is_err() {
+                    // Keep the obligation for a call with a larger buffer.
+                    self.pong = Some(pong);
+                }
+                return written.map(Some);
+            }
+        }
+        let close = match self.state {
+            State::CloseOwed(code) => CloseFrame { code, reason: "" },
+            State::Failing(code) => CloseFrame {
+                code: Some(code),
+                reason: "",
+            },
+            _ => return Ok(None),
+        };
+        let n = self.write_close(&close, out)?;
+        self.state = State::Closed;
+        self.pong = None;
+        Ok(Some(n))
+    }
+
+    fn write_frame(&mut self, opcode: OpCode, fin: bool, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        let mut header = FrameHeader::new(opcode, fin, 0);
+        header.mask = self.masks.as_mut().map(MaskKeys::next_key);
+        encode_frame(header, payload, out)
+    }
+
+    fn write_close(&mut self, close: &CloseFrame<'_>, out: &mut [u8]) -> Result<usize, SendError> {
+        let mut payload = [0u8; MAX_CLOSE_PAYLOAD];
+        let len = close.write(&mut payload)?;
+        self.write_frame(OpCode::Close, true, &payload[..len], out)
+    }
+
+    fn check_open(&self) -> Result<(), SendError> {
+        match self.ready_state() {
+            ReadyState::Open => Ok(()),
+            ReadyState::Connecting => Err(SendError::Connecting),
+            _ => Err(SendError::NotOpen),
+        }
+    }
+
+    /// Picks the opcode for the next frame of an outgoing message and checks the order
+    /// of fragments (§5.4).
+    fn data_opcode(&self, kind: DataKind) -> Result<OpCode, SendError> {
+        self.check_open()?;
+        match self.outgoing {
+            None => Ok(kind.opcode()),
+            Some(current) if current == kind => Ok(OpCode::Continuation),
+            Some(_) => Err(SendError::FragmentOrder),
+        }
+    }
+
+    fn after_data(&mut self, kind: DataKind, fin: bool) {
+        self.outgoing = if fin { None } else { Some(kind) };
+    }
+
+    /// Writes a whole text message as one frame.
+    pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_message(DataKind::Text, text.as_bytes(), out)
+    }
+
+    /// Writes a whole binary message as one frame.
+    pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_message(DataKind::Binary, data, out)
+    }
+
+    fn send_message(&mut self, kind: DataKind, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        if self.outgoing.is_some() {
+            return Err(SendError::FragmentOrder);
+        }
+        self.send_fragment(kind, payload, true, out)
+    }
+
+    /// Writes one frame of a message that may span several (§5.4): the first call
+    /// starts a message of `kind`, later calls continue it with the same `kind`, and
+    /// `fin` ends it. Control frames may be sent in between.
+    ///
+    /// For text, the concatenation of all fragments must be UTF-8; a code point may be
+    /// split between fragments.
+    pub fn send_fragment(&mut self, kind: DataKind, payload: &[u8], fin: bool, out: &mut [u8]) -> Result<usize, SendError> {
+        let opcode = self.data_opcode(kind)?;
+        let n = self.write_frame(opcode, fin, payload, out)?;
+        self.after_data(kind, fin);
+        Ok(n)
+    }
+
+    /// Like [`send_fragment`](Self::send_fragment) for a payload already in place at
+    /// `buf[payload_start..]`: the header goes into the spare bytes in front of it (leave
+    /// [`MAX_HEADER_LEN`](crate::MAX_HEADER_LEN)), a client's payload is masked in place.
+    /// Returns where the frame starts in `buf`; the frame runs to the end of `buf`.
+    pub fn send_in_place(
+        &mut self,
+        kind: DataKind,
+        fin: bool,
+        buf: &mut [u8],
+        payload_start: usize,
+    ) -> Result<usize, SendError> {
+        let opcode = self.data_opcode(kind)?;
+        let mut header = FrameHeader::new(opcode, fin, 0);
+        if let Some(masks) = self.masks.as_mut() {
+            header.mask = Some(masks.next_key());
+        }
+        let start = encode_in_front(header, buf, payload_start)?;
+        self.after_data(kind, fin);
+        Ok(start)
+    }
+
+    fn send_control(&mut self, opcode: OpCode, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        if !matches!(self.state, State::Open | State::CloseSent) {
+            return Err(if self.ready_state() == ReadyState::Connecting {
+                SendError::Connecting
+            } else {
+                SendError::NotOpen
+            });
+        }
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(SendError::ControlFrameTooLong);
+        }
+        self.write_frame(opcode, true, payload, out)
+    }
+
+    /// Writes a ping (§5.5.2); at most 125 bytes of payload.
+    pub fn send_ping(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_control(OpCode::Ping, payload, out)
+    }
+
+    /// Writes an unsolicited pong (§5.5.3: a unidirectional heartbeat).
+    pub fn send_pong(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_control(OpCode::Pong, payload, out)
+    }
+
+    /// Starts the closing handshake (§7.1.2), or answers the peer's close with this code
+    /// instead of the echo. `code` must be sendable (§7.4); `None` sends an empty close.
+    pub fn send_close(&mut self, code: Option<CloseCode>, reason: &str, out: &mut [u8]) -> Result<usize, SendError> {
+        let next = match self.state {
+            State::Open => State::CloseSent,
+            State::CloseOwed(_) => State::Closed,
+            State::AwaitRequest | State::AwaitDecision | State::ClientStart | State::AwaitResponse(_) => {
+                return Err(SendError::Connecting)
+            }
+            _ => return Err(SendError::NotOpen),
+        };
+        let n = self.write_close(&CloseFrame { code, reason }, out)?;
+        self.state = next;
+        self.outgoing = None;
+        Ok(n)
+    }
+
+    /// Marks the connection closed, e.g. when the transport ended or a timeout expired.
+    pub fn abort(&mut self) {
+        self.state = State::Closed;
+        self.pong = None;
+    }
+}

@@ -1,0 +1,284 @@
+//! The opening handshake (RFC 6455 §4): HTTP/1.1 Upgrade, parsed with `httparse` into
+//! borrowed views and written into caller buffers.
+//!
+//! - [`server`]: read a client's request, answer 101 or reject with 400/403/426/431.
+//! - [`client`]: write a request, check the server's response.
+//! - [`extensions`]: the `Sec-WebSocket-Extensions` grammar of §9.1.
+//!
+//! Nothing here allocates: header storage is a fixed array on the stack
+//! ([`MAX_HEADERS`]), every output goes into a caller slice, and every cap is in
+//! [`HandshakeLimits`].
+
+pub mod client;
+pub mod extensions;
+pub mod server;
+
+use base64::Engine as _;
+
+use crate::error::HandshakeError;
+
+/// The GUID appended to the key before hashing (§1.3, §4.2.2 item 5.4).
+pub const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// The most headers any handshake message may have; the hard ceiling for
+/// [`HandshakeLimits::max_headers`] (the array that holds them lives on the stack).
+pub const MAX_HEADERS: usize = 64;
+
+/// The most `Sec-WebSocket-Protocol` (or `-Extensions`) header lines kept per message.
+pub const MAX_OFFER_HEADERS: usize = 8;
+
+/// Caps on a handshake message, checked before it is accepted (§10.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandshakeLimits {
+    /// The most bytes the request or response head may take, blank line included.
+    pub max_bytes: usize,
+    /// The most header lines (at most [`MAX_HEADERS`]).
+    pub max_headers: usize,
+}
+
+impl Default for HandshakeLimits {
+    /// 8 KiB and 32 headers: browsers send well under 2 KiB and 15 headers.
+    fn default() -> Self {
+        Self {
+            max_bytes: 8 * 1024,
+            max_headers: 32,
+        }
+    }
+}
+
+/// The answer of a handshake parser, httparse style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status<T> {
+    /// The message is complete; the WebSocket stream starts at `head_len` in the input.
+    Complete {
+        /// The parsed message.
+        value: T,
+        /// How many input bytes the HTTP head took, blank line included.
+        head_len: usize,
+    },
+    /// The head is not complete; read more and parse again from the same start.
+    Partial,
+}
+
+/// Computes `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` (§4.2.2 item 5.4):
+/// base64 of the SHA-1 of the key followed by [`GUID`].
+///
+/// ```
+/// use wsframe::accept_key;
+/// // The example of RFC 6455 §1.3.
+/// assert_eq!(&accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+/// ```
+pub fn accept_key(key: &[u8]) -> [u8; 28] {
+    let mut sha = sha1_smol::Sha1::new();
+    sha.update(key);
+    sha.update(GUID);
+    let digest = sha.digest().bytes();
+    let mut out = [0u8; 28];
+    // 20 bytes always encode to exactly 28 base64 characters.
+    let _ = base64::engine::general_purpose::STANDARD.encode_slice(digest, &mut out);
+    out
+}
+
+/// Encodes 16 key bytes as the 24-character `Sec-WebSocket-Key` (§4.1 item 7).
+pub fn encode_key(nonce: &[u8; 16]) -> [u8; 24] {
+    let mut out = [0u8; 24];
+    let _ = base64::engine::general_purpose::STANDARD.encode_slice(nonce, &mut out);
+    out
+}
+
+/// Whether `key` is base64 of exactly 16 bytes (§4.2.1 item 5).
+pub(crate) fn is_valid_key(key: &[u8]) -> bool {
+    let mut decoded = [0u8; 18];
+    key.len() == 24
+        && matches!(
+            base64::engine::general_purpose::STANDARD.decode_slice(key, &mut decoded),
+            Ok(16)
+        )
+}
+
+/// Iterates the comma-separated elements of a header value, trimmed, empties skipped
+/// (RFC 7230 §7 `#rule`).
+pub(crate) fn list_items(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(|item| item.trim_matches(|c| c == ' ' || c == '\t'))
+        .filter(|item| !item.is_empty())
+}
+
+/// Whether a comma-separated header value lists `token`, ignoring ASCII case.
+pub(crate) fn lists_token(value: &[u8], token: &str) -> bool {
+    core::str::from_utf8(value)
+        .map(|v| list_items(v).any(|item| item.eq_ignore_ascii_case(token)))
+        .unwrap_or(false)
+}
+
+/// RFC 7230 `tchar`: what a token (header name, subprotocol, extension name) is made of.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+        })
+}
+
+/// Whether `s` may be sent as a header value: visible ASCII, spaces and tabs only (no
+/// CR or LF to split the message).
+pub(crate) fn is_header_value(s: &str) -> bool {
+    s.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+}
+
+/// Appends to a caller buffer; every push fails cleanly when the buffer is full.
+pub(crate) struct Writer<'o> {
+    out: &'o mut [u8],
+    len: usize,
+}
+
+impl<'o> Writer<'o> {
+    pub(crate) fn new(out: &'o mut [u8]) -> Self {
+        Self { out, len: 0 }
+    }
+
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> Result<(), HandshakeError> {
+        let end = self.len + bytes.len();
+        let dst = self
+            .out
+            .get_mut(self.len..end)
+            .ok_or(HandshakeError::BufferTooSmall)?;
+        dst.copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+
+    pub(crate) fn push_str(&mut self, s: &str) -> Result<(), HandshakeError> {
+        self.push(s.as_bytes())
+    }
+
+    /// Writes `name: value\r\n`.
+    pub(crate) fn header(&mut self, name: &str, value: &[u8]) -> Result<(), HandshakeError> {
+        self.push_str(name)?;
+        self.push(b": ")?;
+        self.push(value)?;
+        self.push(b"\r\n")
+    }
+
+    /// Writes caller-supplied headers after checking they cannot break the message.
+    pub(crate) fn extra_headers(&mut self, headers: &[(&str, &str)]) -> Result<(), HandshakeError> {
+        for (name, value) in headers {
+            if !is_token(name) || !is_header_value(value) {
+                return Err(HandshakeError::InvalidArgument);
+            }
+            self.header(name, value.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Writes a decimal number.
+    pub(crate) fn number(&mut self, mut n: usize) -> Result<(), HandshakeError> {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            // n % 10 is below 10.
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.push(&digits[at..])
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// Maps an httparse failure onto the handshake errors.
+pub(crate) fn http_error(e: httparse::Error) -> HandshakeError {
+    match e {
+        httparse::Error::TooManyHeaders => HandshakeError::TooManyHeaders,
+        _ => HandshakeError::MalformedHttp,
+    }
+}
+
+/// Header storage for one parse, capped by the limits.
+pub(crate) fn header_storage<'h, 'b>(
+    storage: &'h mut [httparse::Header<'b>; MAX_HEADERS],
+    limits: &HandshakeLimits,
+) -> &'h mut [httparse::Header<'b>] {
+    let n = limits.max_headers.clamp(1, MAX_HEADERS);
+    &mut storage[..n]
+}
+
+/// Collects the values of every header named `name` (there may be several lines of a
+/// list header, §4.2.1 / RFC 7230 §3.2.2).
+pub(crate) fn collect_values<'b>(
+    headers: &[httparse::Header<'b>],
+    name: &str,
+) -> Result<heapless::Vec<&'b str, MAX_OFFER_HEADERS>, HandshakeError> {
+    let mut values = heapless::Vec::new();
+    for h in headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
+        let v = core::str::from_utf8(h.value).map_err(|_| HandshakeError::InvalidHeaderValue)?;
+        values
+            .push(v)
+            .map_err(|_| HandshakeError::TooManyOfferHeaders)?;
+    }
+    Ok(values)
+}
+
+/// The single value of header `name`, if present.
+pub(crate) fn find<'b>(headers: &[httparse::Header<'b>], name: &str) -> Option<&'b [u8]> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_vectors() {
+        // RFC 6455 §1.3 and the keys of the project's notes (checked against Python's hashlib).
+        let vectors: [(&[u8], &[u8]); 4] = [
+            (b"dGhlIHNhbXBsZSBub25jZQ==", b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+            (b"t8u0U+xVcPXWH4kvXxwCxw==", b"RdZtSQyF5tRkhMHRyxh82faxy1E="),
+            (b"w4v7O6xFTi36lq3RNcgctw==", b"Oy4NRAQ13jhfONC7bP8dTKb4PTU="),
+            (b"mnwFxiOlctXFN/DeMt1Amg==", b"oRjiwsm8ZS/eLqIQ6p82z1wgGHE="),
+        ];
+        for (key, accept) in vectors {
+            assert_eq!(&accept_key(key), accept);
+            assert!(is_valid_key(key));
+        }
+    }
+
+    #[test]
+    fn key_validation() {
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ="));
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ=x"));
+        assert!(!is_valid_key(b"AAAAAAAAAAAAAAAAAAAAAAAA")); // 18 bytes, no padding
+        assert!(!is_valid_key(b""));
+        assert_eq!(&encode_key(b"the sample nonce"), b"dGhlIHNhbXBsZSBub25jZQ==");
+    }
+
+    #[test]
+    fn token_lists() {
+        assert!(lists_token(b"keep-alive, Upgrade", "upgrade"));
+        assert!(lists_token(b"  WebSocket ", "websocket"));
+        assert!(!lists_token(b"upgrades", "upgrade"));
+        assert!(!lists_token(&[0xff, b'u'], "upgrade"));
+        assert!(is_token("chat.v2"));
+        assert!(!is_token("a b") && !is_token(""));
+        assert!(!is_header_value("x\r\nEvil: 1"));
+    }
+
+    #[test]
+    fn writer_stops_at_capacity() {
+        let mut buf = [0u8; 5];
+        let mut w = Writer::new(&mut buf);
+        w.number(1234).unwrap();
+        assert_eq!(w.len(), 4);
+        assert_eq!(w.push(b"ab"), Err(HandshakeError::BufferTooSmall));
+        assert_eq!(&buf[..4], b"1234");
+    }
+}

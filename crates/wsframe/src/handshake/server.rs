@@ -1,0 +1,421 @@
+//! The server side of the opening handshake (RFC 6455 §4.2).
+//!
+//! [`Request::parse`] reads a client's request into a borrowed view and checks every
+//! §4.2.1 requirement; [`Response`] writes the 101 answer (§4.2.2) and [`Rejection`] the
+//! refusals. Bytes after the request's blank line are never touched: they are the first
+//! bytes of the WebSocket stream, and [`Status::Complete::head_len`](super::Status) says
+//! where they start.
+
+use super::{
+    accept_key, collect_values, find, header_storage, http_error, is_header_value,
+    is_valid_key, list_items, lists_token, HandshakeLimits, Status, Writer, MAX_HEADERS,
+    MAX_OFFER_HEADERS,
+};
+use crate::error::HandshakeError;
+use crate::handshake::extensions::Extensions;
+
+/// A client's opening handshake, checked against §4.2.1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// The request target (path and query), e.g. `/chat?room=1`.
+    pub path: &'a str,
+    /// The `Host` header.
+    pub host: &'a str,
+    /// The `Sec-WebSocket-Key` header (validated: base64 of 16 bytes).
+    pub key: &'a str,
+    /// The `Origin` header, sent by browsers (§10.2).
+    pub origin: Option<&'a str>,
+    protocols: heapless::Vec<&'a str, MAX_OFFER_HEADERS>,
+    extensions: heapless::Vec<&'a str, MAX_OFFER_HEADERS>,
+    head: &'a [u8],
+}
+
+impl<'a> Request<'a> {
+    /// Parses and checks a request at the start of `buf`.
+    ///
+    /// Returns [`Status::Partial`] until the blank line arrives, and
+    /// [`HandshakeError::TooLarge`] as soon as `buf` holds more than
+    /// `limits.max_bytes` without a complete head.
+    ///
+    /// ```
+    /// use wsframe::handshake::{server::Request, HandshakeLimits, Status};
+    /// let req = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+    ///     Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    ///     Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n\x81";
+    /// let Ok(Status::Complete { value, head_len }) = Request::parse(req, &HandshakeLimits::default()) else {
+    ///     panic!("valid request")
+    /// };
+    /// assert_eq!(value.path, "/chat");
+    /// assert_eq!(value.protocols().collect::<Vec<_>>(), ["chat", "superchat"]);
+    /// assert_eq!(&req[head_len..], b"\x81"); // the WebSocket stream begins here
+    /// ```
+    pub fn parse(buf: &'a [u8], limits: &HandshakeLimits) -> Result<Status<Self>, HandshakeError> {
+        let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let headers = header_storage(&mut storage, limits);
+        let mut req = httparse::Request::new(headers);
+        let head_len = match req.parse(buf).map_err(http_error)? {
+            httparse::Status::Partial if buf.len() >= limits.max_bytes => {
+                return Err(HandshakeError::TooLarge)
+            }
+            httparse::Status::Partial => return Ok(Status::Partial),
+            httparse::Status::Complete(n) => n,
+        };
+        if head_len > limits.max_bytes {
+            return Err(HandshakeError::TooLarge);
+        }
+        // §4.2.1 item 1: "An HTTP/1.1 or higher GET request".
+        if req.method != Some("GET") {
+            return Err(HandshakeError::MethodNotGet);
+        }
+        if req.version != Some(1) {
+            return Err(HandshakeError::HttpVersion);
+        }
+        let path = req.path.unwrap_or("/");
+        let headers = req.headers;
+        // Item 2: a Host header field.
+        let host = find(headers, "host").ok_or(HandshakeError::MissingHost)?;
+        let host = core::str::from_utf8(host).map_err(|_| HandshakeError::InvalidHeaderValue)?;
+        // Items 3 and 4: Upgrade lists "websocket", Connection lists "Upgrade",
+        // case-insensitively and possibly among other tokens.
+        if !any_lists(headers, "upgrade", "websocket") {
+            return Err(HandshakeError::MissingUpgrade);
+        }
+        if !any_lists(headers, "connection", "upgrade") {
+            return Err(HandshakeError::MissingConnection);
+        }
+        // Item 6: version 13; anything else gets 426 and the version we speak (§4.4).
+        if find(headers, "sec-websocket-version").map(trim) != Some(b"13") {
+            return Err(HandshakeError::UnsupportedVersion);
+        }
+        // Item 5: exactly one key, base64 of 16 bytes.
+        let mut keys = headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-key"));
+        let key = match (keys.next(), keys.next()) {
+            (Some(h), None) if is_valid_key(trim(h.value)) => trim(h.value),
+            _ => return Err(HandshakeError::InvalidKey),
+        };
+        let key = core::str::from_utf8(key).map_err(|_| HandshakeError::InvalidKey)?;
+        let origin = find(headers, "origin")
+            .map(core::str::from_utf8)
+            .transpose()
+            .map_err(|_| HandshakeError::InvalidHeaderValue)?;
+        let protocols = collect_values(headers, "sec-websocket-protocol")?;
+        let extensions = collect_values(headers, "sec-websocket-extensions")?;
+        for value in &extensions {
+            Extensions::validate(value)?;
+        }
+        Ok(Status::Complete {
+            value: Request {
+                path,
+                host,
+                key,
+                origin,
+                protocols,
+                extensions,
+                head: &buf[..head_len],
+            },
+            head_len,
+        })
+    }
+
+    /// The offered subprotocols (§4.2.1 item 8), in the client's order of preference,
+    /// across all `Sec-WebSocket-Protocol` lines.
+    pub fn protocols(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.protocols.iter().flat_map(|v| list_items(v))
+    }
+
+    /// The offered extensions (§4.2.1 item 9, §9.1), across all header lines. The
+    /// syntax was checked by [`parse`](Self::parse), so every item is `Ok`.
+    pub fn extensions(&self) -> impl Iterator<Item = super::extensions::Extension<'a>> + '_ {
+        self.extensions
+            .iter()
+            .flat_map(|v| Extensions::new(v).filter_map(Result::ok))
+    }
+
+    /// The value of any other header, e.g. `Cookie` or `Authorization`; the first
+    /// line of that name.
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut storage);
+        // The head parsed once already, so it parses again the same way.
+        match req.parse(self.head) {
+            Ok(httparse::Status::Complete(_)) => find(req.headers, name),
+            _ => None,
+        }
+    }
+
+    /// The Sec-WebSocket-Accept value for this request's key.
+    pub fn accept_key(&self) -> [u8; 28] {
+        accept_key(self.key.as_bytes())
+    }
+}
+
+fn trim(value: &[u8]) -> &[u8] {
+    value.trim_ascii()
+}
+
+fn any_lists(headers: &[httparse::Header<'_>], name: &str, token: &str) -> bool {
+    headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case(name))
+        .any(|h| lists_token(h.value, token))
+}
+
+/// What the server accepts: the 101 response of §4.2.2 item 5.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Response<'r> {
+    /// The chosen subprotocol; must be one the client offered. `None` sends no
+    /// `Sec-WebSocket-Protocol` header (never an empty one).
+    pub protocol: Option<&'r str>,
+    /// The accepted extensions as a header value (e.g. from the extension's own
+    /// negotiation); `None` sends no header.
+    pub extensions: Option<&'r str>,
+    /// More headers (e.g. `Set-Cookie`); names must be tokens, values printable ASCII.
+    pub headers: &'r [(&'r str, &'r str)],
+}
+
+impl Response<'_> {
+    /// Writes the 101 response to `request` into `out`; returns its length.
+    ///
+    /// ```
+    /// use wsframe::handshake::{server::{Request, Response}, HandshakeLimits, Status};
+    /// let req = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+    ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    /// let Ok(Status::Complete { value: request, .. }) = Request::parse(req, &HandshakeLimits::default()) else { panic!() };
+    /// let mut out = [0u8; 256];
+    /// let n = Response::default().write(&request, &mut out).unwrap();
+    /// let text = core::str::from_utf8(&out[..n]).unwrap();
+    /// assert!(text.starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
+    /// assert!(text.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+    /// ```
+    pub fn write(&self, request: &Request<'_>, out: &mut [u8]) -> Result<usize, HandshakeError> {
+        if let Some(protocol) = self.protocol {
+            // §4.2.2 item 5.5: the value MUST be one of the client's offers.
+            if !request.protocols().any(|p| p == protocol) {
+                return Err(HandshakeError::ProtocolNotOffered);
+            }
+        }
+        if let Some(ext) = self.extensions {
+            if !is_header_value(ext) || Extensions::validate(ext).is_err() {
+                return Err(HandshakeError::InvalidArgument);
+            }
+        }
+        let mut w = Writer::new(out);
+        w.push(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")?;
+        w.header("Sec-WebSocket-Accept", &request.accept_key())?;
+        if let Some(protocol) = self.protocol {
+            w.header("Sec-WebSocket-Protocol", protocol.as_bytes())?;
+        }
+        if let Some(ext) = self.extensions {
+            w.header("Sec-WebSocket-Extensions", ext.as_bytes())?;
+        }
+        w.extra_headers(self.headers)?;
+        w.push(b"\r\n")?;
+        Ok(w.len())
+    }
+}
+
+/// A refusal of the handshake, written as a complete HTTP response that closes the
+/// connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection<'r> {
+    /// 400 Bad Request with a short reason as the body.
+    BadRequest(&'r str),
+    /// 403 Forbidden, e.g. for a refused origin (§4.2.2, §10.2).
+    Forbidden,
+    /// 426 Upgrade Required with `Sec-WebSocket-Version: 13` (§4.2.2 item 4, §4.4).
+    UpgradeRequired,
+    /// 431 Request Header Fields Too Large.
+    TooLarge,
+}
+
+impl<'r> Rejection<'r> {
+    /// The rejection that answers a failed [`Request::parse`].
+    pub fn for_error(error: HandshakeError) -> Rejection<'static> {
+        match error.http_status() {
+            426 => Rejection::UpgradeRequired,
+            431 => Rejection::TooLarge,
+            403 => Rejection::Forbidden,
+            _ => Rejection::BadRequest(match error {
+                HandshakeError::InvalidArgument | HandshakeError::BufferTooSmall => "bad request",
+                _ => error_reason(error),
+            }),
+        }
+    }
+
+    /// The HTTP status code.
+    pub const fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest(_) => 400,
+            Self::Forbidden => 403,
+            Self::UpgradeRequired => 426,
+            Self::TooLarge => 431,
+        }
+    }
+
+    /// Writes the response into `out`; returns its length.
+    ///
+    /// ```
+    /// use wsframe::handshake::server::Rejection;
+    /// let mut out = [0u8; 256];
+    /// let n = Rejection::UpgradeRequired.write(&mut out).unwrap();
+    /// let text = core::str::from_utf8(&out[..n]).unwrap();
+    /// assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+    /// assert!(text.contains("Sec-WebSocket-Version: 13\r\n"));
+    /// ```
+    pub fn write(&self, out: &mut [u8]) -> Result<usize, HandshakeError> {
+        let (status, body) = match self {
+            Self::BadRequest(reason) => ("400 Bad Request", *reason),
+            Self::Forbidden => ("403 Forbidden", "origin not allowed"),
+            Self::UpgradeRequired => ("426 Upgrade Required", "websocket version 13 required"),
+            Self::TooLarge => ("431 Request Header Fields Too Large", "request headers too large"),
+        };
+        if !is_header_value(body) {
+            return Err(HandshakeError::InvalidArgument);
+        }
+        let mut w = Writer::new(out);
+        w.push(b"HTTP/1.1 ")?;
+        w.push_str(status)?;
+        w.push(b"\r\nConnection: close\r\nContent-Type: text/plain\r\n")?;
+        if matches!(self, Self::UpgradeRequired) {
+            w.push(b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n")?;
+        }
+        w.push(b"Content-Length: ")?;
+        w.number(body.len())?;
+        w.push(b"\r\n\r\n")?;
+        w.push_str(body)?;
+        Ok(w.len())
+    }
+}
+
+fn error_reason(error: HandshakeError) -> &'static str {
+    match error {
+        HandshakeError::MalformedHttp => "malformed http request",
+        HandshakeError::MethodNotGet => "method must be GET",
+        HandshakeError::HttpVersion => "http/1.1 required",
+        HandshakeError::MissingHost => "missing host header",
+        HandshakeError::MissingUpgrade => "upgrade: websocket required",
+        HandshakeError::MissingConnection => "connection: upgrade required",
+        HandshakeError::InvalidKey => "invalid sec-websocket-key",
+        HandshakeError::InvalidHeaderValue => "header value is not valid utf-8",
+        HandshakeError::TooManyOfferHeaders => "too many protocol or extension headers",
+        HandshakeError::InvalidExtensionSyntax => "invalid sec-websocket-extensions",
+        _ => "bad request",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIREFOX: &[u8] = b"GET /chat?x=1 HTTP/1.1\r\nHost: localhost:9001\r\nUser-Agent: Mozilla/5.0\r\n\
+Origin: http://localhost:8080\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: t8u0U+xVcPXWH4kvXxwCxw==\r\n\
+Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: chat\r\n\
+Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-deflate\r\nCookie: a=b\r\n\r\n";
+
+    fn parse(buf: &[u8]) -> Result<Status<Request<'_>>, HandshakeError> {
+        Request::parse(buf, &HandshakeLimits::default())
+    }
+
+    fn request(buf: &[u8]) -> Request<'_> {
+        match parse(buf) {
+            Ok(Status::Complete { value, .. }) => value,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn firefox_style_request() {
+        let req = request(FIREFOX);
+        assert_eq!(req.path, "/chat?x=1");
+        assert_eq!(req.host, "localhost:9001");
+        assert_eq!(req.origin, Some("http://localhost:8080"));
+        assert_eq!(req.protocols().collect::<std::vec::Vec<_>>(), ["chat", "superchat", "v2"]);
+        assert_eq!(req.extensions().next().unwrap().name, "permessage-deflate");
+        assert_eq!(req.header("cookie"), Some(&b"a=b"[..]));
+        assert_eq!(&req.accept_key(), b"RdZtSQyF5tRkhMHRyxh82faxy1E=");
+    }
+
+    #[test]
+    fn partial_in_every_split() {
+        for cut in 0..FIREFOX.len() {
+            assert_eq!(parse(&FIREFOX[..cut]), Ok(Status::Partial), "cut {cut}");
+        }
+    }
+
+    fn replace(from: &str, to: &str) -> std::vec::Vec<u8> {
+        std::string::String::from_utf8(FIREFOX.to_vec()).unwrap().replacen(from, to, 1).into_bytes()
+    }
+
+    #[test]
+    fn every_requirement_checked() {
+        use HandshakeError::*;
+        let cases = [
+            (replace("GET", "POST"), MethodNotGet),
+            (replace("HTTP/1.1", "HTTP/1.0"), HttpVersion),
+            (replace("Host: localhost:9001\r\n", ""), MissingHost),
+            (replace("Upgrade: websocket", "Upgrade: h2c"), MissingUpgrade),
+            (replace("keep-alive, Upgrade", "keep-alive"), MissingConnection),
+            (replace("Version: 13", "Version: 8"), UnsupportedVersion),
+            (replace("Sec-WebSocket-Version: 13\r\n", ""), UnsupportedVersion),
+            (replace("t8u0U+xVcPXWH4kvXxwCxw==", "short=="), InvalidKey),
+            (replace("Sec-WebSocket-Key: t8u0U+xVcPXWH4kvXxwCxw==\r\n", ""), InvalidKey),
+            (replace("Cookie: a=b", "Sec-WebSocket-Key: t8u0U+xVcPXWH4kvXxwCxw=="), InvalidKey),
+            (replace("permessage-deflate", "permessage-deflate; =x"), InvalidExtensionSyntax),
+            (replace("GET /chat", "GET\x01/chat"), MalformedHttp),
+        ];
+        for (bytes, err) in cases {
+            assert_eq!(parse(&bytes), Err(err), "{}", std::string::String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    #[test]
+    fn caps_on_size_and_headers() {
+        let small = HandshakeLimits { max_bytes: 100, max_headers: 32 };
+        assert_eq!(Request::parse(FIREFOX, &small), Err(HandshakeError::TooLarge));
+        // A partial head over the cap is refused before it completes.
+        assert_eq!(Request::parse(&FIREFOX[..150], &small), Err(HandshakeError::TooLarge));
+        let few = HandshakeLimits { max_bytes: 8192, max_headers: 4 };
+        assert_eq!(Request::parse(FIREFOX, &few), Err(HandshakeError::TooManyHeaders));
+        assert_eq!(HandshakeError::TooManyHeaders.http_status(), 431);
+    }
+
+    #[test]
+    fn response_checks_protocol_and_headers() {
+        let req = request(FIREFOX);
+        let mut out = [0u8; 512];
+        let ok = Response { protocol: Some("superchat"), extensions: None, headers: &[("X-Id", "7")] };
+        let n = ok.write(&req, &mut out).unwrap();
+        let text = core::str::from_utf8(&out[..n]).unwrap();
+        assert!(text.contains("\r\nSec-WebSocket-Protocol: superchat\r\n"));
+        assert!(text.ends_with("X-Id: 7\r\n\r\n"));
+        let not_offered = Response { protocol: Some("mqtt"), ..Response::default() };
+        assert_eq!(not_offered.write(&req, &mut out), Err(HandshakeError::ProtocolNotOffered));
+        let injected = Response { headers: &[("X", "1\r\nEvil: 2")], ..Response::default() };
+        assert_eq!(injected.write(&req, &mut out), Err(HandshakeError::InvalidArgument));
+        assert_eq!(Response::default().write(&req, &mut out[..40]), Err(HandshakeError::BufferTooSmall));
+        let no_protocol = Response::default().write(&req, &mut out).unwrap();
+        assert!(!core::str::from_utf8(&out[..no_protocol]).unwrap().contains("Sec-WebSocket-Protocol"));
+    }
+
+    #[test]
+    fn rejections() {
+        let mut out = [0u8; 256];
+        for (err, status) in [
+            (HandshakeError::MethodNotGet, 400),
+            (HandshakeError::UnsupportedVersion, 426),
+            (HandshakeError::TooLarge, 431),
+            (HandshakeError::OriginRefused, 403),
+        ] {
+            let rejection = Rejection::for_error(err);
+            assert_eq!(rejection.status(), status);
+            let n = rejection.write(&mut out).unwrap();
+            let text = core::str::from_utf8(&out[..n]).unwrap();
+            assert!(text.starts_with(&std::format!("HTTP/1.1 {status} ")), "{text}");
+            let (head, body) = text.split_once("\r\n\r\n").unwrap();
+            assert!(head.contains(&std::format!("Content-Length: {}", body.len())));
+        }
+        assert!(Rejection::BadRequest("x\r\n").write(&mut out).is_err());
+    }
+}

@@ -1,0 +1,219 @@
+//! Streaming UTF-8 validation for text messages and close reasons (RFC 6455 §8.1, §5.6).
+//!
+//! A text message may be split across frames and each frame across reads, and a code
+//! point may be cut anywhere. [`Utf8Validator`] keeps the (at most three) bytes of an
+//! unfinished code point between calls and reports an error at the first byte after
+//! which the input can no longer become valid: a peer sending garbage is failed at once,
+//! not after the whole message has been buffered (§8.1: "MUST _Fail the WebSocket
+//! Connection_").
+//!
+//! The bulk of each chunk is checked by `core::str::from_utf8`, whose ASCII fast path and
+//! strict rules (no overlongs, no surrogates, nothing above U+10FFFF) are what §8.1 asks
+//! for; this module only stitches chunk boundaries.
+
+/// The input can never become valid UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InvalidUtf8;
+
+impl core::fmt::Display for InvalidUtf8 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("invalid utf-8")
+    }
+}
+
+impl core::error::Error for InvalidUtf8 {}
+
+/// A fail-fast UTF-8 validator that accepts input in pieces.
+///
+/// ```
+/// use wsframe::Utf8Validator;
+/// let text = "κόσμε".as_bytes();
+/// let mut v = Utf8Validator::new();
+/// // Split inside the second code point.
+/// v.feed(&text[..3]).unwrap();
+/// assert!(!v.is_complete());
+/// v.feed(&text[3..]).unwrap();
+/// assert!(v.is_complete());
+///
+/// // 0xC0 can never start a valid sequence: rejected at once.
+/// assert!(Utf8Validator::new().feed(&[b'a', 0xC0]).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Utf8Validator {
+    /// Bytes of an unfinished code point carried from the previous chunk.
+    pending: [u8; 4],
+    /// How many bytes of `pending` are in use (0 to 3).
+    pending_len: u8,
+}
+
+impl Utf8Validator {
+    /// A validator at the start of a text.
+    pub const fn new() -> Self {
+        Self {
+            pending: [0; 4],
+            pending_len: 0,
+        }
+    }
+
+    /// Whether the input so far ends on a code point boundary, i.e. a message ending
+    /// here is valid.
+    pub const fn is_complete(&self) -> bool {
+        self.pending_len == 0
+    }
+
+    /// Forgets any carried bytes, ready for the next message.
+    pub fn reset(&mut self) {
+        self.pending_len = 0;
+    }
+
+    /// Checks the next piece of input.
+    ///
+    /// Fails as soon as the input seen so far is not a prefix of any valid UTF-8 text.
+    /// After an error the validator's state is unspecified; call [`reset`](Self::reset)
+    /// before reusing it.
+    pub fn feed(&mut self, mut chunk: &[u8]) -> Result<(), InvalidUtf8> {
+        if self.pending_len > 0 {
+            chunk = self.finish_pending(chunk)?;
+            if self.pending_len > 0 {
+                // The chunk was consumed entirely into the still unfinished code point.
+                return Ok(());
+            }
+        }
+        match core::str::from_utf8(chunk) {
+            Ok(_) => Ok(()),
+            Err(e) if e.error_len().is_none() => {
+                // The tail is a valid but unfinished code point (at most 3 bytes).
+                let tail = chunk.get(e.valid_up_to()..).unwrap_or_default();
+                self.carry(tail);
+                Ok(())
+            }
+            Err(_) => Err(InvalidUtf8),
+        }
+    }
+
+    /// Completes the carried code point with bytes from `chunk`; returns the rest of the
+    /// chunk.
+    fn finish_pending<'c>(&mut self, chunk: &'c [u8]) -> Result<&'c [u8], InvalidUtf8> {
+        let have = usize::from(self.pending_len);
+        let take = chunk.len().min(4 - have);
+        let mut buf = self.pending;
+        buf[have..have + take].copy_from_slice(&chunk[..take]);
+        let joined = &buf[..have + take];
+        match core::str::from_utf8(joined) {
+            Ok(_) => {
+                self.pending_len = 0;
+                Ok(&chunk[take..])
+            }
+            Err(e) if e.valid_up_to() > 0 => {
+                // The carried code point finished within `joined`; the bytes after it
+                // belong to the rest of the chunk and are checked from there.
+                let used = e.valid_up_to() - have;
+                self.pending_len = 0;
+                Ok(&chunk[used..])
+            }
+            Err(e) if e.error_len().is_none() => {
+                // Still unfinished: only possible when the chunk ran out.
+                self.carry(joined);
+                Ok(&[])
+            }
+            Err(_) => Err(InvalidUtf8),
+        }
+    }
+
+    fn carry(&mut self, tail: &[u8]) {
+        let n = tail.len().min(3);
+        self.pending[..n].copy_from_slice(&tail[..n]);
+        // n is at most 3, so it fits in a u8.
+        self.pending_len = n as u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn validate_split(bytes: &[u8], cuts: &[usize]) -> Result<bool, InvalidUtf8> {
+        let mut v = Utf8Validator::new();
+        let mut start = 0;
+        for &cut in cuts {
+            let cut = cut.clamp(start, bytes.len());
+            v.feed(&bytes[start..cut])?;
+            start = cut;
+        }
+        v.feed(&bytes[start..])?;
+        Ok(v.is_complete())
+    }
+
+    #[test]
+    fn byte_at_a_time_matches_whole() {
+        let text = "Hello-µ@ßöäüàá-UTF-8!! κόσμε 𝄞".as_bytes();
+        let cuts: std::vec::Vec<usize> = (0..text.len()).collect();
+        assert_eq!(validate_split(text, &cuts), Ok(true));
+    }
+
+    #[test]
+    fn fails_fast_on_impossible_prefix() {
+        // 0xF4 0x90 would encode above U+10FFFF: fail at the second byte.
+        let mut v = Utf8Validator::new();
+        v.feed(&[0xF4]).unwrap();
+        assert_eq!(v.feed(&[0x90]), Err(InvalidUtf8));
+        // Surrogate prefix ED A0.
+        let mut v = Utf8Validator::new();
+        v.feed(&[0xED]).unwrap();
+        assert_eq!(v.feed(&[0xA0]), Err(InvalidUtf8));
+        // Overlong prefix E0 80.
+        assert_eq!(Utf8Validator::new().feed(&[0xE0, 0x80]), Err(InvalidUtf8));
+        // A lone continuation byte.
+        assert_eq!(Utf8Validator::new().feed(&[0x80]), Err(InvalidUtf8));
+    }
+
+    #[test]
+    fn unfinished_code_point_is_incomplete() {
+        let mut v = Utf8Validator::new();
+        v.feed(&[0xCE, 0xBA, 0xE1]).unwrap();
+        assert!(!v.is_complete());
+        v.feed(&[0xBD]).unwrap();
+        assert!(!v.is_complete());
+        v.feed(&[0xB9, b'x']).unwrap();
+        assert!(v.is_complete());
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_from_utf8(bytes in proptest::collection::vec(any::<u8>(), 0..64),
+                                 cuts in proptest::collection::vec(0usize..64, 0..6)) {
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let expected = core::str::from_utf8(&bytes).is_ok();
+            let got = validate_split(&bytes, &cuts).unwrap_or(false);
+            prop_assert_eq!(expected, got);
+        }
+
+        #[test]
+        fn valid_text_in_any_split(s in "\\PC{0,40}", cuts in proptest::collection::vec(0usize..160, 0..8)) {
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            prop_assert_eq!(validate_split(s.as_bytes(), &cuts), Ok(true));
+        }
+
+        #[test]
+        fn error_reported_at_first_impossible_byte(bytes in proptest::collection::vec(any::<u8>(), 1..32)) {
+            // Feeding byte by byte, the first failure is at the shortest invalid prefix.
+            let mut v = Utf8Validator::new();
+            let mut failed_at = None;
+            for (i, b) in bytes.iter().enumerate() {
+                if v.feed(core::slice::from_ref(b)).is_err() { failed_at = Some(i); break; }
+            }
+            let first_bad = core::str::from_utf8(&bytes).err().and_then(|e| e.error_len().map(|_| e.valid_up_to()));
+            match (failed_at, first_bad) {
+                (None, None) => {}
+                (Some(i), Some(start)) => {
+                    // The failure lies within the offending sequence, never after it.
+                    prop_assert!(i >= start && i < start + 4, "failed at {} bad seq at {}", i, start);
+                }
+                other => prop_assert!(false, "mismatch {:?}", other),
+            }
+        }
+    }
+}
