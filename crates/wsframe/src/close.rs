@@ -115,7 +115,8 @@ impl<'a> CloseFrame<'a> {
                 if !code.is_sendable() {
                     return Err(ProtocolError::InvalidCloseCode(code.0));
                 }
-                let reason = core::str::from_utf8(reason).map_err(|_| ProtocolError::InvalidUtf8)?;
+                let reason =
+                    core::str::from_utf8(reason).map_err(|_| ProtocolError::InvalidUtf8)?;
                 Ok(Self {
                     code: Some(code),
                     reason,
@@ -183,11 +184,20 @@ mod tests {
 
     #[test]
     fn parse_rejects_bad_payloads() {
-        assert_eq!(CloseFrame::parse(&[0x03]), Err(ProtocolError::InvalidClosePayload));
-        assert_eq!(CloseFrame::parse(b"\x03\xe8\xff"), Err(ProtocolError::InvalidUtf8));
+        assert_eq!(
+            CloseFrame::parse(&[0x03]),
+            Err(ProtocolError::InvalidClosePayload)
+        );
+        assert_eq!(
+            CloseFrame::parse(b"\x03\xe8\xff"),
+            Err(ProtocolError::InvalidUtf8)
+        );
         let mut long = [b'a'; 126];
         long[..2].copy_from_slice(&1000u16.to_be_bytes());
-        assert_eq!(CloseFrame::parse(&long), Err(ProtocolError::ControlFrameTooLong));
+        assert_eq!(
+            CloseFrame::parse(&long),
+            Err(ProtocolError::ControlFrameTooLong)
+        );
         assert_eq!(CloseFrame::parse(&long[..125]).unwrap().reason.len(), 123);
     }
 
@@ -200,15 +210,33 @@ mod tests {
         };
         let n = frame.write(&mut buf).unwrap();
         assert_eq!(CloseFrame::parse(&buf[..n]), Ok(frame));
-        let empty = CloseFrame { code: None, reason: "" };
+        let empty = CloseFrame {
+            code: None,
+            reason: "",
+        };
         assert_eq!(empty.write(&mut buf), Ok(0));
-        let bad = CloseFrame { code: Some(CloseCode::ABNORMAL), reason: "" };
+        let bad = CloseFrame {
+            code: Some(CloseCode::ABNORMAL),
+            reason: "",
+        };
         assert!(bad.write(&mut buf).is_err());
-        let reason_without_code = CloseFrame { code: None, reason: "x" };
+        let reason_without_code = CloseFrame {
+            code: None,
+            reason: "x",
+        };
         assert!(reason_without_code.write(&mut buf).is_err());
-        let too_long = CloseFrame { code: Some(CloseCode::NORMAL), reason: core::str::from_utf8(&[b'r'; 124]).unwrap() };
+        let too_long = CloseFrame {
+            code: Some(CloseCode::NORMAL),
+            reason: core::str::from_utf8(&[b'r'; 124]).unwrap(),
+        };
         assert!(too_long.write(&mut buf).is_err());
-        let small = CloseFrame { code: Some(CloseCode::NORMAL), reason: "abc" };
-        assert_eq!(small.write(&mut buf[..4]), Err(crate::SendError::BufferTooSmall { needed: 5 }));
+        let small = CloseFrame {
+            code: Some(CloseCode::NORMAL),
+            reason: "abc",
+        };
+        assert_eq!(
+            small.write(&mut buf[..4]),
+            Err(crate::SendError::BufferTooSmall { needed: 5 })
+        );
     }
 }

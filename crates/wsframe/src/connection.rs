@@ -29,11 +29,13 @@
 //! let mut out = [0u8; 256];
 //!
 //! // The request arrives; accept it.
-//! let got = conn.receive(&mut input).unwrap();
-//! let consumed = got.consumed;
-//! let Some(Event::Request(request)) = got.event else { panic!() };
-//! let n = conn.accept(&request, &Response::default(), &mut out).unwrap();
-//! assert!(out[..n].starts_with(b"HTTP/1.1 101"));
+//! let consumed = {
+//!     let got = conn.receive(&mut input).unwrap();
+//!     let Some(Event::Request(request)) = got.event else { panic!() };
+//!     let n = conn.accept(&request, &Response::default(), &mut out).unwrap();
+//!     assert!(out[..n].starts_with(b"HTTP/1.1 101"));
+//!     got.consumed
+//! };
 //!
 //! // The bytes after the request are the first frame: echo it.
 //! let rest = &mut input[consumed..];
@@ -46,7 +48,10 @@
 
 use crate::close::{CloseCode, CloseFrame, MAX_CLOSE_PAYLOAD};
 use crate::error::{Error, HandshakeError, ProtocolError, SendError};
-use crate::frame::{encode_frame, encode_in_front, DecodeRules, Decoded, FrameHeader, OpCode, Role, MAX_CONTROL_PAYLOAD};
+use crate::frame::{
+    encode_frame, encode_in_front, DecodeRules, Decoded, FrameHeader, OpCode, Role,
+    MAX_CONTROL_PAYLOAD,
+};
 use crate::handshake::{client, extensions::Extensions, server, HandshakeLimits, Status};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
@@ -186,6 +191,9 @@ impl client::Offer for StoredOffer {
 }
 
 /// The lifecycle: every transition is in this file, on this enum.
+// The client's offer makes one variant large; without an allocator there is nowhere
+// else to keep it, and it is only held during the handshake.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     /// Server: waiting for the request.
@@ -268,7 +276,12 @@ impl MaskKeys {
         }
         let at = usize::from(self.used);
         self.used += 4;
-        [self.pool[at], self.pool[at + 1], self.pool[at + 2], self.pool[at + 3]]
+        [
+            self.pool[at],
+            self.pool[at + 1],
+            self.pool[at + 2],
+            self.pool[at + 3],
+        ]
     }
 }
 
@@ -299,7 +312,12 @@ impl Connection {
     /// `mask_seed` must come from a strong random source: it makes the masking keys
     /// unpredictable to the network (§5.3, §10.3).
     pub fn client(config: Config, mask_seed: [u8; 16]) -> Self {
-        Self::new(Role::Client, config, State::ClientStart, Some(MaskKeys::new(mask_seed)))
+        Self::new(
+            Role::Client,
+            config,
+            State::ClientStart,
+            Some(MaskKeys::new(mask_seed)),
+        )
     }
 
     fn new(role: Role, config: Config, state: State, masks: Option<MaskKeys>) -> Self {
@@ -336,19 +354,24 @@ impl Connection {
     /// The lifecycle state.
     pub fn ready_state(&self) -> ReadyState {
         match self.state {
-            State::AwaitRequest | State::AwaitDecision | State::ClientStart | State::AwaitResponse(_) => {
-                ReadyState::Connecting
-            }
+            State::AwaitRequest
+            | State::AwaitDecision
+            | State::ClientStart
+            | State::AwaitResponse(_) => ReadyState::Connecting,
             State::Open => ReadyState::Open,
-            State::Rejecting(_) | State::CloseSent | State::CloseOwed(_) | State::Failing(_) => ReadyState::Closing,
+            State::Rejecting(_) | State::CloseSent | State::CloseOwed(_) | State::Failing(_) => {
+                ReadyState::Closing
+            }
             State::Closed => ReadyState::Closed,
         }
     }
 
     /// Whether [`poll_transmit`](Self::poll_transmit) has bytes to write.
     pub fn wants_transmit(&self) -> bool {
-        matches!(self.state, State::Rejecting(_) | State::CloseOwed(_) | State::Failing(_))
-            || (self.pong.is_some() && matches!(self.state, State::Open | State::CloseSent))
+        matches!(
+            self.state,
+            State::Rejecting(_) | State::CloseOwed(_) | State::Failing(_)
+        ) || (self.pong.is_some() && matches!(self.state, State::Open | State::CloseSent))
     }
 
     // ----- receiving -----
@@ -371,7 +394,9 @@ impl Connection {
                 consumed: 0,
                 event: None,
             }),
-            State::Rejecting(_) | State::CloseOwed(_) | State::Failing(_) | State::Closed => Err(Error::Closed),
+            State::Rejecting(_) | State::CloseOwed(_) | State::Failing(_) | State::Closed => {
+                Err(Error::Closed)
+            }
         }
     }
 
@@ -454,7 +479,9 @@ impl Connection {
             }
         };
         let kind = match header.opcode {
-            OpCode::Close | OpCode::Ping | OpCode::Pong => return self.control(header, header_len, input),
+            OpCode::Close | OpCode::Ping | OpCode::Pong => {
+                return self.control(header, header_len, input)
+            }
             OpCode::Text => self.start_message(DataKind::Text, header.payload_len)?,
             OpCode::Binary => self.start_message(DataKind::Binary, header.payload_len)?,
             OpCode::Continuation => self.continue_message(header.payload_len)?,
@@ -488,7 +515,10 @@ impl Connection {
     /// §5.4: a continuation frame belongs to the message in progress; the limits are
     /// checked before any of its payload is read (§10.4).
     fn continue_message(&mut self, len: u64) -> Result<DataKind, ProtocolError> {
-        let message = self.incoming.as_mut().ok_or(ProtocolError::UnexpectedContinuation)?;
+        let message = self
+            .incoming
+            .as_mut()
+            .ok_or(ProtocolError::UnexpectedContinuation)?;
         message.len = message
             .len
             .checked_add(len)
@@ -527,7 +557,9 @@ impl Connection {
         let end_of_message = end_of_frame && p.fin;
         if p.kind == DataKind::Text {
             // §8.1: fail as soon as the text can no longer be valid.
-            self.utf8.feed(chunk).map_err(|_| ProtocolError::InvalidUtf8)?;
+            self.utf8
+                .feed(chunk)
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
             if end_of_message && !self.utf8.is_complete() {
                 return Err(ProtocolError::InvalidUtf8);
             }
@@ -622,7 +654,11 @@ impl Connection {
 
     /// Server: refuses the request delivered by [`Event::Request`] (e.g. 403 for an
     /// origin the application does not allow). The connection is closed afterwards.
-    pub fn reject(&mut self, rejection: &server::Rejection<'_>, out: &mut [u8]) -> Result<usize, HandshakeError> {
+    pub fn reject(
+        &mut self,
+        rejection: &server::Rejection<'_>,
+        out: &mut [u8],
+    ) -> Result<usize, HandshakeError> {
         if self.state != State::AwaitDecision {
             return Err(HandshakeError::InvalidArgument);
         }
@@ -635,7 +671,11 @@ impl Connection {
     ///
     /// The subprotocols and extension offer are kept (up to 128 bytes each) to check
     /// the server's choice; a longer offer is [`HandshakeError::InvalidArgument`].
-    pub fn write_request(&mut self, request: &client::Request<'_>, out: &mut [u8]) -> Result<usize, HandshakeError> {
+    pub fn write_request(
+        &mut self,
+        request: &client::Request<'_>,
+        out: &mut [u8],
+    ) -> Result<usize, HandshakeError> {
         if self.state != State::ClientStart {
             return Err(HandshakeError::InvalidArgument);
         }
@@ -646,7 +686,10 @@ impl Connection {
         };
         for (i, p) in request.protocols.iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
-            offer.protocols.push_str(sep).and_then(|_| offer.protocols.push_str(p))
+            offer
+                .protocols
+                .push_str(sep)
+                .and_then(|_| offer.protocols.push_str(p))
                 .map_err(|_| HandshakeError::InvalidArgument)?;
         }
         offer
@@ -695,7 +738,13 @@ impl Connection {
         Ok(Some(n))
     }
 
-    fn write_frame(&mut self, opcode: OpCode, fin: bool, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+    fn write_frame(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
         let mut header = FrameHeader::new(opcode, fin, 0);
         header.mask = self.masks.as_mut().map(MaskKeys::next_key);
         encode_frame(header, payload, out)
@@ -740,7 +789,12 @@ impl Connection {
         self.send_message(DataKind::Binary, data, out)
     }
 
-    fn send_message(&mut self, kind: DataKind, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+    fn send_message(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
         if self.outgoing.is_some() {
             return Err(SendError::FragmentOrder);
         }
@@ -753,7 +807,13 @@ impl Connection {
     ///
     /// For text, the concatenation of all fragments must be UTF-8; a code point may be
     /// split between fragments.
-    pub fn send_fragment(&mut self, kind: DataKind, payload: &[u8], fin: bool, out: &mut [u8]) -> Result<usize, SendError> {
+    pub fn send_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
         let opcode = self.data_opcode(kind)?;
         let n = self.write_frame(opcode, fin, payload, out)?;
         self.after_data(kind, fin);
@@ -781,7 +841,12 @@ impl Connection {
         Ok(start)
     }
 
-    fn send_control(&mut self, opcode: OpCode, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+    fn send_control(
+        &mut self,
+        opcode: OpCode,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
         if !matches!(self.state, State::Open | State::CloseSent) {
             return Err(if self.ready_state() == ReadyState::Connecting {
                 SendError::Connecting
@@ -807,13 +872,19 @@ impl Connection {
 
     /// Starts the closing handshake (§7.1.2), or answers the peer's close with this code
     /// instead of the echo. `code` must be sendable (§7.4); `None` sends an empty close.
-    pub fn send_close(&mut self, code: Option<CloseCode>, reason: &str, out: &mut [u8]) -> Result<usize, SendError> {
+    pub fn send_close(
+        &mut self,
+        code: Option<CloseCode>,
+        reason: &str,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
         let next = match self.state {
             State::Open => State::CloseSent,
             State::CloseOwed(_) => State::Closed,
-            State::AwaitRequest | State::AwaitDecision | State::ClientStart | State::AwaitResponse(_) => {
-                return Err(SendError::Connecting)
-            }
+            State::AwaitRequest
+            | State::AwaitDecision
+            | State::ClientStart
+            | State::AwaitResponse(_) => return Err(SendError::Connecting),
             _ => return Err(SendError::NotOpen),
         };
         let n = self.write_close(&CloseFrame { code, reason }, out)?;

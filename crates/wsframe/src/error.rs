@@ -224,7 +224,9 @@ pub enum SendError {
 impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BufferTooSmall { needed } => write!(f, "output buffer too small ({needed} bytes needed)"),
+            Self::BufferTooSmall { needed } => {
+                write!(f, "output buffer too small ({needed} bytes needed)")
+            }
             Self::ControlFrameTooLong => f.write_str("control frame payload longer than 125 bytes"),
             Self::InvalidCloseCode(code) => write!(f, "close code {code} may not be sent"),
             Self::FragmentOrder => f.write_str("fragment out of order"),

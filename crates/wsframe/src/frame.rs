@@ -356,7 +356,11 @@ impl FrameHeader {
 /// // RFC 6455 §5.7: a single-frame masked text message.
 /// assert_eq!(&out[..n], &[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 /// ```
-pub fn encode_frame(mut header: FrameHeader, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+pub fn encode_frame(
+    mut header: FrameHeader,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, SendError> {
     header.payload_len = payload.len() as u64;
     let total = header.encoded_len() + payload.len();
     if out.len() < total {
@@ -394,7 +398,9 @@ pub fn encode_in_front(
     let payload_len = buf
         .len()
         .checked_sub(payload_start)
-        .ok_or(SendError::BufferTooSmall { needed: payload_start })?;
+        .ok_or(SendError::BufferTooSmall {
+            needed: payload_start,
+        })?;
     header.payload_len = payload_len as u64;
     let header_len = header.encoded_len();
     let start = payload_start
@@ -432,7 +438,10 @@ mod tests {
     fn rfc_examples_5_7() {
         // Single-frame unmasked text "Hello".
         let (h, n) = complete(&[0x81, 0x05, 0x48, 0x65], &client());
-        assert_eq!((h.fin, h.opcode, h.payload_len, n), (true, OpCode::Text, 5, 2));
+        assert_eq!(
+            (h.fin, h.opcode, h.payload_len, n),
+            (true, OpCode::Text, 5, 2)
+        );
         // Fragmented unmasked text "Hel" + "lo".
         let (h, _) = complete(&[0x01, 0x03], &client());
         assert_eq!((h.fin, h.opcode), (false, OpCode::Text));
@@ -441,11 +450,20 @@ mod tests {
         // Unmasked ping "Hello" and masked pong "Hello".
         assert_eq!(complete(&[0x89, 0x05], &client()).0.opcode, OpCode::Ping);
         let (h, n) = complete(&[0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d], &server());
-        assert_eq!((h.opcode, h.mask, n), (OpCode::Pong, Some([0x37, 0xfa, 0x21, 0x3d]), 6));
+        assert_eq!(
+            (h.opcode, h.mask, n),
+            (OpCode::Pong, Some([0x37, 0xfa, 0x21, 0x3d]), 6)
+        );
         // 256 bytes binary in a single unmasked frame; 64 KiB likewise.
-        assert_eq!(complete(&[0x82, 0x7E, 0x01, 0x00], &client()).0.payload_len, 256);
+        assert_eq!(
+            complete(&[0x82, 0x7E, 0x01, 0x00], &client()).0.payload_len,
+            256
+        );
         let big = [0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0];
-        assert_eq!(complete(&big, &client()), (FrameHeader::new(OpCode::Binary, true, 65536), 10));
+        assert_eq!(
+            complete(&big, &client()),
+            (FrameHeader::new(OpCode::Binary, true, 65536), 10)
+        );
     }
 
     #[test]
@@ -453,7 +471,10 @@ mod tests {
         let frame = [0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4];
         for cut in 0..frame.len() {
             let needed = if cut < 2 { 2 - cut } else { frame.len() - cut };
-            assert_eq!(FrameHeader::decode(&frame[..cut], &server()), Ok(Decoded::Partial { needed }));
+            assert_eq!(
+                FrameHeader::decode(&frame[..cut], &server()),
+                Ok(Decoded::Partial { needed })
+            );
         }
         assert_eq!(complete(&frame, &server()).1, 14);
     }
@@ -472,18 +493,35 @@ mod tests {
             (&[0x81, 0x05], server(), UnmaskedFrame),
             (&[0x81, 0x85], client(), MaskedFrame),
             (&[0x82, 0x7E, 0x00, 0x7D], client(), NonMinimalLength),
-            (&[0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF], client(), NonMinimalLength),
-            (&[0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0], client(), LengthTopBitSet),
+            (
+                &[0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF],
+                client(),
+                NonMinimalLength,
+            ),
+            (
+                &[0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0],
+                client(),
+                LengthTopBitSet,
+            ),
         ];
         for (bytes, rules, err) in cases {
             assert_eq!(FrameHeader::decode(bytes, rules), Err(*err), "{bytes:02x?}");
         }
         // RSV1 is fine once an extension allows it.
-        let rules = DecodeRules { allowed_rsv: RSV1, ..server() };
+        let rules = DecodeRules {
+            allowed_rsv: RSV1,
+            ..server()
+        };
         assert!(FrameHeader::decode(&[0xC1, 0x80, 1, 2, 3, 4], &rules).is_ok());
         // Length over the configured limit, found before the mask key arrives.
-        let rules = DecodeRules { max_payload_len: 1000, ..server() };
-        assert_eq!(FrameHeader::decode(&[0x82, 0xFE, 0x03, 0xE9], &rules), Err(FrameTooLarge));
+        let rules = DecodeRules {
+            max_payload_len: 1000,
+            ..server()
+        };
+        assert_eq!(
+            FrameHeader::decode(&[0x82, 0xFE, 0x03, 0xE9], &rules),
+            Err(FrameTooLarge)
+        );
         assert!(FrameHeader::decode(&[0x82, 0xFE, 0x03, 0xE8], &rules).is_ok());
     }
 
@@ -503,12 +541,22 @@ mod tests {
     #[test]
     fn minimal_length_forms() {
         let mut buf = [0u8; MAX_HEADER_LEN];
-        for (len, form) in [(0u64, 2), (125, 2), (126, 4), (65535, 4), (65536, 10), (u64::MAX >> 1, 10)] {
+        for (len, form) in [
+            (0u64, 2),
+            (125, 2),
+            (126, 4),
+            (65535, 4),
+            (65536, 10),
+            (u64::MAX >> 1, 10),
+        ] {
             let h = FrameHeader::new(OpCode::Binary, true, len);
             assert_eq!(h.encode(&mut buf), Ok(form), "{len}");
         }
         let h = FrameHeader::new(OpCode::Binary, true, 126);
-        assert_eq!(h.encode(&mut buf[..3]), Err(SendError::BufferTooSmall { needed: 4 }));
+        assert_eq!(
+            h.encode(&mut buf[..3]),
+            Err(SendError::BufferTooSmall { needed: 4 })
+        );
     }
 
     #[test]

@@ -87,7 +87,10 @@ pub fn copy_masked(src: &[u8], dst: &mut [u8], key: [u8; 4], offset: usize) -> O
             *o = *i ^ *k;
         }
     }
-    let tail = out_blocks.into_remainder().iter_mut().zip(in_blocks.remainder());
+    let tail = out_blocks
+        .into_remainder()
+        .iter_mut()
+        .zip(in_blocks.remainder());
     for ((o, i), k) in tail.zip(pattern.iter()) {
         *o = *i ^ *k;
     }
@@ -115,7 +118,11 @@ mod tests {
                     let mut ours = data;
                     let mut theirs = data;
                     apply_mask(&mut ours[start..start + len.min(301 - start)], key, offset);
-                    reference(&mut theirs[start..start + len.min(301 - start)], key, offset);
+                    reference(
+                        &mut theirs[start..start + len.min(301 - start)],
+                        key,
+                        offset,
+                    );
                     assert_eq!(ours, theirs, "len {len} offset {offset} start {start}");
 
                     let mut copied = [0u8; 301];

@@ -65,7 +65,9 @@ impl<'r> Request<'r> {
     /// assert!(text.contains("Sec-WebSocket-Protocol: chat\r\n"));
     /// ```
     pub fn write(&self, out: &mut [u8]) -> Result<usize, HandshakeError> {
-        let path_ok = self.path.starts_with('/') && is_header_value(self.path) && !self.path.contains([' ', '\t']);
+        let path_ok = self.path.starts_with('/')
+            && is_header_value(self.path)
+            && !self.path.contains([' ', '\t']);
         if !path_ok || self.host.is_empty() || !is_header_value(self.host) {
             return Err(HandshakeError::InvalidArgument);
         }
@@ -129,8 +131,11 @@ impl Offer for Request<'_> {
         self.protocols.contains(&protocol)
     }
     fn offered_extension(&self, name: &str) -> bool {
-        self.extensions
-            .is_some_and(|v| Extensions::new(v).flatten().any(|e| e.name.eq_ignore_ascii_case(name)))
+        self.extensions.is_some_and(|v| {
+            Extensions::new(v)
+                .flatten()
+                .any(|e| e.name.eq_ignore_ascii_case(name))
+        })
     }
 }
 
@@ -263,30 +268,73 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n{extra}\r\n"
 
     #[test]
     fn accepts_valid_and_reports_protocol() {
-        let request = Request { protocols: &["chat", "superchat"], ..Request::new("h", "/", NONCE) };
+        let request = Request {
+            protocols: &["chat", "superchat"],
+            ..Request::new("h", "/", NONCE)
+        };
         assert_eq!(check(&request, &reply("")), Ok(None));
-        assert_eq!(check(&request, &reply("Sec-WebSocket-Protocol: superchat\r\n")), Ok(Some("superchat".into())));
+        assert_eq!(
+            check(&request, &reply("Sec-WebSocket-Protocol: superchat\r\n")),
+            Ok(Some("superchat".into()))
+        );
     }
 
     #[test]
     fn rejects_each_violation() {
         use HandshakeError::*;
         let plain = Request::new("h", "/", NONCE);
-        let with_ext = Request { extensions: Some("permessage-deflate"), ..plain };
+        let with_ext = Request {
+            extensions: Some("permessage-deflate"),
+            ..plain
+        };
         let cases: [(&Request<'_>, String, HandshakeError); 8] = [
-            (&plain, reply("").replace("101 Switching Protocols", "200 OK"), NotSwitchingProtocols(200)),
-            (&plain, reply("").replace("Upgrade: websocket", "Upgrade: h2c"), MissingUpgrade),
-            (&plain, reply("").replace("Connection: Upgrade", "Connection: close"), MissingConnection),
+            (
+                &plain,
+                reply("").replace("101 Switching Protocols", "200 OK"),
+                NotSwitchingProtocols(200),
+            ),
+            (
+                &plain,
+                reply("").replace("Upgrade: websocket", "Upgrade: h2c"),
+                MissingUpgrade,
+            ),
+            (
+                &plain,
+                reply("").replace("Connection: Upgrade", "Connection: close"),
+                MissingConnection,
+            ),
             (&plain, reply("").replace("s3pP", "XXXX"), AcceptMismatch),
-            (&plain, reply("Sec-WebSocket-Protocol: chat\r\n"), ProtocolNotOffered),
-            (&plain, reply("Sec-WebSocket-Extensions: permessage-deflate\r\n"), ExtensionNotOffered),
-            (&with_ext, reply("Sec-WebSocket-Extensions: x-other\r\n"), ExtensionNotOffered),
-            (&plain, reply("").replace("HTTP/1.1 101", "HTTP/1.1 1x1"), MalformedHttp),
+            (
+                &plain,
+                reply("Sec-WebSocket-Protocol: chat\r\n"),
+                ProtocolNotOffered,
+            ),
+            (
+                &plain,
+                reply("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+                ExtensionNotOffered,
+            ),
+            (
+                &with_ext,
+                reply("Sec-WebSocket-Extensions: x-other\r\n"),
+                ExtensionNotOffered,
+            ),
+            (
+                &plain,
+                reply("").replace("HTTP/1.1 101", "HTTP/1.1 1x1"),
+                MalformedHttp,
+            ),
         ];
         for (request, text, err) in cases {
             assert_eq!(check(request, &text), Err(err), "{text}");
         }
-        assert_eq!(check(&with_ext, &reply("Sec-WebSocket-Extensions: permessage-deflate\r\n")), Ok(None));
+        assert_eq!(
+            check(
+                &with_ext,
+                &reply("Sec-WebSocket-Extensions: permessage-deflate\r\n")
+            ),
+            Ok(None)
+        );
     }
 
     #[test]
@@ -296,10 +344,15 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n{extra}\r\n"
         let head = bytes.len();
         bytes.extend_from_slice(b"\x81\x02hi");
         for cut in 0..head {
-            assert_eq!(Response::parse(&bytes[..cut], &request, &HandshakeLimits::default()), Ok(Status::Partial));
+            assert_eq!(
+                Response::parse(&bytes[..cut], &request, &HandshakeLimits::default()),
+                Ok(Status::Partial)
+            );
         }
         let parsed = Response::parse(&bytes, &request, &HandshakeLimits::default());
-        let Ok(Status::Complete { head_len, value }) = parsed else { panic!("{parsed:?}") };
+        let Ok(Status::Complete { head_len, value }) = parsed else {
+            panic!("{parsed:?}")
+        };
         assert_eq!(&bytes[head_len..], b"\x81\x02hi");
         assert_eq!(value.header("upgrade"), Some(&b"websocket"[..]));
     }
@@ -308,11 +361,29 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n{extra}\r\n"
     fn request_arguments_checked() {
         let mut out = [0u8; 512];
         let bad_path = Request::new("h", "no-slash", NONCE);
-        assert_eq!(bad_path.write(&mut out), Err(HandshakeError::InvalidArgument));
-        let bad_protocol = Request { protocols: &["a b"], ..Request::new("h", "/", NONCE) };
-        assert_eq!(bad_protocol.write(&mut out), Err(HandshakeError::InvalidArgument));
-        let injected = Request { headers: &[("X", "1\r\n")], ..Request::new("h", "/", NONCE) };
-        assert_eq!(injected.write(&mut out), Err(HandshakeError::InvalidArgument));
-        assert_eq!(Request::new("h", "/", NONCE).write(&mut out[..50]), Err(HandshakeError::BufferTooSmall));
+        assert_eq!(
+            bad_path.write(&mut out),
+            Err(HandshakeError::InvalidArgument)
+        );
+        let bad_protocol = Request {
+            protocols: &["a b"],
+            ..Request::new("h", "/", NONCE)
+        };
+        assert_eq!(
+            bad_protocol.write(&mut out),
+            Err(HandshakeError::InvalidArgument)
+        );
+        let injected = Request {
+            headers: &[("X", "1\r\n")],
+            ..Request::new("h", "/", NONCE)
+        };
+        assert_eq!(
+            injected.write(&mut out),
+            Err(HandshakeError::InvalidArgument)
+        );
+        assert_eq!(
+            Request::new("h", "/", NONCE).write(&mut out[..50]),
+            Err(HandshakeError::BufferTooSmall)
+        );
     }
 }

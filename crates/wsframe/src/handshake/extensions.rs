@@ -229,7 +229,13 @@ mod tests {
         let exts: std::vec::Vec<_> = Extensions::new(v).collect::<Result<_, _>>().unwrap();
         assert_eq!(exts.len(), 1);
         let params: std::vec::Vec<_> = exts[0].params().collect::<Result<_, _>>().unwrap();
-        assert_eq!(params, [Param { name: "client_max_window_bits", value: None }]);
+        assert_eq!(
+            params,
+            [Param {
+                name: "client_max_window_bits",
+                value: None
+            }]
+        );
     }
 
     #[test]
@@ -238,15 +244,35 @@ mod tests {
         let exts: std::vec::Vec<_> = Extensions::new(v).collect::<Result<_, _>>().unwrap();
         assert_eq!(exts.len(), 2);
         let params: std::vec::Vec<_> = exts[0].params().collect::<Result<_, _>>().unwrap();
-        assert_eq!(params[1], Param { name: "client_max_window_bits", value: Some("10") });
+        assert_eq!(
+            params[1],
+            Param {
+                name: "client_max_window_bits",
+                value: Some("10")
+            }
+        );
         assert_eq!(exts[1].params().count(), 0);
         assert!(Extensions::validate(v).is_ok());
     }
 
     #[test]
     fn bad_syntax() {
-        for bad in ["a b", "a;", "a; b=", "a; b=\"c", "a; b=\"c d\"", "a; b=\"\\c\"", ";a", "a=b", "\u{e9}"] {
-            assert_eq!(Extensions::validate(bad), Err(HandshakeError::InvalidExtensionSyntax), "{bad}");
+        for bad in [
+            "a b",
+            "a;",
+            "a; b=",
+            "a; b=\"c",
+            "a; b=\"c d\"",
+            "a; b=\"\\c\"",
+            ";a",
+            "a=b",
+            "\u{e9}",
+        ] {
+            assert_eq!(
+                Extensions::validate(bad),
+                Err(HandshakeError::InvalidExtensionSyntax),
+                "{bad}"
+            );
         }
         // Iteration stops after the first error.
         let mut it = Extensions::new("a b, c");

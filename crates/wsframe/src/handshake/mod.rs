@@ -115,9 +115,8 @@ pub(crate) fn lists_token(value: &[u8], token: &str) -> bool {
 /// RFC 7230 `tchar`: what a token (header name, subprotocol, extension name) is made of.
 pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Whether `s` may be sent as a header value: visible ASCII, spaces and tabs only (no
@@ -258,7 +257,10 @@ mod tests {
         assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ=x"));
         assert!(!is_valid_key(b"AAAAAAAAAAAAAAAAAAAAAAAA")); // 18 bytes, no padding
         assert!(!is_valid_key(b""));
-        assert_eq!(&encode_key(b"the sample nonce"), b"dGhlIHNhbXBsZSBub25jZQ==");
+        assert_eq!(
+            &encode_key(b"the sample nonce"),
+            b"dGhlIHNhbXBsZSBub25jZQ=="
+        );
     }
 
     #[test]

@@ -7,9 +7,8 @@
 //! where they start.
 
 use super::{
-    accept_key, collect_values, find, header_storage, http_error, is_header_value,
-    is_valid_key, list_items, lists_token, HandshakeLimits, Status, Writer, MAX_HEADERS,
-    MAX_OFFER_HEADERS,
+    accept_key, collect_values, find, header_storage, http_error, is_header_value, is_valid_key,
+    list_items, lists_token, HandshakeLimits, Status, Writer, MAX_HEADERS, MAX_OFFER_HEADERS,
 };
 use crate::error::HandshakeError;
 use crate::handshake::extensions::Extensions;
@@ -202,7 +201,9 @@ impl Response<'_> {
             }
         }
         let mut w = Writer::new(out);
-        w.push(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")?;
+        w.push(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
+        )?;
         w.header("Sec-WebSocket-Accept", &request.accept_key())?;
         if let Some(protocol) = self.protocol {
             w.header("Sec-WebSocket-Protocol", protocol.as_bytes())?;
@@ -269,7 +270,10 @@ impl<'r> Rejection<'r> {
             Self::BadRequest(reason) => ("400 Bad Request", *reason),
             Self::Forbidden => ("403 Forbidden", "origin not allowed"),
             Self::UpgradeRequired => ("426 Upgrade Required", "websocket version 13 required"),
-            Self::TooLarge => ("431 Request Header Fields Too Large", "request headers too large"),
+            Self::TooLarge => (
+                "431 Request Header Fields Too Large",
+                "request headers too large",
+            ),
         };
         if !is_header_value(body) {
             return Err(HandshakeError::InvalidArgument);
@@ -331,7 +335,10 @@ Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-de
         assert_eq!(req.path, "/chat?x=1");
         assert_eq!(req.host, "localhost:9001");
         assert_eq!(req.origin, Some("http://localhost:8080"));
-        assert_eq!(req.protocols().collect::<std::vec::Vec<_>>(), ["chat", "superchat", "v2"]);
+        assert_eq!(
+            req.protocols().collect::<std::vec::Vec<_>>(),
+            ["chat", "superchat", "v2"]
+        );
         assert_eq!(req.extensions().next().unwrap().name, "permessage-deflate");
         assert_eq!(req.header("cookie"), Some(&b"a=b"[..]));
         assert_eq!(&req.accept_key(), b"RdZtSQyF5tRkhMHRyxh82faxy1E=");
@@ -345,7 +352,10 @@ Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-de
     }
 
     fn replace(from: &str, to: &str) -> std::vec::Vec<u8> {
-        std::string::String::from_utf8(FIREFOX.to_vec()).unwrap().replacen(from, to, 1).into_bytes()
+        std::string::String::from_utf8(FIREFOX.to_vec())
+            .unwrap()
+            .replacen(from, to, 1)
+            .into_bytes()
     }
 
     #[test]
@@ -355,29 +365,67 @@ Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-de
             (replace("GET", "POST"), MethodNotGet),
             (replace("HTTP/1.1", "HTTP/1.0"), HttpVersion),
             (replace("Host: localhost:9001\r\n", ""), MissingHost),
-            (replace("Upgrade: websocket", "Upgrade: h2c"), MissingUpgrade),
-            (replace("keep-alive, Upgrade", "keep-alive"), MissingConnection),
+            (
+                replace("Upgrade: websocket", "Upgrade: h2c"),
+                MissingUpgrade,
+            ),
+            (
+                replace("keep-alive, Upgrade", "keep-alive"),
+                MissingConnection,
+            ),
             (replace("Version: 13", "Version: 8"), UnsupportedVersion),
-            (replace("Sec-WebSocket-Version: 13\r\n", ""), UnsupportedVersion),
+            (
+                replace("Sec-WebSocket-Version: 13\r\n", ""),
+                UnsupportedVersion,
+            ),
             (replace("t8u0U+xVcPXWH4kvXxwCxw==", "short=="), InvalidKey),
-            (replace("Sec-WebSocket-Key: t8u0U+xVcPXWH4kvXxwCxw==\r\n", ""), InvalidKey),
-            (replace("Cookie: a=b", "Sec-WebSocket-Key: t8u0U+xVcPXWH4kvXxwCxw=="), InvalidKey),
-            (replace("permessage-deflate", "permessage-deflate; =x"), InvalidExtensionSyntax),
+            (
+                replace("Sec-WebSocket-Key: t8u0U+xVcPXWH4kvXxwCxw==\r\n", ""),
+                InvalidKey,
+            ),
+            (
+                replace("Cookie: a=b", "Sec-WebSocket-Key: t8u0U+xVcPXWH4kvXxwCxw=="),
+                InvalidKey,
+            ),
+            (
+                replace("permessage-deflate", "permessage-deflate; =x"),
+                InvalidExtensionSyntax,
+            ),
             (replace("GET /chat", "GET\x01/chat"), MalformedHttp),
         ];
         for (bytes, err) in cases {
-            assert_eq!(parse(&bytes), Err(err), "{}", std::string::String::from_utf8_lossy(&bytes));
+            assert_eq!(
+                parse(&bytes),
+                Err(err),
+                "{}",
+                std::string::String::from_utf8_lossy(&bytes)
+            );
         }
     }
 
     #[test]
     fn caps_on_size_and_headers() {
-        let small = HandshakeLimits { max_bytes: 100, max_headers: 32 };
-        assert_eq!(Request::parse(FIREFOX, &small), Err(HandshakeError::TooLarge));
+        let small = HandshakeLimits {
+            max_bytes: 100,
+            max_headers: 32,
+        };
+        assert_eq!(
+            Request::parse(FIREFOX, &small),
+            Err(HandshakeError::TooLarge)
+        );
         // A partial head over the cap is refused before it completes.
-        assert_eq!(Request::parse(&FIREFOX[..150], &small), Err(HandshakeError::TooLarge));
-        let few = HandshakeLimits { max_bytes: 8192, max_headers: 4 };
-        assert_eq!(Request::parse(FIREFOX, &few), Err(HandshakeError::TooManyHeaders));
+        assert_eq!(
+            Request::parse(&FIREFOX[..150], &small),
+            Err(HandshakeError::TooLarge)
+        );
+        let few = HandshakeLimits {
+            max_bytes: 8192,
+            max_headers: 4,
+        };
+        assert_eq!(
+            Request::parse(FIREFOX, &few),
+            Err(HandshakeError::TooManyHeaders)
+        );
         assert_eq!(HandshakeError::TooManyHeaders.http_status(), 431);
     }
 
@@ -385,18 +433,39 @@ Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-de
     fn response_checks_protocol_and_headers() {
         let req = request(FIREFOX);
         let mut out = [0u8; 512];
-        let ok = Response { protocol: Some("superchat"), extensions: None, headers: &[("X-Id", "7")] };
+        let ok = Response {
+            protocol: Some("superchat"),
+            extensions: None,
+            headers: &[("X-Id", "7")],
+        };
         let n = ok.write(&req, &mut out).unwrap();
         let text = core::str::from_utf8(&out[..n]).unwrap();
         assert!(text.contains("\r\nSec-WebSocket-Protocol: superchat\r\n"));
         assert!(text.ends_with("X-Id: 7\r\n\r\n"));
-        let not_offered = Response { protocol: Some("mqtt"), ..Response::default() };
-        assert_eq!(not_offered.write(&req, &mut out), Err(HandshakeError::ProtocolNotOffered));
-        let injected = Response { headers: &[("X", "1\r\nEvil: 2")], ..Response::default() };
-        assert_eq!(injected.write(&req, &mut out), Err(HandshakeError::InvalidArgument));
-        assert_eq!(Response::default().write(&req, &mut out[..40]), Err(HandshakeError::BufferTooSmall));
+        let not_offered = Response {
+            protocol: Some("mqtt"),
+            ..Response::default()
+        };
+        assert_eq!(
+            not_offered.write(&req, &mut out),
+            Err(HandshakeError::ProtocolNotOffered)
+        );
+        let injected = Response {
+            headers: &[("X", "1\r\nEvil: 2")],
+            ..Response::default()
+        };
+        assert_eq!(
+            injected.write(&req, &mut out),
+            Err(HandshakeError::InvalidArgument)
+        );
+        assert_eq!(
+            Response::default().write(&req, &mut out[..40]),
+            Err(HandshakeError::BufferTooSmall)
+        );
         let no_protocol = Response::default().write(&req, &mut out).unwrap();
-        assert!(!core::str::from_utf8(&out[..no_protocol]).unwrap().contains("Sec-WebSocket-Protocol"));
+        assert!(!core::str::from_utf8(&out[..no_protocol])
+            .unwrap()
+            .contains("Sec-WebSocket-Protocol"));
     }
 
     #[test]
@@ -412,7 +481,10 @@ Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-de
             assert_eq!(rejection.status(), status);
             let n = rejection.write(&mut out).unwrap();
             let text = core::str::from_utf8(&out[..n]).unwrap();
-            assert!(text.starts_with(&std::format!("HTTP/1.1 {status} ")), "{text}");
+            assert!(
+                text.starts_with(&std::format!("HTTP/1.1 {status} ")),
+                "{text}"
+            );
             let (head, body) = text.split_once("\r\n\r\n").unwrap();
             assert!(head.contains(&std::format!("Content-Length: {}", body.len())));
         }
