@@ -107,7 +107,7 @@ def main():
     ap.add_argument("--allow", action="append", default=[], metavar="BEHAVIOR",
                     help="also accept this behavior (e.g. NON-STRICT)")
     ap.add_argument("--allow-close", action="append", default=[], metavar="BEHAVIOR",
-                    help="also accept this close behavior (e.g. 'FAILED BY CLIENT')")
+                    help="also accept this close behavior (e.g. FAILED_BY_CLIENT)")
     ap.add_argument("--max-list", type=int, default=40, help="max problem lines to print")
     a = ap.parse_args()
 
@@ -160,8 +160,10 @@ def main():
             problems.append(f"{len(missing)} requested case(s) missing from the report "
                             f"(run stopped early?): {', '.join(missing[:20])}"
                             + (" ..." if len(missing) > 20 else ""))
-    ok_b = GOOD | set(a.allow)
-    ok_c = GOOD | set(a.allow_close)
+    # values may be comma separated; "_" stands for " " (FAILED_BY_CLIENT)
+    norm = lambda vals: {v.strip().replace("_", " ") for x in vals for v in x.split(",") if v.strip()}
+    ok_b = GOOD | norm(a.allow)
+    ok_c = GOOD | norm(a.allow_close)
     for cid in sorted(results, key=case_key):
         r = results[cid]
         b, c = r["behavior"], r["behaviorClose"]

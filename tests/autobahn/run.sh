@@ -180,6 +180,9 @@ EOF
   if [ $# -ge 1 ]; then
     [ "$1" = "--" ] || usage
     shift; [ $# -ge 1 ] || usage
+    if timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$PORT" 2>/dev/null; then
+      die "$HOST:$PORT is already in use before starting the server testee (stale server?)"
+    fi
     log "starting server testee: $* (log $OUT/testee.log)"
     start_testee "$OUT/testee.log" "$@"
   fi
