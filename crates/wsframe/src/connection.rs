@@ -383,14 +383,18 @@ impl Connection {
     ///
     /// On a protocol violation the error names the close code, the connection owes the
     /// failing close frame ([`poll_transmit`](Self::poll_transmit)) and accepts no more
-    /// input. After the peer's close frame, or once closed, input is refused with
-    /// [`Error::Closed`].
+    /// input. After the peer's close frame, or once closed, any further bytes are refused
+    /// with [`Error::Closed`] (an empty input is simply no event).
     pub fn receive<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
         match &self.state {
             State::Open | State::CloseSent => self.receive_frames(input).map_err(|e| self.fail(e)),
             State::AwaitRequest => self.receive_request(input),
             State::AwaitResponse(_) => self.receive_response(input),
             State::AwaitDecision | State::ClientStart => Ok(Received {
+                consumed: 0,
+                event: None,
+            }),
+            _ if input.is_empty() => Ok(Received {
                 consumed: 0,
                 event: None,
             }),

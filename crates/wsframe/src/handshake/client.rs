@@ -6,9 +6,8 @@
 //! subprotocol and extensions were offered.
 
 use super::{
-    accept_key, collect_values, encode_key, find, header_storage, http_error, is_header_value,
-    is_token, list_items, lists_token, HandshakeLimits, Status, Writer, MAX_HEADERS,
-    MAX_OFFER_HEADERS,
+    accept_key, encode_key, find, header_storage, http_error, is_header_value, is_token,
+    list_items, lists_token, HandshakeLimits, HeaderValues, Status, Writer, MAX_HEADERS,
 };
 use crate::error::HandshakeError;
 use crate::handshake::extensions::Extensions;
@@ -140,11 +139,11 @@ impl Offer for Request<'_> {
 }
 
 /// A server's accepted response, checked against §4.1.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Response<'a> {
     /// The subprotocol the server chose, if any.
     pub protocol: Option<&'a str>,
-    extensions: heapless::Vec<&'a str, MAX_OFFER_HEADERS>,
+    extensions: HeaderValues<'a>,
     head: &'a [u8],
 }
 
@@ -195,7 +194,7 @@ impl<'a> Response<'a> {
             return Err(HandshakeError::AcceptMismatch);
         }
         // Item 6: at most one protocol, and one that was offered.
-        let protocols = collect_values(headers, "sec-websocket-protocol")?;
+        let protocols = HeaderValues::collect(headers, "sec-websocket-protocol")?;
         let protocol = match protocols.as_slice() {
             [] => None,
             [one] => {
@@ -209,8 +208,8 @@ impl<'a> Response<'a> {
             _ => return Err(HandshakeError::ProtocolNotOffered),
         };
         // Item 5: every extension in use must have been offered.
-        let extensions = collect_values(headers, "sec-websocket-extensions")?;
-        for value in &extensions {
+        let extensions = HeaderValues::collect(headers, "sec-websocket-extensions")?;
+        for value in extensions.as_slice() {
             for ext in Extensions::new(value) {
                 if !offer.offered_extension(ext?.name) {
                     return Err(HandshakeError::ExtensionNotOffered);
@@ -230,6 +229,7 @@ impl<'a> Response<'a> {
     /// The extensions the server accepted, in order.
     pub fn extensions(&self) -> impl Iterator<Item = super::extensions::Extension<'a>> + '_ {
         self.extensions
+            .as_slice()
             .iter()
             .flat_map(|v| Extensions::new(v).filter_map(Result::ok))
     }

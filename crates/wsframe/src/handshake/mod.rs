@@ -208,20 +208,41 @@ pub(crate) fn header_storage<'h, 'b>(
     &mut storage[..n]
 }
 
-/// Collects the values of every header named `name` (there may be several lines of a
-/// list header, §4.2.1 / RFC 7230 §3.2.2).
-pub(crate) fn collect_values<'b>(
-    headers: &[httparse::Header<'b>],
-    name: &str,
-) -> Result<heapless::Vec<&'b str, MAX_OFFER_HEADERS>, HandshakeError> {
-    let mut values = heapless::Vec::new();
-    for h in headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
-        let v = core::str::from_utf8(h.value).map_err(|_| HandshakeError::InvalidHeaderValue)?;
-        values
-            .push(v)
-            .map_err(|_| HandshakeError::TooManyOfferHeaders)?;
+/// The values of every header line of one name (a list header may be split over
+/// several lines, §4.2.1 / RFC 7230 §3.2.2). A plain array, so views that hold it stay
+/// `Copy` and free of drop glue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeaderValues<'b> {
+    values: [&'b str; MAX_OFFER_HEADERS],
+    len: usize,
+}
+
+impl<'b> HeaderValues<'b> {
+    /// Collects the values of every header named `name`.
+    pub(crate) fn collect(
+        headers: &[httparse::Header<'b>],
+        name: &str,
+    ) -> Result<Self, HandshakeError> {
+        let mut out = Self {
+            values: [""; MAX_OFFER_HEADERS],
+            len: 0,
+        };
+        for h in headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
+            let v =
+                core::str::from_utf8(h.value).map_err(|_| HandshakeError::InvalidHeaderValue)?;
+            let slot = out
+                .values
+                .get_mut(out.len)
+                .ok_or(HandshakeError::TooManyOfferHeaders)?;
+            *slot = v;
+            out.len += 1;
+        }
+        Ok(out)
     }
-    Ok(values)
+
+    pub(crate) fn as_slice(&self) -> &[&'b str] {
+        &self.values[..self.len]
+    }
 }
 
 /// The single value of header `name`, if present.

@@ -7,14 +7,14 @@
 //! where they start.
 
 use super::{
-    accept_key, collect_values, find, header_storage, http_error, is_header_value, is_valid_key,
-    list_items, lists_token, HandshakeLimits, Status, Writer, MAX_HEADERS, MAX_OFFER_HEADERS,
+    accept_key, find, header_storage, http_error, is_header_value, is_valid_key, list_items,
+    lists_token, HandshakeLimits, HeaderValues, Status, Writer, MAX_HEADERS,
 };
 use crate::error::HandshakeError;
 use crate::handshake::extensions::Extensions;
 
 /// A client's opening handshake, checked against §4.2.1.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request<'a> {
     /// The request target (path and query), e.g. `/chat?room=1`.
     pub path: &'a str,
@@ -24,8 +24,8 @@ pub struct Request<'a> {
     pub key: &'a str,
     /// The `Origin` header, sent by browsers (§10.2).
     pub origin: Option<&'a str>,
-    protocols: heapless::Vec<&'a str, MAX_OFFER_HEADERS>,
-    extensions: heapless::Vec<&'a str, MAX_OFFER_HEADERS>,
+    protocols: HeaderValues<'a>,
+    extensions: HeaderValues<'a>,
     head: &'a [u8],
 }
 
@@ -99,9 +99,9 @@ impl<'a> Request<'a> {
             .map(core::str::from_utf8)
             .transpose()
             .map_err(|_| HandshakeError::InvalidHeaderValue)?;
-        let protocols = collect_values(headers, "sec-websocket-protocol")?;
-        let extensions = collect_values(headers, "sec-websocket-extensions")?;
-        for value in &extensions {
+        let protocols = HeaderValues::collect(headers, "sec-websocket-protocol")?;
+        let extensions = HeaderValues::collect(headers, "sec-websocket-extensions")?;
+        for value in extensions.as_slice() {
             Extensions::validate(value)?;
         }
         Ok(Status::Complete {
@@ -121,13 +121,14 @@ impl<'a> Request<'a> {
     /// The offered subprotocols (§4.2.1 item 8), in the client's order of preference,
     /// across all `Sec-WebSocket-Protocol` lines.
     pub fn protocols(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.protocols.iter().flat_map(|v| list_items(v))
+        self.protocols.as_slice().iter().flat_map(|v| list_items(v))
     }
 
     /// The offered extensions (§4.2.1 item 9, §9.1), across all header lines. The
     /// syntax was checked by [`parse`](Self::parse), so every item is `Ok`.
     pub fn extensions(&self) -> impl Iterator<Item = super::extensions::Extension<'a>> + '_ {
         self.extensions
+            .as_slice()
             .iter()
             .flat_map(|v| Extensions::new(v).filter_map(Result::ok))
     }
