@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The Rust workspace: formatting, lints, docs, every crate's tests, and the no_std core
+# cross-built for the embedded and wasm targets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+targets=(thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-elf wasm32-unknown-unknown)
+installed=$(rustup target list --installed)
+for t in "${targets[@]}"; do
+  grep -qx "$t" <<<"$installed" || rustup target add "$t"
+done
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+
+echo "== fmt"
+cargo fmt --all -- --check
+echo "== clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+echo "== test"
+cargo test --workspace
+echo "== core on no_std targets"
+for t in "${targets[@]}"; do
+  cargo build -p wsframe --target "$t"
+  cargo build -p wsframe --target "$t" --release
+done
+echo "core: ok"
