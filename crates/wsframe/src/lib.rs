@@ -79,3 +79,8 @@ pub use handshake::accept_key;
 pub use mask::apply_mask;
 pub use message::{Message, MessageAssembler};
 pub use utf8::Utf8Validator;
+
+/// The repository README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
