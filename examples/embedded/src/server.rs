@@ -37,10 +37,12 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     /// Port 80, 5 s for the handshake, 2 s for the close, 4 KiB messages.
     fn default() -> Self {
-        let mut ws = Config::default();
-        ws.max_frame_len = 4096;
-        ws.max_message_len = 4096;
-        ws.max_fragments = 64;
+        let ws = Config {
+            max_frame_len: 4096,
+            max_message_len: 4096,
+            max_fragments: 64,
+            ..Config::default()
+        };
         Self {
             port: 80,
             handshake_timeout: Duration::from_secs(5),

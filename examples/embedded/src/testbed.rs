@@ -261,8 +261,10 @@ pub struct WsClient {
 impl WsClient {
     /// A client with its masking seed.
     pub fn new(seed: [u8; 16]) -> Self {
-        let mut config = wsframe::Config::default();
-        config.max_message_len = 1 << 16;
+        let config = wsframe::Config {
+            max_message_len: 1 << 16,
+            ..wsframe::Config::default()
+        };
         Self {
             conn: Connection::client(config, seed),
             input: [0; 512],
