@@ -1,0 +1,522 @@
+//! # wsframe-std
+//!
+//! A blocking WebSocket (RFC 6455) over any `Read + Write` stream, for servers and
+//! clients, built on the sans-IO [`wsframe`] core. This crate only moves bytes between
+//! the stream and a [`wsframe::Connection`]: every protocol rule (framing, masking,
+//! UTF-8, close codes, limits, the handshake checks) is the core's.
+//!
+//! What it adds: whole messages ([`Message`]), pongs and the close reply written as
+//! soon as they are owed, the handshake driven over the stream with a time limit, a
+//! subprotocol choice and origin policy ([`ServerOptions`]), randomness for the client's
+//! key and masks (from the operating system), and an optional handler for plain HTTP
+//! requests so one port can serve a page and its WebSocket.
+//!
+//! ## An echo server
+//!
+//! ```no_run
+//! use std::net::TcpListener;
+//! use wsframe_std::{Message, WebSocket};
+//!
+//! fn main() -> std::io::Result<()> {
+//!     let listener = TcpListener::bind("127.0.0.1:9001")?;
+//!     for stream in listener.incoming() {
+//!         let stream = stream?;
+//!         std::thread::spawn(move || {
+//!             let Ok(mut ws) = WebSocket::accept(stream) else { return };
+//!             // Pings are answered and the close is echoed inside `read`.
+//!             while let Ok(message) = ws.read() {
+//!                 let sent = match message {
+//!                     Message::Text(text) => ws.send_text(&text),
+//!                     Message::Binary(data) => ws.send_binary(&data),
+//!                     _ => Ok(()),
+//!                 };
+//!                 if sent.is_err() {
+//!                     break;
+//!                 }
+//!             }
+//!         });
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## A client
+//!
+//! ```no_run
+//! use std::net::TcpStream;
+//! use wsframe_std::{ClientOptions, Message, WebSocket};
+//!
+//! let stream = TcpStream::connect("127.0.0.1:9001")?;
+//! let mut ws = WebSocket::connect(stream, "127.0.0.1:9001", "/", &ClientOptions::default())?;
+//! ws.send_text("hello")?;
+//! assert_eq!(ws.read()?, Message::Text("hello".into()));
+//! ws.close(Some(wsframe::CloseCode::NORMAL), "done")?;
+//! while !matches!(ws.read()?, Message::Close { .. }) {}
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod options;
+
+use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
+
+use wsframe::handshake::{client, server};
+use wsframe::{
+    CloseCode, Connection, DataKind, Event, HandshakeError, ReadyState, Role, MAX_HEADER_LEN,
+};
+
+pub use error::Error;
+pub use options::{
+    ClientOptions, HttpHandler, HttpRequest, HttpResponse, OriginCheck, ProtocolSelector,
+    ServerOptions,
+};
+pub use wsframe;
+
+/// The smallest input buffer; bigger handshake limits get a bigger one.
+const INPUT_CAPACITY: usize = 64 * 1024;
+/// Room for any frame the core owes (a control frame is at most 131 bytes, an HTTP
+/// rejection under 256).
+const OWED_CAPACITY: usize = 512;
+
+/// A whole message or control frame received from the peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message (valid UTF-8, checked by the core).
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+    /// A ping; the pong has already been sent (with the default `auto_pong`).
+    Ping(Vec<u8>),
+    /// A pong.
+    Pong(Vec<u8>),
+    /// The peer's close frame; the reply has already been sent if this side had not
+    /// closed first. The closing handshake is complete once this arrives after
+    /// [`WebSocket::close`].
+    Close {
+        /// The status code; `None` when the frame had no body (1005 in the browser API).
+        code: Option<CloseCode>,
+        /// The reason, empty when absent.
+        reason: String,
+    },
+}
+
+/// A WebSocket over a blocking stream, either role.
+#[derive(Debug)]
+pub struct WebSocket<S> {
+    stream: S,
+    conn: Connection,
+    /// Received bytes; `input[start..end]` is not consumed yet.
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// Frames being written.
+    out: Vec<u8>,
+    /// The pieces of the message being received.
+    message: Vec<u8>,
+    protocol: Option<String>,
+}
+
+impl<S: Read + Write> WebSocket<S> {
+    fn new(stream: S, conn: Connection) -> Self {
+        let capacity = INPUT_CAPACITY.max(conn.config().handshake.max_bytes + 1);
+        Self {
+            stream,
+            conn,
+            input: vec![0; capacity],
+            start: 0,
+            end: 0,
+            out: Vec::new(),
+            message: Vec::new(),
+            protocol: None,
+        }
+    }
+
+    /// Wraps a stream whose opening handshake was done elsewhere (e.g. by an HTTP
+    /// server that hands over the upgraded connection). A client needs `mask_seed`
+    /// from a strong random source; a server ignores it.
+    pub fn from_upgraded(stream: S, role: Role, config: wsframe::Config) -> Result<Self, Error> {
+        let conn = match role {
+            Role::Server => Connection::server(config),
+            Role::Client => Connection::client(config, random()?),
+        };
+        Ok(Self::new(stream, conn.with_handshake_done()))
+    }
+
+    /// Server: reads the opening request and accepts it with the default options (no
+    /// subprotocol, any origin, default limits, 10 s handshake limit).
+    pub fn accept(stream: S) -> Result<Self, Error> {
+        Self::accept_with(stream, &ServerOptions::default())
+    }
+
+    /// Server: reads the opening request and answers it as `options` say: 101 with the
+    /// chosen subprotocol, 403 for a refused origin, the core's 400/426/431 for a bad
+    /// request, or the HTTP handler's answer for a plain HTTP request. Extensions are
+    /// declined (none is implemented).
+    pub fn accept_with(stream: S, options: &ServerOptions) -> Result<Self, Error> {
+        let mut ws = Self::new(stream, Connection::server(options.config));
+        let started = Instant::now();
+        loop {
+            let received = ws.conn.receive(&mut ws.input[ws.start..ws.end]);
+            match received {
+                Ok(got) => match got.event {
+                    Some(Event::Request(request)) => {
+                        let consumed = got.consumed;
+                        let mut owed = [0u8; OWED_CAPACITY];
+                        if let Some(check) = &options.check_origin {
+                            if !check(request.origin) {
+                                let n = ws.conn.reject(&server::Rejection::Forbidden, &mut owed)?;
+                                ws.stream.write_all(&owed[..n])?;
+                                ws.stream.flush()?;
+                                return Err(Error::Handshake(HandshakeError::OriginRefused));
+                            }
+                        }
+                        let protocol = match &options.select_protocol {
+                            Some(select) => {
+                                let offered: Vec<&str> = request.protocols().collect();
+                                if offered.is_empty() {
+                                    None
+                                } else {
+                                    select(&offered)
+                                }
+                            }
+                            None => None,
+                        };
+                        let response = server::Response {
+                            protocol: protocol.as_deref(),
+                            ..server::Response::default()
+                        };
+                        let n = ws.conn.accept(&request, &response, &mut owed)?;
+                        ws.start += consumed;
+                        ws.stream.write_all(&owed[..n])?;
+                        ws.stream.flush()?;
+                        ws.protocol = protocol;
+                        return Ok(ws);
+                    }
+                    Some(_) => return Err(Error::Closed),
+                    None => ws.handshake_fill(started, options.handshake_timeout)?,
+                },
+                Err(wsframe::Error::Handshake(
+                    e @ (HandshakeError::MissingUpgrade | HandshakeError::MissingConnection),
+                )) if options.http.is_some() => {
+                    ws.answer_http(options, e)?;
+                    return Err(Error::HttpAnswered);
+                }
+                Err(e) => {
+                    // The core owes the HTTP rejection.
+                    ws.flush_owed()?;
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+
+    /// The request was well-formed HTTP but not an upgrade: let the handler answer it
+    /// instead of the core's 400.
+    fn answer_http(&mut self, options: &ServerOptions, error: HandshakeError) -> Result<(), Error> {
+        let Some(handler) = &options.http else {
+            return Err(Error::Handshake(error));
+        };
+        self.conn.abort();
+        let mut headers = [httparse::EMPTY_HEADER; wsframe::handshake::MAX_HEADERS];
+        let mut request = httparse::Request::new(&mut headers);
+        let response = match request.parse(&self.input[self.start..self.end]) {
+            Ok(httparse::Status::Complete(_)) => handler(&HttpRequest {
+                method: request.method.unwrap_or("GET"),
+                path: request.path.unwrap_or("/"),
+            }),
+            _ => return Err(Error::Handshake(error)),
+        };
+        self.stream.write_all(response.head().as_bytes())?;
+        if request.method != Some("HEAD") {
+            self.stream.write_all(&response.body)?;
+        }
+        self.stream.flush()?;
+        Ok(())
+    }
+
+    /// Client: writes the opening request for `path` on `host` (the `Host` header:
+    /// host, and `:port` unless default) and waits for the server's 101, which the core
+    /// checks (§4.1). The key and the masking seed come from the operating system's
+    /// random source.
+    pub fn connect(
+        stream: S,
+        host: &str,
+        path: &str,
+        options: &ClientOptions,
+    ) -> Result<Self, Error> {
+        let mut ws = Self::new(stream, Connection::client(options.config, random()?));
+        let protocols: Vec<&str> = options.protocols.iter().map(String::as_str).collect();
+        let headers: Vec<(&str, &str)> = options
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let request = client::Request {
+            protocols: &protocols,
+            origin: options.origin.as_deref(),
+            headers: &headers,
+            ..client::Request::new(host, path, random()?)
+        };
+        let mut head = vec![0u8; 1024 + path.len() + host.len() + options_len(options)];
+        let n = ws.conn.write_request(&request, &mut head)?;
+        ws.stream.write_all(&head[..n])?;
+        ws.stream.flush()?;
+        let started = Instant::now();
+        loop {
+            let got = ws.conn.receive(&mut ws.input[ws.start..ws.end])?;
+            match got.event {
+                Some(Event::Opened(response)) => {
+                    ws.protocol = response.protocol.map(str::to_owned);
+                    ws.start += got.consumed;
+                    return Ok(ws);
+                }
+                Some(_) => return Err(Error::Closed),
+                None => ws.handshake_fill(started, options.handshake_timeout)?,
+            }
+        }
+    }
+
+    /// Reads the next message or control frame.
+    ///
+    /// Owed frames (the pong for a ping, the reply to a close, the close that fails the
+    /// connection on a protocol error) are written before this returns. After the
+    /// closing handshake, or after an error that ended the connection, it returns
+    /// [`Error::Closed`]. A read timeout on the stream returns [`Error::Io`] and keeps
+    /// every received byte: calling again resumes.
+    pub fn read(&mut self) -> Result<Message, Error> {
+        loop {
+            self.flush_owed()?;
+            if self.conn.ready_state() == ReadyState::Closed {
+                return Err(Error::Closed);
+            }
+            let received = self.conn.receive(&mut self.input[self.start..self.end]);
+            let got = match received {
+                Ok(got) => got,
+                Err(e) => {
+                    // A protocol error leaves the failing close frame owed.
+                    let _ = self.flush_owed();
+                    return Err(e.into());
+                }
+            };
+            self.start += got.consumed;
+            match got.event {
+                Some(Event::Data(data)) => {
+                    self.message.extend_from_slice(data.payload);
+                    if data.end_of_message {
+                        let kind = data.kind;
+                        let payload = std::mem::take(&mut self.message);
+                        return Ok(match kind {
+                            DataKind::Binary => Message::Binary(payload),
+                            // The core validated the text; a failure here is a bug.
+                            DataKind::Text => {
+                                Message::Text(String::from_utf8(payload).map_err(|_| {
+                                    Error::Protocol(wsframe::ProtocolError::InvalidUtf8)
+                                })?)
+                            }
+                        });
+                    }
+                }
+                Some(Event::Ping(payload)) => {
+                    let payload = payload.to_vec();
+                    self.flush_owed()?;
+                    return Ok(Message::Ping(payload));
+                }
+                Some(Event::Pong(payload)) => return Ok(Message::Pong(payload.to_vec())),
+                Some(Event::Close(close)) => {
+                    let message = Message::Close {
+                        code: close.code,
+                        reason: close.reason.to_owned(),
+                    };
+                    self.flush_owed()?;
+                    return Ok(message);
+                }
+                Some(Event::Request(_) | Event::Opened(_)) => return Err(Error::Closed),
+                None => {
+                    if !self.fill()? {
+                        self.conn.abort();
+                        return Err(Error::ConnectionReset);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends a text message as one frame.
+    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+        self.send(DataKind::Text, text.as_bytes(), true)
+    }
+
+    /// Sends a binary message as one frame.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send(DataKind::Binary, data, true)
+    }
+
+    /// Sends one frame of a fragmented message: the first call starts a message of
+    /// `kind`, later calls continue it with the same `kind`, and `fin` ends it (§5.4).
+    pub fn send_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), Error> {
+        self.send(kind, payload, fin)
+    }
+
+    fn send(&mut self, kind: DataKind, payload: &[u8], fin: bool) -> Result<(), Error> {
+        self.flush_owed()?;
+        let needed = payload.len() + MAX_HEADER_LEN;
+        if self.out.len() < needed {
+            self.out.resize(needed, 0);
+        }
+        let n = self.conn.send_fragment(kind, payload, fin, &mut self.out)?;
+        self.write_out(n)
+    }
+
+    /// Sends a ping (at most 125 bytes of payload).
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.flush_owed()?;
+        let mut frame = [0u8; OWED_CAPACITY];
+        let n = self.conn.send_ping(payload, &mut frame)?;
+        self.stream.write_all(&frame[..n])?;
+        self.stream.flush()?;
+        Ok(())
+    }
+
+    /// Sends an unsolicited pong (a heartbeat).
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.flush_owed()?;
+        let mut frame = [0u8; OWED_CAPACITY];
+        let n = self.conn.send_pong(payload, &mut frame)?;
+        self.stream.write_all(&frame[..n])?;
+        self.stream.flush()?;
+        Ok(())
+    }
+
+    /// Starts the closing handshake with `code` (or an empty close with `None`) and a
+    /// reason of at most 123 bytes. Keep calling [`read`](Self::read) until it returns
+    /// [`Message::Close`]: that is the peer's reply.
+    pub fn close(&mut self, code: Option<CloseCode>, reason: &str) -> Result<(), Error> {
+        self.flush_owed()?;
+        let mut frame = [0u8; OWED_CAPACITY];
+        let n = self.conn.send_close(code, reason, &mut frame)?;
+        self.stream.write_all(&frame[..n])?;
+        self.stream.flush()?;
+        Ok(())
+    }
+
+    fn write_out(&mut self, n: usize) -> Result<(), Error> {
+        self.stream.write_all(&self.out[..n])?;
+        self.stream.flush()?;
+        // Do not keep a huge buffer after one large message.
+        if self.out.len() > 4 * INPUT_CAPACITY {
+            self.out = Vec::new();
+        }
+        Ok(())
+    }
+
+    /// Writes whatever the core owes the peer.
+    fn flush_owed(&mut self) -> Result<(), Error> {
+        let mut owed = [0u8; OWED_CAPACITY];
+        let mut wrote = false;
+        while let Some(n) = self.conn.poll_transmit(&mut owed)? {
+            self.stream.write_all(&owed[..n])?;
+            wrote = true;
+        }
+        if wrote {
+            self.stream.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Reads more of the handshake. A read timeout of the stream only ends it when
+    /// the handshake has no time limit of its own or that limit has passed.
+    fn handshake_fill(&mut self, started: Instant, limit: Option<Duration>) -> Result<(), Error> {
+        loop {
+            if limit.is_some_and(|limit| started.elapsed() >= limit) {
+                self.conn.abort();
+                return Err(Error::HandshakeTimeout);
+            }
+            match self.fill() {
+                Ok(true) => return Ok(()),
+                Ok(false) => {
+                    self.conn.abort();
+                    return Err(Error::ConnectionReset);
+                }
+                Err(Error::Io(e))
+                    if limit.is_some()
+                        && matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) => {}
+                Err(e) => {
+                    self.conn.abort();
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Reads more bytes after the unconsumed ones; `false` at the end of the stream.
+    fn fill(&mut self) -> Result<bool, Error> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.end == self.input.len() {
+            self.input.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        loop {
+            match self.stream.read(&mut self.input[self.end..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    /// The connection's state, as the browser API names it.
+    pub fn ready_state(&self) -> ReadyState {
+        self.conn.ready_state()
+    }
+
+    /// The underlying stream, e.g. to set timeouts.
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+
+    /// The underlying stream, mutably. Writing to it directly corrupts the framing.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+}
+
+/// Upper bound of the bytes the offer adds to the request head.
+fn options_len(options: &ClientOptions) -> usize {
+    options.protocols.iter().map(|p| p.len() + 2).sum::<usize>()
+        + options.origin.as_ref().map_or(0, String::len)
+        + options
+            .headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum::<usize>()
+}
+
+/// 16 bytes from the operating system's random source.
+fn random() -> Result<[u8; 16], Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Io(io::Error::other(e.to_string())))?;
+    Ok(bytes)
+}

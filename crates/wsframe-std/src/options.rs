@@ -1,0 +1,196 @@
+//! Options of the server and client handshakes.
+
+use std::fmt;
+use std::time::Duration;
+
+use wsframe::Config;
+
+/// Picks a subprotocol from the client's offers (in the client's order of preference);
+/// `None` answers without one.
+pub type ProtocolSelector = dyn Fn(&[&str]) -> Option<String> + Send + Sync;
+/// Decides whether a request's `Origin` (absent for non-browser clients) may connect.
+pub type OriginCheck = dyn Fn(Option<&str>) -> bool + Send + Sync;
+/// Answers a plain HTTP request that is not a WebSocket upgrade.
+pub type HttpHandler = dyn Fn(&HttpRequest<'_>) -> HttpResponse + Send + Sync;
+
+/// How a server accepts connections: limits, subprotocol choice, origin policy and an
+/// optional handler for plain HTTP requests. Share one between threads with `Arc`.
+///
+/// ```
+/// use wsframe_std::ServerOptions;
+/// let options = ServerOptions::default()
+///     .protocols(&["chat", "echo"])
+///     .origin(|origin| origin.is_none_or(|o| o == "http://127.0.0.1:9001"));
+/// # let _ = options;
+/// ```
+pub struct ServerOptions {
+    /// Limits and behaviour of the connection (the core's [`Config`]).
+    pub config: Config,
+    /// Bound on the whole opening handshake, checked between reads; pair it with a
+    /// read timeout on the stream so a silent client cannot block a read forever.
+    pub handshake_timeout: Option<Duration>,
+    pub(crate) select_protocol: Option<Box<ProtocolSelector>>,
+    pub(crate) check_origin: Option<Box<OriginCheck>>,
+    pub(crate) http: Option<Box<HttpHandler>>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            config: Config::default(),
+            handshake_timeout: Some(Duration::from_secs(10)),
+            select_protocol: None,
+            check_origin: None,
+            http: None,
+        }
+    }
+}
+
+impl fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("config", &self.config)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("select_protocol", &self.select_protocol.is_some())
+            .field("check_origin", &self.check_origin.is_some())
+            .field("http", &self.http.is_some())
+            .finish()
+    }
+}
+
+impl ServerOptions {
+    /// Sets the connection limits.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the handshake time limit (`None`: no limit).
+    pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Chooses the subprotocol with a callback given the client's offers.
+    pub fn select_protocol(
+        mut self,
+        select: impl Fn(&[&str]) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.select_protocol = Some(Box::new(select));
+        self
+    }
+
+    /// Supports these subprotocols: the first one the client offers that is in this
+    /// list is chosen (the client's preference wins).
+    pub fn protocols(self, supported: &[&str]) -> Self {
+        let supported: Vec<String> = supported.iter().map(|s| (*s).to_owned()).collect();
+        self.select_protocol(move |offered| {
+            offered
+                .iter()
+                .find(|p| supported.iter().any(|s| s == *p))
+                .map(|p| (*p).to_owned())
+        })
+    }
+
+    /// Refuses requests whose origin the callback rejects, with 403 (§10.2).
+    pub fn origin(mut self, check: impl Fn(Option<&str>) -> bool + Send + Sync + 'static) -> Self {
+        self.check_origin = Some(Box::new(check));
+        self
+    }
+
+    /// Answers well-formed HTTP requests that are not WebSocket upgrades (e.g. to serve
+    /// a page) instead of rejecting them with 400; `accept` then returns
+    /// [`Error::HttpAnswered`](crate::Error::HttpAnswered).
+    pub fn http_handler(
+        mut self,
+        handler: impl Fn(&HttpRequest<'_>) -> HttpResponse + Send + Sync + 'static,
+    ) -> Self {
+        self.http = Some(Box::new(handler));
+        self
+    }
+}
+
+/// How a client connects: limits, offered subprotocols, origin and extra headers.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Limits and behaviour of the connection (the core's [`Config`]).
+    pub config: Config,
+    /// Subprotocols to offer, in order of preference.
+    pub protocols: Vec<String>,
+    /// The `Origin` header to send, if any.
+    pub origin: Option<String>,
+    /// More request headers.
+    pub headers: Vec<(String, String)>,
+    /// Bound on the whole opening handshake, checked between reads.
+    pub handshake_timeout: Option<Duration>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            config: Config::default(),
+            protocols: Vec::new(),
+            origin: None,
+            headers: Vec::new(),
+            handshake_timeout: Some(Duration::from_secs(10)),
+        }
+    }
+}
+
+/// A plain HTTP request given to the [`ServerOptions::http_handler`].
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    /// The method, e.g. `GET`.
+    pub method: &'a str,
+    /// The request target, e.g. `/index.html?x=1`.
+    pub path: &'a str,
+}
+
+/// The answer to a plain HTTP request; it is sent with `Content-Length` and
+/// `Connection: close`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The status code, e.g. 200.
+    pub status: u16,
+    /// The `Content-Type` header.
+    pub content_type: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A 404 with a short text body.
+    pub fn not_found() -> Self {
+        Self {
+            status: 404,
+            content_type: "text/plain; charset=utf-8".to_owned(),
+            body: b"not found\n".to_vec(),
+        }
+    }
+
+    pub(crate) fn head(&self) -> String {
+        let reason = match self.status {
+            200 => "OK",
+            301 => "Moved Permanently",
+            304 => "Not Modified",
+            400 => "Bad Request",
+            403 => "Forbidden",
+            404 => "Not Found",
+            405 => "Method Not Allowed",
+            500 => "Internal Server Error",
+            _ => "Status",
+        };
+        // The content type comes from the application: keep it on one line.
+        let content_type: String = self
+            .content_type
+            .chars()
+            .filter(|c| *c != '\r' && *c != '\n')
+            .collect();
+        format!(
+            "HTTP/1.1 {} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+             Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+            self.status,
+            self.body.len()
+        )
+    }
+}

@@ -1,0 +1,312 @@
+//! A WebSocket echo server on `wsframe-std`, one thread per connection.
+//!
+//! ```text
+//! echo-server [--listen ADDR] [--static DIR] [--max-message BYTES] [--max-connections N] [--quiet]
+//! ```
+//!
+//! - Every text or binary message is sent back as it came; pings are answered and the
+//!   peer's close is echoed (by the core, through `wsframe-std`).
+//! - Subprotocols `chat`, `echo` and `wsframe-control` are chosen when offered (the
+//!   client's first offer among them wins). On `wsframe-control`, a text message
+//!   `close CODE REASON` makes the server close with that code and reason instead of
+//!   echoing, for tests that check what a client sees of a server's close.
+//! - Plain HTTP GET requests (not upgrades) get files from `--static DIR` (default:
+//!   `examples/frame-inspector` of the repository when it exists), 404 otherwise.
+//! - SIGINT or SIGTERM stops it cleanly: no new connections, open ones are shut down,
+//!   every thread is joined, exit status 0.
+
+mod static_files;
+
+use std::collections::HashMap;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use wsframe_std::wsframe::{CloseCode, Config};
+use wsframe_std::{Error, Message, ServerOptions, WebSocket};
+
+/// Subprotocols this server speaks.
+const PROTOCOLS: &[&str] = &["chat", "echo", "wsframe-control"];
+/// Time a client has to send its opening request.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest single blocking read during the handshake.
+const HANDSHAKE_READ_TIMEOUT: Duration = Duration::from_secs(2);
+
+struct Args {
+    listen: String,
+    static_dir: Option<PathBuf>,
+    max_message: u64,
+    max_connections: usize,
+    quiet: bool,
+}
+
+const USAGE: &str = "usage: echo-server [--listen ADDR] [--static DIR] [--max-message BYTES] \
+                     [--max-connections N] [--quiet]\n\
+  --listen ADDR          address to bind (default 127.0.0.1:9001)\n\
+  --static DIR           serve plain HTTP GET requests from DIR (default: the repository's\n\
+                         examples/frame-inspector when it exists)\n\
+  --max-message BYTES    largest message and frame accepted (default 67108864 = 64 MiB)\n\
+  --max-connections N    connections served at once (default 1024)\n\
+  --quiet                no per-connection log lines\n\
+Stops cleanly on SIGINT (Ctrl-C) or SIGTERM.";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        listen: "127.0.0.1:9001".to_owned(),
+        static_dir: None,
+        max_message: 64 << 20,
+        max_connections: 1024,
+        quiet: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--listen" => args.listen = value("--listen")?,
+            "--static" => args.static_dir = Some(PathBuf::from(value("--static")?)),
+            "--max-message" => {
+                args.max_message = value("--max-message")?
+                    .parse()
+                    .map_err(|_| "--max-message takes a number of bytes".to_owned())?
+            }
+            "--max-connections" => {
+                args.max_connections = value("--max-connections")?
+                    .parse()
+                    .map_err(|_| "--max-connections takes a number".to_owned())?
+            }
+            "--quiet" => args.quiet = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+/// The static directory: the one given, else the repository's frame inspector page.
+fn static_dir(given: Option<PathBuf>) -> Option<PathBuf> {
+    if given.is_some() {
+        return given;
+    }
+    [
+        PathBuf::from("examples/frame-inspector"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../frame-inspector"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+}
+
+/// Connections being served, so shutdown can end them.
+#[derive(Default)]
+struct Live {
+    streams: Mutex<HashMap<u64, TcpStream>>,
+    next_id: AtomicU64,
+}
+
+impl Live {
+    fn add(&self, stream: &TcpStream) -> Option<u64> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let clone = stream.try_clone().ok()?;
+        self.streams.lock().ok()?.insert(id, clone);
+        Some(id)
+    }
+
+    fn remove(&self, id: u64) {
+        if let Ok(mut streams) = self.streams.lock() {
+            streams.remove(&id);
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.streams.lock().map_or(0, |s| s.len())
+    }
+
+    fn shutdown_all(&self) {
+        if let Ok(streams) = self.streams.lock() {
+            for stream in streams.values() {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("echo-server: {message}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match TcpListener::bind(&args.listen) {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("echo-server: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("echo-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        let handler = ctrlc::set_handler(move || {
+            stop.store(true, Ordering::SeqCst);
+            // Wake the blocking accept.
+            let _ = TcpStream::connect_timeout(&wake_addr(addr), Duration::from_secs(1));
+        });
+        if let Err(e) = handler {
+            eprintln!("echo-server: cannot install the signal handler: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+
+    let static_root = static_dir(args.static_dir).and_then(|p| p.canonicalize().ok());
+    let mut options = ServerOptions::default()
+        .config(Config {
+            max_frame_len: args.max_message,
+            max_message_len: args.max_message,
+            ..Config::default()
+        })
+        .handshake_timeout(Some(HANDSHAKE_TIMEOUT))
+        .protocols(PROTOCOLS);
+    if let Some(root) = static_root.clone() {
+        options = options.http_handler(move |request| static_files::serve(&root, request));
+    } else {
+        options = options.http_handler(|_| wsframe_std::HttpResponse::not_found());
+    }
+    let options = Arc::new(options);
+
+    println!("echo-server: listening on ws://{addr}/");
+    match &static_root {
+        Some(root) => println!("echo-server: serving {} at http://{addr}/", root.display()),
+        None => println!("echo-server: no static directory (plain HTTP gets 404)"),
+    }
+    println!("echo-server: Ctrl-C or SIGTERM stops it");
+
+    let live = Arc::new(Live::default());
+    let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    for stream in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(e) => {
+                eprintln!("echo-server: accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        workers.retain(|w| !w.is_finished());
+        if live.count() >= args.max_connections {
+            // Over capacity: refuse by closing at once.
+            drop(stream);
+            continue;
+        }
+        let Some(id) = live.add(&stream) else {
+            continue;
+        };
+        let (options, live, quiet) = (Arc::clone(&options), Arc::clone(&live), args.quiet);
+        let spawned = std::thread::Builder::new()
+            .name(format!("conn-{id}"))
+            .spawn(move || {
+                serve(stream, &options, quiet);
+                live.remove(id);
+            });
+        match spawned {
+            Ok(worker) => workers.push(worker),
+            Err(e) => eprintln!("echo-server: cannot start a thread: {e}"),
+        }
+    }
+
+    println!("echo-server: stopping ({} open connections)", live.count());
+    live.shutdown_all();
+    for worker in workers {
+        let _ = worker.join();
+    }
+    println!("echo-server: stopped");
+    ExitCode::SUCCESS
+}
+
+/// The address to connect to in order to wake `accept` (an unspecified bind address
+/// is reached through loopback).
+fn wake_addr(addr: SocketAddr) -> SocketAddr {
+    let mut wake = addr;
+    if wake.ip().is_unspecified() {
+        wake.set_ip(match addr {
+            SocketAddr::V4(_) => [127, 0, 0, 1].into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    wake
+}
+
+/// One connection: handshake (bounded in time), then echo until the close.
+fn serve(stream: TcpStream, options: &ServerOptions, quiet: bool) {
+    let peer = stream
+        .peer_addr()
+        .map_or_else(|_| "?".to_owned(), |a| a.to_string());
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_read_timeout(Some(HANDSHAKE_READ_TIMEOUT));
+    let mut ws = match WebSocket::accept_with(stream, options) {
+        Ok(ws) => ws,
+        Err(Error::HttpAnswered) => return,
+        Err(e) => {
+            if !quiet {
+                eprintln!("echo-server: {peer}: handshake failed: {e}");
+            }
+            return;
+        }
+    };
+    // Open connections may idle: no read timeout from here on.
+    let _ = ws.get_ref().set_read_timeout(None);
+    if !quiet {
+        println!(
+            "echo-server: {peer}: open (subprotocol {})",
+            ws.protocol().unwrap_or("none")
+        );
+    }
+    let control = ws.protocol() == Some("wsframe-control");
+    let result = loop {
+        let message = match ws.read() {
+            Ok(message) => message,
+            Err(e) => break e,
+        };
+        let sent = match message {
+            Message::Text(text) => match control.then(|| close_command(&text)).flatten() {
+                Some((code, reason)) => ws.close(Some(code), reason),
+                None => ws.send_text(&text),
+            },
+            Message::Binary(data) => ws.send_binary(&data),
+            _ => Ok(()),
+        };
+        if let Err(e) = sent {
+            break e;
+        }
+    };
+    if !quiet {
+        match result {
+            Error::Closed => println!("echo-server: {peer}: closed"),
+            e => println!("echo-server: {peer}: ended: {e}"),
+        }
+    }
+}
+
+/// `close CODE REASON` on the control subprotocol.
+fn close_command(text: &str) -> Option<(CloseCode, &str)> {
+    let rest = text.strip_prefix("close ")?;
+    let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
+    Some((CloseCode(code.parse().ok()?), reason))
+}
