@@ -208,7 +208,7 @@ typedef enum wsf_data_kind {
 } wsf_data_kind;
 
 // The kinds of `wsf_error`, from `wsf_error_kind`.
-typedef enum wsf_error_kind {
+typedef enum wsf_kind {
   // `WSF_OK`.
   WSF_KIND_NONE = 0,
   // `WSF_NEED_MORE`: read more input.
@@ -221,7 +221,7 @@ typedef enum wsf_error_kind {
   WSF_KIND_LIMIT = 4,
   // Not a `wsf_error` value.
   WSF_KIND_UNKNOWN = 5,
-} wsf_error_kind;
+} wsf_kind;
 
 // Frame opcodes (§5.2), the values of `wsf_frame_header.opcode`.
 typedef enum wsf_opcode {
@@ -663,7 +663,7 @@ enum wsf_error wsf_conn_send_close(struct wsf_conn *conn,
 const char *wsf_strerror(int err);
 
 // The kind of `err` (a `wsf_error` value).
-enum wsf_error_kind wsf_error_kind(int err);
+enum wsf_kind wsf_error_kind(int err);
 
 // The close code to send when failing a connection because of `err`:
 // 1002 (protocol error), 1007 (invalid UTF-8) or 1009 (too big) for errors in the

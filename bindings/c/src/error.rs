@@ -126,7 +126,7 @@ pub enum wsf_error {
 /// The kinds of `wsf_error`, from `wsf_error_kind`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum wsf_error_kind {
+pub enum wsf_kind {
     /// `WSF_OK`.
     WSF_KIND_NONE = 0,
     /// `WSF_NEED_MORE`: read more input.
@@ -201,13 +201,13 @@ impl wsf_error {
         ALL.iter().copied().find(|e| *e as c_int == code)
     }
 
-    fn kind(self) -> wsf_error_kind {
+    fn kind(self) -> wsf_kind {
         match self as u32 {
-            0 => wsf_error_kind::WSF_KIND_NONE,
-            1 => wsf_error_kind::WSF_KIND_NEED_MORE,
-            100..=199 => wsf_error_kind::WSF_KIND_PROTOCOL,
-            200..=299 => wsf_error_kind::WSF_KIND_USAGE,
-            _ => wsf_error_kind::WSF_KIND_LIMIT,
+            0 => wsf_kind::WSF_KIND_NONE,
+            1 => wsf_kind::WSF_KIND_NEED_MORE,
+            100..=199 => wsf_kind::WSF_KIND_PROTOCOL,
+            200..=299 => wsf_kind::WSF_KIND_USAGE,
+            _ => wsf_kind::WSF_KIND_LIMIT,
         }
     }
 
@@ -419,8 +419,8 @@ pub extern "C" fn wsf_strerror(err: c_int) -> *const c_char {
 
 /// The kind of `err` (a `wsf_error` value).
 #[no_mangle]
-pub extern "C" fn wsf_error_kind(err: c_int) -> wsf_error_kind {
-    wsf_error::from_int(err).map_or(wsf_error_kind::WSF_KIND_UNKNOWN, wsf_error::kind)
+pub extern "C" fn wsf_error_kind(err: c_int) -> wsf_kind {
+    wsf_error::from_int(err).map_or(wsf_kind::WSF_KIND_UNKNOWN, wsf_error::kind)
 }
 
 /// The close code to send when failing a connection because of `err`:
@@ -438,7 +438,7 @@ pub extern "C" fn wsf_error_close_code(err: c_int) -> u16 {
         return p.close_code().0;
     }
     match e.kind() {
-        wsf_error_kind::WSF_KIND_USAGE => CloseCode::INTERNAL_ERROR.0,
+        wsf_kind::WSF_KIND_USAGE => CloseCode::INTERNAL_ERROR.0,
         _ => 0,
     }
 }
@@ -461,10 +461,10 @@ mod tests {
         for e in ALL {
             assert_eq!(wsf_error::from_int(e as c_int), Some(e));
             assert!(!e.message().is_empty());
-            assert_ne!(e.kind(), wsf_error_kind::WSF_KIND_UNKNOWN);
+            assert_ne!(e.kind(), wsf_kind::WSF_KIND_UNKNOWN);
         }
         assert_eq!(wsf_error::from_int(2), None);
-        assert_eq!(wsf_error_kind(-1), wsf_error_kind::WSF_KIND_UNKNOWN);
+        assert_eq!(wsf_error_kind(-1), wsf_kind::WSF_KIND_UNKNOWN);
     }
 
     #[test]
@@ -472,7 +472,7 @@ mod tests {
         for e in ALL {
             let code = wsf_error_close_code(e as c_int);
             match e.kind() {
-                wsf_error_kind::WSF_KIND_USAGE => assert_eq!(code, 1011),
+                wsf_kind::WSF_KIND_USAGE => assert_eq!(code, 1011),
                 _ => {
                     let expected = e.as_protocol().map_or(0, |p| p.close_code().0);
                     assert_eq!(code, expected, "{e:?}");

@@ -1,0 +1,352 @@
+/*
+ * A WebSocket echo server in C on POSIX sockets and wsframe (libwsframe).
+ *
+ *   echo_server [PORT]        listens on 127.0.0.1:PORT (default 9002)
+ *
+ * One thread, poll() over every client, non-blocking sockets. Each connection has
+ * malloc'd buffers (the library itself allocates nothing): the input, the message
+ * being gathered (echoed whole when it ends, up to the connection's 16 MiB limit)
+ * and the output queue. The library does the protocol: this file only moves bytes
+ * between the sockets and the connection.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "wsframe.h"
+
+#define MAX_CLIENTS 64
+#define INPUT_CAP (256u * 1024u)
+#define MAX_MESSAGE ((size_t)16 * 1024 * 1024)
+
+struct client {
+    int fd;
+    void *storage; /* the connection lives here */
+    struct wsf_conn *conn;
+    uint8_t *in; /* received bytes not yet consumed */
+    size_t in_len;
+    uint8_t *msg; /* the message being gathered */
+    size_t msg_len, msg_cap;
+    int msg_kind;
+    uint8_t *out; /* bytes to write: out[out_pos..out_len] */
+    size_t out_pos, out_len, out_cap;
+    int closing; /* close the socket once the output is written */
+};
+
+static struct client clients[MAX_CLIENTS];
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop = 1;
+}
+
+static int grow(uint8_t **buf, size_t *cap, size_t need) {
+    size_t n = *cap ? *cap : 4096;
+    uint8_t *p;
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    p = realloc(*buf, n);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+/* Room for `need` more bytes at the end of the output queue. */
+static uint8_t *out_room(struct client *c, size_t need) {
+    if (c->out_pos == c->out_len) {
+        c->out_pos = c->out_len = 0;
+    }
+    if (grow(&c->out, &c->out_cap, c->out_len + need) != 0)
+        return NULL;
+    return c->out + c->out_len;
+}
+
+static int fcntl_nonblock(int fd) {
+    int flags = fcntl(fd, F_GETFL, 0);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static void drop(struct client *c) {
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c->storage);
+    free(c->in);
+    free(c->msg);
+    free(c->out);
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+}
+
+/* Moves whatever the connection owes the peer into the output queue. */
+static int transmit(struct client *c) {
+    for (;;) {
+        size_t n = 0;
+        uint8_t *room = out_room(c, 256);
+        enum wsf_error err;
+        if (!room)
+            return -1;
+        err = wsf_conn_poll_transmit(c->conn, room, 256, &n);
+        if (err != WSF_OK)
+            return -1;
+        if (n == 0)
+            return 0;
+        c->out_len += n;
+    }
+}
+
+static int echo(struct client *c) {
+    size_t need = c->msg_len + WSF_MAX_HEADER_LEN, n = 0;
+    uint8_t *room = out_room(c, need);
+    enum wsf_error err;
+    if (!room)
+        return -1;
+    err = wsf_conn_send_fragment(c->conn, c->msg_kind, c->msg, c->msg_len, true, room,
+                                 need, &n);
+    c->msg_len = 0;
+    if (err == WSF_ERR_NOT_OPEN)
+        return 0; /* we are closing: nothing more to echo */
+    if (err != WSF_OK) {
+        fprintf(stderr, "send: %s\n", wsf_strerror(err));
+        return -1;
+    }
+    c->out_len += n;
+    return 0;
+}
+
+/* Handles the input received so far; returns -1 to drop the client. */
+static int process(struct client *c) {
+    size_t pos = 0;
+    for (;;) {
+        struct wsf_event ev;
+        enum wsf_error err = wsf_conn_receive(c->conn, c->in + pos, c->in_len - pos, &ev);
+        if (err != WSF_OK) {
+            /* A protocol or handshake failure: the library owes the failing close
+             * frame or the HTTP rejection; send it, then close. */
+            if (err != WSF_ERR_CLOSED)
+                fprintf(stderr, "fd %d: %s (close code %u)\n", c->fd, wsf_strerror(err),
+                        (unsigned)wsf_error_close_code(err));
+            c->closing = 1;
+            c->in_len = 0;
+            return transmit(c);
+        }
+        pos += ev.consumed;
+        if (ev.event_type == WSF_EVENT_NONE)
+            break;
+        switch (ev.event_type) {
+        case WSF_EVENT_REQUEST: {
+            size_t n = 0;
+            uint8_t *room = out_room(c, 1024);
+            if (!room)
+                return -1;
+            err = wsf_conn_accept(c->conn, &ev.request, NULL, room, 1024, &n);
+            if (err != WSF_OK) {
+                fprintf(stderr, "accept: %s\n", wsf_strerror(err));
+                return -1;
+            }
+            c->out_len += n;
+            break;
+        }
+        case WSF_EVENT_DATA:
+            if (c->msg_len == 0)
+                c->msg_kind = ev.data_kind;
+            if (grow(&c->msg, &c->msg_cap, c->msg_len + ev.payload_len) != 0)
+                return -1;
+            if (ev.payload_len)
+                memcpy(c->msg + c->msg_len, ev.payload, ev.payload_len);
+            c->msg_len += ev.payload_len;
+            if (ev.end_of_message && echo(c) != 0)
+                return -1;
+            break;
+        case WSF_EVENT_CLOSE:
+            c->closing = 1; /* the reply comes from poll_transmit */
+            break;
+        default: /* pings are answered through poll_transmit; pongs need nothing */
+            break;
+        }
+        if (transmit(c) != 0)
+            return -1;
+    }
+    /* Keep the unconsumed rest (a partial header or control frame) at the front. */
+    memmove(c->in, c->in + pos, c->in_len - pos);
+    c->in_len -= pos;
+    if (wsf_conn_ready_state(c->conn) == WSF_STATE_CLOSED)
+        c->closing = 1;
+    return 0;
+}
+
+static int flush(struct client *c) {
+    while (c->out_pos < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_pos, c->out_len - c->out_pos, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c->out_pos += (size_t)n;
+    }
+    return 0;
+}
+
+static void on_readable(struct client *c) {
+    ssize_t n;
+    if (c->closing) {
+        /* Drain and ignore what arrives while our last bytes go out. */
+        uint8_t sink[4096];
+        n = recv(c->fd, sink, sizeof sink, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            drop(c);
+        return;
+    }
+    n = recv(c->fd, c->in + c->in_len, INPUT_CAP - c->in_len, 0);
+    if (n == 0) {
+        wsf_conn_abort(c->conn);
+        drop(c);
+        return;
+    }
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            drop(c);
+        return;
+    }
+    c->in_len += (size_t)n;
+    if (process(c) != 0 || flush(c) != 0) {
+        drop(c);
+        return;
+    }
+    if (c->closing && c->out_pos == c->out_len)
+        drop(c);
+}
+
+static void on_accept(int listener) {
+    struct wsf_config config;
+    struct client *c = NULL;
+    size_t align;
+    int fd = accept(listener, NULL, NULL), one = 1, i;
+    if (fd < 0)
+        return;
+    for (i = 0; i < MAX_CLIENTS; i++) {
+        if (clients[i].fd < 0) {
+            c = &clients[i];
+            memset(c, 0, sizeof *c);
+            break;
+        }
+    }
+    if (!c) {
+        close(fd);
+        return;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (fcntl_nonblock(fd) != 0) {
+        close(fd);
+        return;
+    }
+    wsf_config_default(&config);
+    config.max_message_len = MAX_MESSAGE;
+    config.max_frame_len = MAX_MESSAGE;
+    c->fd = fd;
+    align = wsf_conn_align() < sizeof(void *) ? sizeof(void *) : wsf_conn_align();
+    if (posix_memalign(&c->storage, align, wsf_conn_size()) != 0)
+        c->storage = NULL;
+    c->in = malloc(INPUT_CAP);
+    if (!c->storage || !c->in) {
+        drop(c);
+        return;
+    }
+    c->conn = wsf_conn_init_server(c->storage, wsf_conn_size(), &config);
+    if (!c->conn)
+        drop(c);
+}
+
+int main(int argc, char **argv) {
+    int port = argc > 1 ? atoi(argv[1]) : 9002, listener, one = 1, i;
+    struct sockaddr_in addr;
+    struct pollfd fds[MAX_CLIENTS + 1];
+    int index[MAX_CLIENTS + 1];
+
+    if (wsf_version() != WSF_VERSION_NUMBER) {
+        fprintf(stderr, "header and library versions differ\n");
+        return 1;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    for (i = 0; i < MAX_CLIENTS; i++)
+        clients[i].fd = -1;
+
+    listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (listener < 0) {
+        perror("socket");
+        return 1;
+    }
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 64) != 0) {
+        perror("bind/listen");
+        return 1;
+    }
+    fprintf(stderr, "echo server (wsframe %s) on ws://127.0.0.1:%d\n", wsf_version_string(),
+            port);
+
+    while (!stop) {
+        int n = 0, ready;
+        fds[n].fd = listener;
+        fds[n].events = POLLIN;
+        index[n++] = -1;
+        for (i = 0; i < MAX_CLIENTS; i++) {
+            if (clients[i].fd < 0)
+                continue;
+            fds[n].fd = clients[i].fd;
+            fds[n].events = POLLIN;
+            if (clients[i].out_pos < clients[i].out_len)
+                fds[n].events |= POLLOUT;
+            index[n++] = i;
+        }
+        ready = poll(fds, (nfds_t)n, 1000);
+        if (ready < 0) {
+            if (errno == EINTR)
+                continue;
+            perror("poll");
+            break;
+        }
+        for (i = 1; i < n; i++) {
+            struct client *c = &clients[index[i]];
+            if (c->fd != fds[i].fd)
+                continue;
+            if (fds[i].revents & POLLOUT) {
+                if (flush(c) != 0 || (c->closing && c->out_pos == c->out_len)) {
+                    drop(c);
+                    continue;
+                }
+            }
+            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+                on_readable(c);
+        }
+        if (fds[0].revents & POLLIN)
+            on_accept(listener);
+    }
+    for (i = 0; i < MAX_CLIENTS; i++)
+        if (clients[i].fd >= 0)
+            drop(&clients[i]);
+    close(listener);
+    return 0;
+}
