@@ -1,0 +1,564 @@
+// The codec: a thin layer over the wasm core, shared by the Node and browser builds.
+// It converts types and moves bytes; every protocol rule is the core's.
+import * as bg from './wsframe_wasm.js';
+
+/** Event codes of Conn.poll (see src/lib.rs). */
+export const EVENT_NONE = 0;
+export const EVENT_REQUEST = 1;
+export const EVENT_OPENED = 2;
+export const EVENT_DATA = 3;
+export const EVENT_PING = 4;
+export const EVENT_PONG = 5;
+export const EVENT_CLOSE = 6;
+
+const FLAG_TEXT = 1;
+const FLAG_END_OF_FRAME = 2;
+const FLAG_END_OF_MESSAGE = 4;
+
+const OPCODE_NAMES = {
+  0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong',
+};
+
+let memoryObject = null;
+let bytes = null;
+
+/** A Uint8Array over the whole wasm memory, re-derived after memory growth. */
+export function wasmBytes() {
+  if (memoryObject === null) memoryObject = bg.wasmMemory();
+  const buffer = memoryObject.buffer;
+  if (bytes === null || bytes.buffer !== buffer) bytes = new Uint8Array(buffer);
+  return bytes;
+}
+
+/** The base of every error this package throws. */
+export class WebSocketError extends Error {
+  constructor(message, options) {
+    super(message);
+    this.name = 'WebSocketError';
+    /** The close code sent to the peer because of this error, if any. */
+    this.closeCode = options && options.closeCode !== undefined ? options.closeCode : undefined;
+  }
+}
+
+/** The peer broke RFC 6455; `closeCode` is 1002, 1007 or 1009. */
+export class ProtocolError extends WebSocketError {
+  constructor(message, closeCode) {
+    super(message, { closeCode });
+    this.name = 'ProtocolError';
+  }
+}
+
+/** The opening handshake failed; `status` is the HTTP status a server answers with. */
+export class HandshakeError extends WebSocketError {
+  constructor(message, status) {
+    super(message);
+    this.name = 'HandshakeError';
+    this.status = status;
+  }
+}
+
+/** A frame could not be sent (wrong state, fragment order, control frame too long). */
+export class SendError extends WebSocketError {
+  constructor(message) {
+    super(message);
+    this.name = 'SendError';
+  }
+}
+
+/** Input arrived after the connection closed. */
+export class ClosedError extends WebSocketError {
+  constructor(message) {
+    super(message);
+    this.name = 'ClosedError';
+  }
+}
+
+/** Turns an error thrown by the wasm layer ("<kind><number> <message>") into a typed error. */
+export function toError(e) {
+  if (typeof e !== 'string') return e;
+  const space = e.indexOf(' ');
+  const number = Number(e.slice(1, space));
+  const message = e.slice(space + 1);
+  switch (e[0]) {
+    case 'P': return new ProtocolError(message, number);
+    case 'H': return new HandshakeError(message, number);
+    case 'S': return new SendError(message);
+    case 'C': return new ClosedError(message);
+    default: return new TypeError(message);
+  }
+}
+
+function call(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw toError(e);
+  }
+}
+
+function asBytes(data, what) {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer) return new Uint8Array(data);
+  throw new TypeError(`${what} must be a Uint8Array, ArrayBufferView or ArrayBuffer`);
+}
+
+function limitArg(value, fallback, what) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`${what} must be a number >= 0`);
+  return value;
+}
+
+function keyNumber(key) {
+  if (key === undefined || key === null) return null;
+  if (typeof key === 'number') {
+    if (!Number.isInteger(key) || key < 0 || key > 0xffffffff) throw new RangeError('mask key must be a 32-bit unsigned integer');
+    return key;
+  }
+  const k = Array.isArray(key) ? Uint8Array.from(key) : asBytes(key, 'mask key');
+  if (k.length !== 4) throw new RangeError('mask key must be 4 bytes');
+  return ((k[0] << 24) | (k[1] << 16) | (k[2] << 8) | k[3]) >>> 0;
+}
+
+function keyBytes(n) {
+  return new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function randomBytes(n) {
+  const out = new Uint8Array(n);
+  globalThis.crypto.getRandomValues(out);
+  return out;
+}
+
+/**
+ * Decodes the frame header at the start of `buf`.
+ * Returns `{ complete: false, needed }` when more bytes are needed, otherwise the header
+ * fields. Throws a ProtocolError (with `closeCode`) on a violation.
+ */
+export function decodeHeader(buf, options = {}) {
+  const input = asBytes(buf, 'buf');
+  const role = options.role === undefined ? 'server' : options.role;
+  if (role !== 'server' && role !== 'client') throw new TypeError("role must be 'server' or 'client'");
+  const maxPayload = limitArg(options.maxPayload, Number.MAX_SAFE_INTEGER, 'maxPayload');
+  const allowedRsv = options.allowedRsv === undefined ? 0 : options.allowedRsv;
+  if (!Number.isInteger(allowedRsv) || allowedRsv < 0 || allowedRsv > 7) throw new RangeError('allowedRsv must be 0 to 7');
+  const info = call(() => bg.decodeHeader(input, role === 'server', allowedRsv, maxPayload));
+  try {
+    if (!info.complete) return { complete: false, needed: info.needed };
+    const payloadLength = info.payload_len;
+    const headerLength = info.header_len;
+    const lengthBytes = headerLength - 2 - (info.masked ? 4 : 0);
+    return {
+      complete: true,
+      fin: info.fin,
+      rsv: info.rsv,
+      opcode: info.opcode,
+      opcodeName: OPCODE_NAMES[info.opcode],
+      masked: info.masked,
+      maskKey: info.masked ? keyBytes(info.mask_key) : null,
+      payloadLength: payloadLength <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(payloadLength) : payloadLength,
+      headerLength,
+      lengthForm: lengthBytes === 0 ? '7-bit' : lengthBytes === 2 ? '16-bit' : '64-bit',
+    };
+  } finally {
+    info.free();
+  }
+}
+
+/**
+ * Encodes a whole frame: `{ opcode, payload, fin = true, rsv = 0, maskKey }`.
+ * `opcode` is a number or one of 'text', 'binary', 'continuation', 'close', 'ping', 'pong'.
+ */
+export function encodeFrame(frame) {
+  if (frame === null || typeof frame !== 'object') throw new TypeError('frame must be an object');
+  let opcode = frame.opcode;
+  if (typeof opcode === 'string') {
+    const found = Object.keys(OPCODE_NAMES).find((k) => OPCODE_NAMES[k] === opcode);
+    if (found === undefined) throw new TypeError(`unknown opcode name ${opcode}`);
+    opcode = Number(found);
+  }
+  if (!Number.isInteger(opcode) || opcode < 0 || opcode > 15) throw new RangeError('opcode must be 0 to 15');
+  const rsv = frame.rsv === undefined ? 0 : frame.rsv;
+  if (!Number.isInteger(rsv) || rsv < 0 || rsv > 7) throw new RangeError('rsv must be 0 to 7');
+  let payload = frame.payload === undefined ? new Uint8Array(0) : frame.payload;
+  payload = typeof payload === 'string' ? encoder.encode(payload) : asBytes(payload, 'payload');
+  const key = keyNumber(frame.maskKey);
+  return call(() => bg.encodeFrame(frame.fin !== false, rsv, opcode, key !== null, key || 0, payload));
+}
+
+/** Masks (or unmasks: the same operation) `buf` in place; returns it. */
+export function mask(buf, maskKey, offset = 0) {
+  const data = asBytes(buf, 'buf');
+  const key = keyNumber(maskKey);
+  if (key === null) throw new TypeError('mask key is required');
+  if (!Number.isInteger(offset) || offset < 0) throw new RangeError('offset must be an integer >= 0');
+  if (data.length === 0) return buf;
+  const masker = maskBuffer();
+  const ptr = masker.reserve(data.length);
+  wasmBytes().set(data, ptr);
+  masker.apply(data.length, key, offset);
+  data.set(wasmBytes().subarray(ptr, ptr + data.length));
+  return buf;
+}
+
+let sharedMasker = null;
+function maskBuffer() {
+  if (sharedMasker === null) sharedMasker = new bg.MaskBuffer();
+  return sharedMasker;
+}
+
+/**
+ * A buffer inside wasm memory for masking without crossing the boundary: write into
+ * `view(len)`, call `apply`, read the view again (re-derive it after any other call).
+ */
+export class MaskBuffer {
+  constructor() {
+    this._inner = new bg.MaskBuffer();
+    this._len = 0;
+  }
+  /** A view of `len` bytes in wasm memory. */
+  view(len) {
+    const ptr = this._inner.reserve(len);
+    this._ptr = ptr;
+    this._len = len;
+    return wasmBytes().subarray(ptr, ptr + len);
+  }
+  /** Masks the first `len` bytes of the last view in place. */
+  apply(maskKey, len = this._len, offset = 0) {
+    this._inner.apply(Math.min(len, this._len), keyNumber(maskKey), offset);
+  }
+  /** Releases the wasm memory. */
+  free() {
+    this._inner.free();
+  }
+}
+
+/** The Sec-WebSocket-Accept value for a Sec-WebSocket-Key. */
+export function acceptKey(key) {
+  if (typeof key !== 'string') throw new TypeError('key must be a string');
+  return bg.acceptKey(key);
+}
+
+/**
+ * Parses and checks an opening request (RFC 6455 §4.2.1). Returns null while the head is
+ * incomplete; throws a HandshakeError carrying the HTTP status for a bad request.
+ */
+export function parseRequest(buf, options = {}) {
+  const input = typeof buf === 'string' ? encoder.encode(buf) : asBytes(buf, 'buf');
+  const info = call(() => bg.parseRequest(input, limitArg(options.maxBytes, 0, 'maxBytes')));
+  if (info === undefined) return null;
+  try {
+    return {
+      path: info.path,
+      host: info.host,
+      key: info.key,
+      origin: info.origin === undefined ? null : info.origin,
+      protocols: info.protocols,
+      extensions: info.extensions,
+      headLength: info.head_len,
+    };
+  } finally {
+    info.free();
+  }
+}
+
+/** Writes the 101 response to `request` (the request's bytes), choosing `protocol`. */
+export function buildResponse(request, protocol) {
+  const input = typeof request === 'string' ? encoder.encode(request) : asBytes(request, 'request');
+  return call(() => bg.buildResponse(input, protocol === undefined || protocol === null ? undefined : String(protocol)));
+}
+
+/** Writes a refusal of the handshake with status 400, 403, 426 or 431. */
+export function buildRejection(status) {
+  return call(() => bg.buildRejection(status));
+}
+
+/**
+ * Writes a client's opening request: `{ host, path = '/', protocols = [], origin, nonce }`.
+ * Returns `{ bytes, nonce }`; keep the nonce to check the response with parseResponse.
+ */
+export function buildRequest(options) {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const nonce = options.nonce === undefined ? randomBytes(16) : asBytes(options.nonce, 'nonce');
+  const protocols = (options.protocols || []).map(String);
+  const bytes = call(() => bg.buildRequest(String(options.host), options.path === undefined ? '/' : String(options.path),
+    nonce, protocols, options.origin === undefined ? undefined : String(options.origin)));
+  return { bytes, nonce };
+}
+
+/**
+ * Checks a server's response (RFC 6455 §4.1) to a request made with `nonce` and `protocols`.
+ * Returns null while incomplete, else `{ protocol, headLength }`; throws a HandshakeError.
+ */
+export function parseResponse(buf, nonce, protocols = []) {
+  const input = typeof buf === 'string' ? encoder.encode(buf) : asBytes(buf, 'buf');
+  const info = call(() => bg.parseResponse(input, asBytes(nonce, 'nonce'), protocols.map(String)));
+  if (info === undefined) return null;
+  try {
+    return { protocol: info.protocol === undefined ? null : info.protocol, headLength: info.head_len };
+  } finally {
+    info.free();
+  }
+}
+
+const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+
+/**
+ * The sans-IO connection (either role): feed received bytes, read events, write frames.
+ * Bytes live in wasm memory: `feed` copies once into it, payloads are unmasked in place
+ * and events hand out views that stay valid until the next `feed`.
+ */
+export class Connection {
+  /**
+   * @param {'server'|'client'} role
+   * @param {object} [options] maxPayload (message and frame limit, default 100 MiB),
+   *   autoPong (default true), maxHandshakeBytes, handshakeDone (skip the handshake),
+   *   seed (client: 16 random bytes for the masking keys; default from crypto).
+   */
+  constructor(role, options = {}) {
+    if (role !== 'server' && role !== 'client') throw new TypeError("role must be 'server' or 'client'");
+    const maxPayload = limitArg(options.maxPayload, DEFAULT_MAX_PAYLOAD, 'maxPayload');
+    const maxHandshake = limitArg(options.maxHandshakeBytes, 0, 'maxHandshakeBytes');
+    const autoPong = options.autoPong !== false;
+    const done = options.handshakeDone === true;
+    this.role = role;
+    if (role === 'server') {
+      this._conn = bg.Conn.server(maxPayload, maxPayload, autoPong, maxHandshake, done);
+    } else {
+      const seed = options.seed === undefined ? randomBytes(16) : asBytes(options.seed, 'seed');
+      this._conn = call(() => bg.Conn.client(maxPayload, maxPayload, autoPong, maxHandshake, seed, done));
+    }
+    this._nonce = null;
+  }
+
+  /** A server connection. */
+  static server(options) {
+    return new Connection('server', options);
+  }
+
+  /** A client connection. */
+  static client(options) {
+    return new Connection('client', options);
+  }
+
+  /** Copies received bytes into wasm memory (the one copy on the receive path). */
+  feed(data) {
+    const input = asBytes(data, 'data');
+    const conn = this._conn;
+    const ptr = conn.reserve(input.length);
+    wasmBytes().set(input, ptr);
+    conn.commit(input.length);
+  }
+
+  /** Bytes received and not consumed yet. */
+  get pending() {
+    return this._conn.pending();
+  }
+
+  /** Reads the next event code (EVENT_*); the event's fields come from the accessors below. */
+  poll() {
+    try {
+      return this._conn.poll();
+    } catch (e) {
+      throw toError(e);
+    }
+  }
+
+  /** The last event's bytes as a view into wasm memory (valid until the next feed). */
+  eventView() {
+    const ptr = this._conn.ev_ptr();
+    return wasmBytes().subarray(ptr, ptr + this._conn.ev_len());
+  }
+
+  /** Address and length of the last event's bytes, for callers that keep their own view. */
+  eventPtr() {
+    return this._conn.ev_ptr();
+  }
+
+  /** Length of the last event's bytes. */
+  eventLength() {
+    return this._conn.ev_len();
+  }
+
+  /** Flags of the last data event: 1 text, 2 end of frame, 4 end of message. */
+  eventFlags() {
+    return this._conn.ev_flags();
+  }
+
+  /** The last close event's code, or null when the close frame had none. */
+  closeCode() {
+    const code = this._conn.close_code();
+    return code === 0 ? null : code;
+  }
+
+  /**
+   * Reads the next event as an object, or null when more input is needed:
+   * { type: 'request' } | { type: 'open', protocol, extensions } |
+   * { type: 'data', text, data, endOfFrame, endOfMessage } | { type: 'ping' | 'pong', data } |
+   * { type: 'close', code, reason }. `data` is a view valid until the next feed.
+   * Throws ProtocolError / HandshakeError; then take what is owed with takeTransmit().
+   */
+  read() {
+    const code = this.poll();
+    switch (code) {
+      case EVENT_NONE: return null;
+      case EVENT_REQUEST: return { type: 'request' };
+      case EVENT_OPENED: return { type: 'open', protocol: this.protocol, extensions: this.extensions };
+      case EVENT_DATA: {
+        const flags = this._conn.ev_flags();
+        return {
+          type: 'data',
+          text: (flags & FLAG_TEXT) !== 0,
+          data: this.eventView(),
+          endOfFrame: (flags & FLAG_END_OF_FRAME) !== 0,
+          endOfMessage: (flags & FLAG_END_OF_MESSAGE) !== 0,
+        };
+      }
+      case EVENT_PING: return { type: 'ping', data: this.eventView() };
+      case EVENT_PONG: return { type: 'pong', data: this.eventView() };
+      case EVENT_CLOSE: return { type: 'close', code: this.closeCode(), reason: decoder.decode(this.eventView()) };
+      default: throw new Error(`unknown event ${code}`);
+    }
+  }
+
+  _out(len) {
+    const ptr = this._conn.out_ptr();
+    return wasmBytes().slice(ptr, ptr + len);
+  }
+
+  /** The bytes the protocol owes the peer (pong, close reply, failing close, HTTP rejection), or null. */
+  takeTransmit() {
+    const n = call(() => this._conn.transmit());
+    return n === 0 ? null : this._out(n);
+  }
+
+  /** Whether takeTransmit has something. */
+  get wantsTransmit() {
+    return this._conn.wants_transmit();
+  }
+
+  /**
+   * Writes a data frame into wasm memory and returns its address and length there
+   * (valid until the next call): the zero-copy form of sendText/sendBinary.
+   */
+  frameInPlace(payload, text, fin) {
+    const conn = this._conn;
+    let len;
+    if (typeof payload === 'string') {
+      const max = payload.length * 3;
+      const ptr = conn.send_buf(max);
+      len = encoder.encodeInto(payload, wasmBytes().subarray(ptr, ptr + max)).written;
+    } else {
+      const data = asBytes(payload, 'payload');
+      len = data.length;
+      const ptr = conn.send_buf(len);
+      wasmBytes().set(data, ptr);
+    }
+    let n;
+    try {
+      n = conn.send(text, fin, len);
+    } catch (e) {
+      throw toError(e);
+    }
+    return { ptr: conn.out_ptr(), len: n, payloadLength: len };
+  }
+
+  /** A text frame (a string, or UTF-8 bytes) as a new Uint8Array. */
+  sendText(text, fin = true) {
+    const f = this.frameInPlace(text, true, fin);
+    return wasmBytes().slice(f.ptr, f.ptr + f.len);
+  }
+
+  /** A binary frame as a new Uint8Array. */
+  sendBinary(data, fin = true) {
+    const f = this.frameInPlace(data, false, fin);
+    return wasmBytes().slice(f.ptr, f.ptr + f.len);
+  }
+
+  /** A ping frame (payload ≤ 125 bytes). */
+  ping(data = new Uint8Array(0)) {
+    const payload = typeof data === 'string' ? encoder.encode(data) : asBytes(data, 'data');
+    return this._out(call(() => this._conn.ping(payload)));
+  }
+
+  /** An unsolicited pong frame (payload ≤ 125 bytes). */
+  pong(data = new Uint8Array(0)) {
+    const payload = typeof data === 'string' ? encoder.encode(data) : asBytes(data, 'data');
+    return this._out(call(() => this._conn.pong(payload)));
+  }
+
+  /** A close frame; `code` null or undefined sends none. Starts or completes the closing handshake. */
+  close(code, reason = '') {
+    if (code !== undefined && code !== null && (!Number.isInteger(code) || code < 1 || code > 65535)) {
+      throw new RangeError('close code must be an integer 1 to 65535');
+    }
+    return this._out(call(() => this._conn.close(code || 0, String(reason))));
+  }
+
+  /** Server: the request delivered by the 'request' event. */
+  get request() {
+    return call(() => ({
+      path: this._conn.request_path(),
+      origin: this._conn.request_origin() === undefined ? null : this._conn.request_origin(),
+      protocols: this._conn.request_protocols(),
+      key: this._conn.request_key(),
+    }));
+  }
+
+  /** Server: accepts the request; returns the 101 response bytes. */
+  accept(protocol) {
+    const p = protocol === undefined || protocol === null || protocol === false ? undefined : String(protocol);
+    return this._out(call(() => this._conn.accept(p)));
+  }
+
+  /** Server: refuses the request with 400, 403, 426 or 431; returns the response bytes. */
+  reject(status) {
+    return this._out(call(() => this._conn.reject(status)));
+  }
+
+  /**
+   * Client: the opening request bytes for `{ host, path = '/', protocols = [], origin,
+   * headers = {} }`. Throws a HandshakeError for invalid values.
+   */
+  writeRequest(options) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const nonce = randomBytes(16);
+    const headers = [];
+    for (const [name, value] of Object.entries(options.headers || {})) headers.push(String(name), String(value));
+    const n = call(() => this._conn.write_request(String(options.host), options.path === undefined ? '/' : String(options.path),
+      nonce, (options.protocols || []).map(String), options.origin === undefined ? undefined : String(options.origin), headers));
+    return this._out(n);
+  }
+
+  /** Client: the subprotocol the server chose ('' for none). */
+  get protocol() {
+    return this._conn.protocol();
+  }
+
+  /** Client: the extensions the server accepted ('' for none). */
+  get extensions() {
+    return this._conn.extensions();
+  }
+
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+  get readyState() {
+    return this._conn.ready_state();
+  }
+
+  /** Marks the connection closed (the transport ended, a timeout expired). */
+  abort() {
+    this._conn.abort();
+  }
+
+  /** Releases the wasm memory of this connection. */
+  free() {
+    if (this._conn !== null) {
+      this._conn.free();
+      this._conn = null;
+    }
+  }
+}

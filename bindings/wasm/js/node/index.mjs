@@ -1,0 +1,10 @@
+// The Node ESM entry: the same instances as the CommonJS entry (no dual-package hazard).
+import m from './index.cjs';
+
+export const {
+  init, initSync, Connection, MaskBuffer, WebSocket, WebSocketServer, CloseEvent, MessageEvent, ErrorEvent,
+  WebSocketError, ProtocolError, HandshakeError, SendError, ClosedError,
+  decodeHeader, encodeFrame, mask, acceptKey, parseRequest, buildResponse, buildRejection, buildRequest, parseResponse,
+  wasmBytes, toError, EVENT_NONE, EVENT_REQUEST, EVENT_OPENED, EVENT_DATA, EVENT_PING, EVENT_PONG, EVENT_CLOSE,
+} = m;
+export default m;

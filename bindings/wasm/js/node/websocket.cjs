@@ -1,0 +1,518 @@
+'use strict';
+// The Node WebSocket: a WHATWG-shaped client (ws:// and wss://) that is also the
+// server side of WebSocketServer connections. It moves bytes between a socket and the
+// wasm core; the protocol is the core's.
+const { EventEmitter } = require('node:events');
+const net = require('node:net');
+const tls = require('node:tls');
+const {
+  Connection, wasmBytes, HandshakeError, SendError, WebSocketError,
+  EVENT_NONE, EVENT_OPENED, EVENT_DATA, EVENT_PING, EVENT_PONG, EVENT_CLOSE,
+} = require('./codec.cjs');
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+const kServer = Symbol('server side');
+const kListener = Symbol('listener');
+const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'blob'];
+
+/** A message event (WHATWG shape). */
+class MessageEvent extends Event {
+  constructor(type, init = {}) {
+    super(type);
+    this.data = init.data === undefined ? null : init.data;
+  }
+}
+
+/** A close event (WHATWG shape): code, reason and wasClean. */
+class CloseEvent extends Event {
+  constructor(type, init = {}) {
+    super(type);
+    this.code = init.code === undefined ? 0 : init.code;
+    this.reason = init.reason === undefined ? '' : init.reason;
+    this.wasClean = init.wasClean === true;
+  }
+}
+
+/** An error event carrying the typed error. */
+class ErrorEvent extends Event {
+  constructor(type, init = {}) {
+    super(type);
+    this.error = init.error;
+    this.message = init.error && init.error.message ? init.error.message : '';
+  }
+}
+
+function setTarget(event, target) {
+  Object.defineProperty(event, 'target', { value: target, enumerable: true });
+  Object.defineProperty(event, 'currentTarget', { value: target, enumerable: true });
+  return event;
+}
+
+function parseUrl(address) {
+  let url;
+  try {
+    url = address instanceof URL ? new URL(address.href) : new URL(String(address));
+  } catch {
+    throw new DOMException(`invalid URL: ${address}`, 'SyntaxError');
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new DOMException(`URL scheme must be ws or wss, not ${url.protocol}`, 'SyntaxError');
+  }
+  if (url.hash !== '') throw new DOMException('URL must not have a fragment', 'SyntaxError');
+  return url;
+}
+
+function utf8Length(s) {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/**
+ * A WebSocket connection. As a client: `new WebSocket(url, protocols?, options?)`.
+ * Events both as EventEmitter ('open', 'message' (data, isBinary), 'close' (code, reason),
+ * 'error', 'ping', 'pong', 'drain') and WHATWG-style (onopen, onmessage, onclose, onerror,
+ * addEventListener).
+ */
+class WebSocket extends EventEmitter {
+  constructor(address, protocols, options) {
+    super();
+    this._readyState = CONNECTING;
+    this._binaryType = 'nodebuffer';
+    this._bufferedAmount = 0;
+    this._protocol = '';
+    this._extensions = '';
+    this._url = '';
+    this._socket = null;
+    this._conn = null;
+    this._fragments = null;
+    this._fragmentsLength = 0;
+    this._closeFrameReceived = false;
+    this._closeFrameSent = false;
+    this._closeCode = 1006;
+    this._closeReason = '';
+    this._closeTimer = null;
+    this._handshakeTimer = null;
+    this._failed = false;
+    this._closeTimeout = 30000;
+    if (address === kServer) {
+      this._initServerSide(protocols);
+    } else {
+      this._initClient(address, protocols, options);
+    }
+  }
+
+  _initServerSide({ conn, socket, head, protocol, options }) {
+    this._isServer = true;
+    this._conn = conn;
+    this._protocol = protocol || '';
+    this._closeTimeout = options.closeTimeout;
+    this._readyState = OPEN;
+    this._attach(socket);
+    if (head && head.length > 0) socket.unshift(head);
+  }
+
+  _initClient(address, protocols, options) {
+    this._isServer = false;
+    if (protocols !== undefined && protocols !== null && !Array.isArray(protocols) && typeof protocols === 'object') {
+      options = protocols;
+      protocols = undefined;
+    }
+    options = { maxPayload: DEFAULT_MAX_PAYLOAD, autoPong: true, handshakeTimeout: 30000, closeTimeout: 30000, ...options };
+    const url = parseUrl(address);
+    this._url = url.href;
+    if (protocols === undefined || protocols === null) protocols = [];
+    else if (typeof protocols === 'string') protocols = [protocols];
+    else protocols = Array.from(protocols, String);
+    if (new Set(protocols).size !== protocols.length) throw new DOMException('duplicate subprotocol', 'SyntaxError');
+    this._closeTimeout = options.closeTimeout;
+    this._conn = new Connection('client', { maxPayload: options.maxPayload, autoPong: options.autoPong });
+    let request;
+    try {
+      request = this._conn.writeRequest({
+        host: url.host,
+        path: url.pathname + url.search,
+        protocols,
+        origin: options.origin,
+        headers: options.headers,
+      });
+    } catch (e) {
+      this._conn.free();
+      this._conn = null;
+      if (e instanceof HandshakeError) throw new DOMException(`invalid subprotocol, origin or header: ${e.message}`, 'SyntaxError');
+      throw e;
+    }
+    const secure = url.protocol === 'wss:';
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
+    const socket = secure
+      ? tls.connect({
+        ...options.tls,
+        host,
+        port,
+        servername: net.isIP(host) ? undefined : host,
+        ca: options.ca,
+        rejectUnauthorized: options.rejectUnauthorized,
+      })
+      : net.connect({ host, port });
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      if (this._readyState === CONNECTING) socket.write(request);
+    });
+    if (options.handshakeTimeout > 0) {
+      this._handshakeTimer = setTimeout(() => {
+        this._fail(new HandshakeError('opening handshake timed out', 0));
+      }, options.handshakeTimeout);
+    }
+    this._attach(socket);
+  }
+
+  _attach(socket) {
+    this._socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this._onData(chunk));
+    socket.on('close', () => this._onSocketClose());
+    socket.on('error', (err) => this._onSocketError(err));
+    socket.on('drain', () => this.emit('drain'));
+  }
+
+  _onData(chunk) {
+    const conn = this._conn;
+    if (conn === null) return;
+    conn.feed(chunk);
+    for (;;) {
+      let code;
+      try {
+        code = conn.poll();
+      } catch (e) {
+        this._fail(e);
+        return;
+      }
+      if (code === EVENT_NONE) break;
+      if (code === EVENT_DATA) this._onDataEvent(conn);
+      else this._onOtherEvent(conn, code);
+      if (this._conn === null || this._readyState === CLOSED) return;
+    }
+    if (conn.wantsTransmit) this._flush();
+  }
+
+  _onDataEvent(conn) {
+    const flags = conn.eventFlags();
+    const ptr = conn.eventPtr();
+    const len = conn.eventLength();
+    const data = Buffer.allocUnsafe(len);
+    if (len > 0) data.set(wasmBytes().subarray(ptr, ptr + len));
+    if ((flags & 4) !== 0 && this._fragments === null) {
+      this.emit('message', data, (flags & 1) === 0);
+      return;
+    }
+    if (this._fragments === null) this._fragments = [];
+    this._fragments.push(data);
+    this._fragmentsLength += len;
+    if ((flags & 4) !== 0) {
+      const message = Buffer.concat(this._fragments, this._fragmentsLength);
+      this._fragments = null;
+      this._fragmentsLength = 0;
+      this.emit('message', message, (flags & 1) === 0);
+    }
+  }
+
+  _onOtherEvent(conn, code) {
+    switch (code) {
+      case EVENT_OPENED:
+        clearTimeout(this._handshakeTimer);
+        this._protocol = conn.protocol;
+        this._extensions = conn.extensions;
+        this._readyState = OPEN;
+        this.emit('open');
+        break;
+      case EVENT_PING:
+      case EVENT_PONG: {
+        const data = Buffer.from(conn.eventView());
+        if (code === EVENT_PING) this._flush();
+        this.emit(code === EVENT_PING ? 'ping' : 'pong', data);
+        break;
+      }
+      case EVENT_CLOSE: {
+        this._closeFrameReceived = true;
+        const closeCode = conn.closeCode();
+        this._closeCode = closeCode === null ? 1005 : closeCode;
+        this._closeReason = Buffer.from(conn.eventView()).toString('utf8');
+        if (this._readyState === OPEN) this._readyState = CLOSING;
+        // The reply (the echoed code) is owed now, unless this side closed first.
+        if (conn.wantsTransmit) {
+          this._flush();
+          this._closeFrameSent = true;
+        }
+        this._finishClosing();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Both close frames went: the server closes TCP first (RFC 6455 §7.1.1); a client waits for it. */
+  _finishClosing() {
+    if (!this._closeFrameSent || !this._closeFrameReceived) return;
+    if (this._isServer) this._socket.end();
+    this._armCloseTimer();
+  }
+
+  _armCloseTimer() {
+    if (this._closeTimer !== null) return;
+    this._closeTimer = setTimeout(() => this._socket.destroy(), this._closeTimeout);
+    this._closeTimer.unref();
+  }
+
+  _flush() {
+    const bytes = this._conn.takeTransmit();
+    if (bytes !== null) this._socket.write(bytes);
+  }
+
+  /** Fails the connection: sends what the core owes (the failing close frame or the HTTP rejection), reports the error. */
+  _fail(err) {
+    if (this._failed) return;
+    this._failed = true;
+    clearTimeout(this._handshakeTimer);
+    const wasConnecting = this._readyState === CONNECTING;
+    if (this._readyState !== CLOSED) this._readyState = CLOSING;
+    if (this._conn !== null && !wasConnecting) {
+      let bytes = null;
+      try {
+        bytes = this._conn.takeTransmit();
+      } catch {
+        bytes = null;
+      }
+      if (bytes !== null && this._socket.writable) {
+        this._closeFrameSent = true;
+        this._socket.write(bytes);
+      }
+      this._conn.abort();
+    }
+    this._emitError(err);
+    if (wasConnecting) this._socket.destroy();
+    else {
+      this._socket.end();
+      this._armCloseTimer();
+    }
+  }
+
+  _onSocketError(err) {
+    if (this._readyState === CLOSED || this._failed) return;
+    this._failed = true;
+    clearTimeout(this._handshakeTimer);
+    this._readyState = CLOSING;
+    this._emitError(err);
+  }
+
+  /** Reports an error to 'error' listeners; without any, the 'close' event (code 1006) still tells. */
+  _emitError(err) {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  _onSocketClose() {
+    clearTimeout(this._handshakeTimer);
+    clearTimeout(this._closeTimer);
+    if (this._readyState === CLOSED) return;
+    this._readyState = CLOSED;
+    if (this._conn !== null) {
+      this._conn.free();
+      this._conn = null;
+    }
+    const clean = this._closeFrameReceived && this._closeFrameSent && !this._failed;
+    const code = this._closeFrameReceived ? this._closeCode : 1006;
+    this._wasClean = clean;
+    this.emit('close', code, Buffer.from(this._closeFrameReceived ? this._closeReason : ''));
+  }
+
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+  get readyState() { return this._readyState; }
+  /** 'nodebuffer' (default), 'arraybuffer' or 'blob': what binary messages are given as to WHATWG listeners. */
+  get binaryType() { return this._binaryType; }
+  set binaryType(value) {
+    if (BINARY_TYPES.includes(value)) this._binaryType = value;
+  }
+  /** Payload bytes passed to send() and not yet handed to the operating system. */
+  get bufferedAmount() { return this._bufferedAmount; }
+  /** The subprotocol the server chose ('' for none). */
+  get protocol() { return this._protocol; }
+  /** The extensions the server accepted ('' for none). */
+  get extensions() { return this._extensions; }
+  /** The URL (client side; '' on the server side). */
+  get url() { return this._url; }
+  /** Whether the last close completed the closing handshake. */
+  get wasClean() { return this._wasClean === true; }
+
+  /**
+   * Sends a message: a string as text, bytes (Buffer, ArrayBufferView, ArrayBuffer) as
+   * binary; `options.binary` overrides, `options.fin === false` sends a fragment.
+   * `cb(err)` runs when the frame is written or fails.
+   */
+  send(data, options, cb) {
+    if (typeof options === 'function') {
+      cb = options;
+      options = undefined;
+    }
+    if (this._readyState === CONNECTING) throw new DOMException('WebSocket is still connecting', 'InvalidStateError');
+    let text;
+    let payload = data;
+    if (typeof data === 'string') {
+      text = !(options && options.binary === true);
+    } else if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) {
+      text = options !== undefined && options.binary === false;
+    } else if (typeof Blob !== 'undefined' && data instanceof Blob) {
+      throw new TypeError('Blob messages are not supported: send await blob.arrayBuffer()');
+    } else {
+      payload = String(data);
+      text = true;
+    }
+    const size = typeof payload === 'string' ? utf8Length(payload) : payload.byteLength;
+    if (this._readyState !== OPEN) {
+      // WHATWG: data sent after closing counts as buffered and is not sent.
+      this._bufferedAmount += size;
+      if (cb) process.nextTick(cb, new SendError('connection is not open'));
+      return;
+    }
+    const fin = !(options && options.fin === false);
+    const frame = this._conn.frameInPlace(payload, text, fin);
+    const out = Buffer.allocUnsafe(frame.len);
+    out.set(wasmBytes().subarray(frame.ptr, frame.ptr + frame.len));
+    this._bufferedAmount += frame.payloadLength;
+    this._socket.write(out, (err) => {
+      this._bufferedAmount -= frame.payloadLength;
+      if (cb) cb(err || undefined);
+    });
+  }
+
+  _control(kind, data, cb) {
+    if (this._readyState === CONNECTING) throw new DOMException('WebSocket is still connecting', 'InvalidStateError');
+    if (this._readyState !== OPEN && this._readyState !== CLOSING) {
+      const err = new SendError('connection is not open');
+      if (cb) process.nextTick(cb, err);
+      else throw err;
+      return;
+    }
+    let payload = data === undefined ? Buffer.alloc(0) : data;
+    if (typeof payload === 'number') payload = String(payload);
+    const frame = kind === 'ping' ? this._conn.ping(payload) : this._conn.pong(payload);
+    this._socket.write(frame, cb);
+  }
+
+  /** Sends a ping (payload ≤ 125 bytes). */
+  ping(data, mask, cb) {
+    if (typeof data === 'function') { cb = data; data = undefined; } else if (typeof mask === 'function') cb = mask;
+    this._control('ping', data, cb);
+  }
+
+  /** Sends an unsolicited pong (payload ≤ 125 bytes). */
+  pong(data, mask, cb) {
+    if (typeof data === 'function') { cb = data; data = undefined; } else if (typeof mask === 'function') cb = mask;
+    this._control('pong', data, cb);
+  }
+
+  /**
+   * Starts the closing handshake. Clients follow the WHATWG checks: `code` 1000 or
+   * 3000–4999 (else InvalidAccessError), `reason` at most 123 UTF-8 bytes (else SyntaxError).
+   * On the server side any code the RFC lets an endpoint send is accepted.
+   */
+  close(code, reason) {
+    if (code !== undefined && code !== null) {
+      if (!this._isServer && !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
+        throw new DOMException(`close code must be 1000 or 3000-4999, not ${code}`, 'InvalidAccessError');
+      }
+    }
+    const reasonText = reason === undefined || reason === null ? '' : String(reason);
+    if (utf8Length(reasonText) > 123) throw new DOMException('close reason longer than 123 UTF-8 bytes', 'SyntaxError');
+    if (this._readyState === CLOSING || this._readyState === CLOSED) return;
+    if (this._readyState === CONNECTING) {
+      this._fail(new WebSocketError('closed before the connection was established'));
+      return;
+    }
+    const sendCode = code === undefined || code === null ? (reasonText === '' ? null : 1000) : code;
+    const frame = this._conn.close(sendCode, reasonText);
+    this._readyState = CLOSING;
+    this._closeFrameSent = true;
+    this._socket.write(frame);
+    this._armCloseTimer();
+    this._finishClosing();
+  }
+
+  /** Destroys the socket at once, without a closing handshake. */
+  terminate() {
+    if (this._readyState === CLOSED) return;
+    if (this._conn !== null) this._conn.abort();
+    if (this._socket !== null) this._socket.destroy();
+  }
+
+  /** WHATWG addEventListener for 'open', 'message', 'close' and 'error'. */
+  addEventListener(type, listener, options) {
+    if (typeof listener !== 'function' && !(listener && typeof listener.handleEvent === 'function')) return;
+    for (const l of this.listeners(type)) {
+      if (l[kListener] === listener && !l._attribute) return;
+    }
+    const call = (event) => (typeof listener === 'function' ? listener.call(this, event) : listener.handleEvent(event));
+    let wrapper;
+    switch (type) {
+      case 'message':
+        wrapper = (data, isBinary) => call(setTarget(new MessageEvent('message', { data: this._messageData(data, isBinary) }), this));
+        break;
+      case 'close':
+        wrapper = (code, reason) => call(setTarget(new CloseEvent('close', { code, reason: reason.toString('utf8'), wasClean: this._wasClean }), this));
+        break;
+      case 'error':
+        wrapper = (error) => call(setTarget(new ErrorEvent('error', { error }), this));
+        break;
+      case 'open':
+        wrapper = () => call(setTarget(new Event('open'), this));
+        break;
+      default:
+        return;
+    }
+    wrapper[kListener] = listener;
+    wrapper._attribute = options === kServer;
+    if (options && options.once === true) this.once(type, wrapper);
+    else this.on(type, wrapper);
+  }
+
+  /** WHATWG removeEventListener. */
+  removeEventListener(type, listener) {
+    for (const l of this.listeners(type)) {
+      if (l[kListener] === listener && !l._attribute) {
+        this.removeListener(type, l);
+        return;
+      }
+    }
+  }
+
+  _messageData(data, isBinary) {
+    if (!isBinary) return data.toString('utf8');
+    if (this._binaryType === 'arraybuffer') return data.buffer.slice(data.byteOffset, data.byteOffset + data.length);
+    if (this._binaryType === 'blob') return new Blob([data]);
+    return data;
+  }
+}
+
+for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
+  Object.defineProperty(WebSocket, name, { value, enumerable: true });
+  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+}
+
+for (const type of ['open', 'message', 'close', 'error']) {
+  Object.defineProperty(WebSocket.prototype, `on${type}`, {
+    enumerable: true,
+    get() {
+      for (const l of this.listeners(type)) if (l._attribute) return l[kListener];
+      return null;
+    },
+    set(handler) {
+      for (const l of this.listeners(type)) if (l._attribute) this.removeListener(type, l);
+      if (typeof handler === 'function') this.addEventListener(type, handler, kServer);
+    },
+  });
+}
+
+module.exports = { WebSocket, MessageEvent, CloseEvent, ErrorEvent, kServer };

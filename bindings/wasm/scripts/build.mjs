@@ -1,0 +1,94 @@
+// Builds the npm package into dist/: cargo (wasm32, +simd128, size-optimised, LTO),
+// wasm-bindgen (nodejs and web targets), wasm-opt (npm binaryen), then the JS layers.
+// Also copies the browser build to examples/frame-inspector/pkg/.
+//
+//   node scripts/build.mjs [--no-opt]
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkgDir = resolve(here, '..');
+const repo = resolve(pkgDir, '../..');
+const dist = join(pkgDir, 'dist');
+const noOpt = process.argv.includes('--no-opt');
+
+function run(cmd, args, env) {
+  console.log(`$ ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env }, cwd: pkgDir });
+}
+
+// The wasm-bindgen CLI must match the crate pin exactly.
+const cargoToml = readFileSync(join(pkgDir, 'Cargo.toml'), 'utf8');
+const pinned = /wasm-bindgen = "=([0-9.]+)"/.exec(cargoToml)[1];
+const cliVersion = execFileSync('wasm-bindgen', ['--version'], { encoding: 'utf8' }).trim().split(/\s+/)[1];
+if (cliVersion !== pinned) {
+  throw new Error(`wasm-bindgen CLI ${cliVersion} does not match the crate pin ${pinned}: cargo install wasm-bindgen-cli --version ${pinned}`);
+}
+
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, 'target');
+run('cargo', ['build', '-p', 'wsframe-wasm', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], {
+  RUSTFLAGS: '-C target-feature=+simd128',
+  CARGO_PROFILE_RELEASE_OPT_LEVEL: 's',
+  CARGO_PROFILE_RELEASE_LTO: 'true',
+  CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '1',
+  CARGO_PROFILE_RELEASE_PANIC: 'abort',
+  CARGO_PROFILE_RELEASE_DEBUG: 'false',
+});
+const wasm = join(targetDir, 'wasm32-unknown-unknown/release/wsframe_wasm.wasm');
+
+rmSync(dist, { recursive: true, force: true });
+const outputs = { node: 'nodejs', web: 'web' };
+for (const [dir, target] of Object.entries(outputs)) {
+  run('wasm-bindgen', ['--target', target, '--out-dir', join(dist, dir), '--out-name', 'wsframe_wasm', '--no-typescript', wasm]);
+  const bgWasm = join(dist, dir, 'wsframe_wasm_bg.wasm');
+  if (!noOpt) {
+    run(join(pkgDir, 'node_modules/.bin/wasm-opt'), [
+      '-Oz', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
+      '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
+      '--strip-debug', '--strip-producers', bgWasm, '-o', bgWasm,
+    ]);
+  }
+}
+
+// The shared codec: ESM for the browser build, CommonJS for Node.
+const codec = readFileSync(join(pkgDir, 'js/codec.mjs'), 'utf8');
+writeFileSync(join(dist, 'web/codec.js'), codec.replace("from './wsframe_wasm.js'", "from './wsframe_wasm.js'"));
+writeFileSync(join(dist, 'node/codec.cjs'), toCommonJs(codec));
+for (const file of readdirSync(join(pkgDir, 'js/node'))) cpSync(join(pkgDir, 'js/node', file), join(dist, 'node', file));
+for (const file of readdirSync(join(pkgDir, 'js/web'))) cpSync(join(pkgDir, 'js/web', file), join(dist, 'web', file));
+// The web build is ESM in .js files; mark its directory so Node tools read it as such.
+writeFileSync(join(dist, 'web/package.json'), '{ "type": "module", "sideEffects": false }\n');
+
+// The frame inspector loads the browser build from its pkg/ folder.
+const inspectorPkg = join(repo, 'examples/frame-inspector/pkg');
+if (existsSync(dirname(inspectorPkg))) {
+  rmSync(inspectorPkg, { recursive: true, force: true });
+  cpSync(join(dist, 'web'), inspectorPkg, { recursive: true });
+}
+
+for (const dir of Object.keys(outputs)) {
+  const file = join(dist, dir, 'wsframe_wasm_bg.wasm');
+  const raw = statSync(file).size;
+  const gz = gzipSync(readFileSync(file), { level: 9 }).length;
+  console.log(`${dir}: wsframe_wasm_bg.wasm ${raw} bytes raw, ${gz} bytes gzipped`);
+}
+
+/**
+ * Converts the codec's ESM to CommonJS. The codec keeps to a form this handles:
+ * `import * as X from '...'` lines and top-level `export const|function|class NAME`.
+ */
+function toCommonJs(source) {
+  const names = [];
+  let out = source.replace(/^import \* as (\w+) from '([^']+)';$/gm, "const $1 = require('$2');");
+  out = out.replace(/^export (const|function|class) (\w+)/gm, (_, kind, name) => {
+    names.push(name);
+    return `${kind} ${name}`;
+  });
+  if (/^\s*(import|export)\b/m.test(out)) throw new Error('codec.mjs uses an import/export form toCommonJs does not handle');
+  return `'use strict';\n${out}\nmodule.exports = { ${names.join(', ')} };\n`;
+}
+
+mkdirSync(dist, { recursive: true });

@@ -1,0 +1,823 @@
+//! WebAssembly bindings of the wsframe core: the engine of the `wsframe` npm package.
+//!
+//! This crate converts types and moves bytes; every protocol rule lives in the core.
+//!
+//! Hot paths keep bytes in wasm memory. A [`Conn`] owns an input buffer and an output
+//! buffer inside linear memory: JavaScript reserves room in the input buffer
+//! ([`Conn::reserve`]), copies socket data there once, and [`Conn::poll`] parses and
+//! unmasks it in place; events point into that buffer ([`Conn::ev_ptr`],
+//! [`Conn::ev_len`]) so JavaScript reads them through views over `wasmMemory().buffer`.
+//! Outgoing payloads are written by JavaScript straight into the output buffer
+//! ([`Conn::send_buf`]) and framed in place. Any call that may allocate
+//! ([`Conn::reserve`], [`Conn::send_buf`], [`Conn::transmit`], handshake calls) may grow
+//! memory, after which views must be re-derived.
+//!
+//! Errors cross the boundary as strings `"<kind><number> <message>"`: kind `P`
+//! (protocol, number = close code), `H` (handshake, number = HTTP status), `S` (send),
+//! `C` (closed) or `A` (invalid argument); the JavaScript layer turns them into typed
+//! errors.
+
+use wasm_bindgen::prelude::*;
+use wsframe::frame::{encode_frame, MAX_CONTROL_PAYLOAD};
+use wsframe::handshake::{client, server, HandshakeLimits, Status};
+use wsframe::{
+    CloseCode, Config, Connection, DataKind, DecodeRules, Decoded, Error, Event, FrameHeader,
+    HandshakeError, OpCode, ProtocolError, ReadyState, Role, SendError, MAX_HEADER_LEN,
+};
+
+/// The module's linear memory, for views over [`Conn`] buffers.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+fn protocol_err(e: ProtocolError) -> JsValue {
+    JsValue::from_str(&format!("P{} {}", e.close_code().0, e))
+}
+
+fn handshake_err(e: HandshakeError) -> JsValue {
+    JsValue::from_str(&format!("H{} {}", e.http_status(), e))
+}
+
+fn send_err(e: SendError) -> JsValue {
+    JsValue::from_str(&format!("S0 {e}"))
+}
+
+fn arg_err(message: &str) -> JsValue {
+    JsValue::from_str(&format!("A0 {message}"))
+}
+
+fn conn_err(e: Error) -> JsValue {
+    match e {
+        Error::Protocol(e) => protocol_err(e),
+        Error::Handshake(e) => handshake_err(e),
+        _ => JsValue::from_str("C0 connection closed"),
+    }
+}
+
+/// A JavaScript number as a `u64` limit: negative and NaN become 0, +∞ the maximum.
+fn limit(value: f64) -> u64 {
+    // A float-to-int `as` saturates, which is the intended meaning for a limit.
+    value as u64
+}
+
+/// Event codes returned by [`Conn::poll`].
+const EV_NONE: u32 = 0;
+const EV_REQUEST: u32 = 1;
+const EV_OPENED: u32 = 2;
+const EV_DATA: u32 = 3;
+const EV_PING: u32 = 4;
+const EV_PONG: u32 = 5;
+const EV_CLOSE: u32 = 6;
+
+/// Data event flags, from [`Conn::ev_flags`].
+const FLAG_TEXT: u32 = 1;
+const FLAG_END_OF_FRAME: u32 = 2;
+const FLAG_END_OF_MESSAGE: u32 = 4;
+
+/// Room kept in the output buffer for control frames and handshake rejections.
+const MIN_OUT: usize = 512;
+
+/// A WebSocket connection (either role) with its buffers in wasm memory.
+#[wasm_bindgen]
+pub struct Conn {
+    conn: Connection,
+    limits: HandshakeLimits,
+    /// Received bytes not yet consumed are `input[start..end]`.
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+    out: Vec<u8>,
+    /// The last output written: `out[out_start..out_end]`.
+    out_start: usize,
+    out_end: usize,
+    /// The last event's bytes: an address in linear memory and a length.
+    ev_ptr: usize,
+    ev_len: usize,
+    ev_flags: u32,
+    close_code: u16,
+    /// Server: the request head, kept between the request event and accept/reject.
+    head: Vec<u8>,
+    /// Client: the response's subprotocol and extensions.
+    protocol: String,
+    extensions: String,
+}
+
+#[wasm_bindgen]
+impl Conn {
+    fn new(conn: Connection, config: Config) -> Self {
+        Self {
+            conn,
+            limits: config.handshake,
+            input: Vec::new(),
+            start: 0,
+            end: 0,
+            out: vec![0; MIN_OUT],
+            out_start: 0,
+            out_end: 0,
+            ev_ptr: 0,
+            ev_len: 0,
+            ev_flags: 0,
+            close_code: 0,
+            head: Vec::new(),
+            protocol: String::new(),
+            extensions: String::new(),
+        }
+    }
+
+    fn config(max_payload: f64, max_message: f64, auto_pong: bool, max_handshake: usize) -> Config {
+        let mut config = Config {
+            max_frame_len: limit(max_payload),
+            max_message_len: limit(max_message),
+            auto_pong,
+            ..Config::default()
+        };
+        if max_handshake > 0 {
+            config.handshake.max_bytes = max_handshake;
+        }
+        config
+    }
+
+    /// A server connection. With `handshake_done` the opening handshake happened
+    /// elsewhere; otherwise the request is expected first.
+    pub fn server(
+        max_payload: f64,
+        max_message: f64,
+        auto_pong: bool,
+        max_handshake: usize,
+        handshake_done: bool,
+    ) -> Conn {
+        let config = Self::config(max_payload, max_message, auto_pong, max_handshake);
+        let mut conn = Connection::server(config);
+        if handshake_done {
+            conn = conn.with_handshake_done();
+        }
+        Self::new(conn, config)
+    }
+
+    /// A client connection; `seed` (16 random bytes) keys the masks. With
+    /// `handshake_done` frames flow at once.
+    pub fn client(
+        max_payload: f64,
+        max_message: f64,
+        auto_pong: bool,
+        max_handshake: usize,
+        seed: &[u8],
+        handshake_done: bool,
+    ) -> Result<Conn, JsValue> {
+        let seed: [u8; 16] = seed
+            .try_into()
+            .map_err(|_| arg_err("seed must be 16 bytes"))?;
+        let config = Self::config(max_payload, max_message, auto_pong, max_handshake);
+        let mut conn = Connection::client(config, seed);
+        if handshake_done {
+            conn = conn.with_handshake_done();
+        }
+        Ok(Self::new(conn, config))
+    }
+
+    /// Makes room for `n` more received bytes and returns their address; write them
+    /// there, then call [`commit`](Self::commit). May grow memory.
+    pub fn reserve(&mut self, n: usize) -> usize {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.start > 0 && self.end + n > self.input.len() {
+            self.input.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let needed = self.end.saturating_add(n);
+        if needed > self.input.len() {
+            self.input.resize(needed, 0);
+        }
+        self.input.as_ptr() as usize + self.end
+    }
+
+    /// Marks `n` bytes written at the address [`reserve`](Self::reserve) returned.
+    pub fn commit(&mut self, n: usize) {
+        self.end = self.end.saturating_add(n).min(self.input.len());
+    }
+
+    /// Bytes received and not consumed yet.
+    pub fn pending(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Reads the next event from the received bytes: one of 0 (need more input),
+    /// 1 request, 2 opened, 3 data, 4 ping, 5 pong, 6 close. Throws on a protocol or
+    /// handshake error; what is owed to the peer then comes from
+    /// [`transmit`](Self::transmit).
+    pub fn poll(&mut self) -> Result<u32, JsValue> {
+        let base = self.input.as_ptr() as usize;
+        let input = &mut self.input[self.start..self.end];
+        let received = self.conn.receive(input).map_err(conn_err)?;
+        let consumed = received.consumed;
+        let mut head = None;
+        let mut close_code = 0;
+        let mut flags = 0;
+        let (code, bytes): (u32, &[u8]) = match received.event {
+            None => (EV_NONE, &[]),
+            Some(Event::Data(data)) => {
+                if data.kind == DataKind::Text {
+                    flags |= FLAG_TEXT;
+                }
+                if data.end_of_frame {
+                    flags |= FLAG_END_OF_FRAME;
+                }
+                if data.end_of_message {
+                    flags |= FLAG_END_OF_MESSAGE;
+                }
+                (EV_DATA, data.payload)
+            }
+            Some(Event::Ping(payload)) => (EV_PING, payload),
+            Some(Event::Pong(payload)) => (EV_PONG, payload),
+            Some(Event::Close(close)) => {
+                close_code = close.code.map_or(0, |c| c.0);
+                (EV_CLOSE, close.reason.as_bytes())
+            }
+            Some(Event::Request(_)) => {
+                head = Some(consumed);
+                (EV_REQUEST, &[])
+            }
+            Some(Event::Opened(response)) => {
+                self.protocol = response.protocol.unwrap_or("").into();
+                self.extensions = response
+                    .header("sec-websocket-extensions")
+                    .and_then(|v| core::str::from_utf8(v).ok())
+                    .unwrap_or("")
+                    .into();
+                (EV_OPENED, &[])
+            }
+        };
+        self.ev_ptr = if bytes.is_empty() {
+            base
+        } else {
+            bytes.as_ptr() as usize
+        };
+        self.ev_len = bytes.len();
+        self.ev_flags = flags;
+        self.close_code = close_code;
+        if let Some(len) = head {
+            self.head.clear();
+            self.head
+                .extend_from_slice(&self.input[self.start..self.start + len]);
+        }
+        self.start += consumed;
+        Ok(code)
+    }
+
+    /// The address of the last event's bytes (payload or close reason).
+    pub fn ev_ptr(&self) -> usize {
+        self.ev_ptr
+    }
+
+    /// The length of the last event's bytes.
+    pub fn ev_len(&self) -> usize {
+        self.ev_len
+    }
+
+    /// The last data event's flags: 1 text, 2 end of frame, 4 end of message.
+    pub fn ev_flags(&self) -> u32 {
+        self.ev_flags
+    }
+
+    /// The last close event's status code, 0 when the close frame had none.
+    pub fn close_code(&self) -> u16 {
+        self.close_code
+    }
+
+    /// Writes everything the protocol owes the peer (pong, close reply, failing close,
+    /// handshake rejection) into the output buffer; returns its length (0 when
+    /// nothing is owed). Read it at [`out_ptr`](Self::out_ptr).
+    pub fn transmit(&mut self) -> Result<usize, JsValue> {
+        let mut len = 0;
+        loop {
+            if self.out.len() < len + MIN_OUT {
+                self.out.resize(len + MIN_OUT, 0);
+            }
+            match self.conn.poll_transmit(&mut self.out[len..]) {
+                Ok(Some(n)) => len += n,
+                Ok(None) => break,
+                Err(e) => return Err(send_err(e)),
+            }
+        }
+        self.set_out(0, len);
+        Ok(len)
+    }
+
+    fn set_out(&mut self, start: usize, end: usize) {
+        self.out_start = start;
+        self.out_end = end;
+    }
+
+    /// The address of the last output written.
+    pub fn out_ptr(&self) -> usize {
+        self.out.as_ptr() as usize + self.out_start
+    }
+
+    /// The length of the last output written.
+    pub fn out_len(&self) -> usize {
+        self.out_end - self.out_start
+    }
+
+    /// Makes room for an outgoing payload of `len` bytes and returns its address;
+    /// write the payload there, then call [`send`](Self::send). May grow memory.
+    pub fn send_buf(&mut self, len: usize) -> usize {
+        let needed = MAX_HEADER_LEN.saturating_add(len);
+        if self.out.len() < needed {
+            self.out.resize(needed, 0);
+        }
+        self.out.as_ptr() as usize + MAX_HEADER_LEN
+    }
+
+    /// Frames the `len` payload bytes written at [`send_buf`](Self::send_buf) as a
+    /// data frame (a client's are masked in place); returns the frame length, at
+    /// [`out_ptr`](Self::out_ptr).
+    pub fn send(&mut self, text: bool, fin: bool, len: usize) -> Result<usize, JsValue> {
+        let kind = if text {
+            DataKind::Text
+        } else {
+            DataKind::Binary
+        };
+        let end = MAX_HEADER_LEN.saturating_add(len);
+        let buf = self
+            .out
+            .get_mut(..end)
+            .ok_or_else(|| arg_err("payload not written with send_buf"))?;
+        let start = self
+            .conn
+            .send_in_place(kind, fin, buf, MAX_HEADER_LEN)
+            .map_err(send_err)?;
+        self.set_out(start, end);
+        Ok(end - start)
+    }
+
+    fn control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<usize, JsValue> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(send_err(SendError::ControlFrameTooLong));
+        }
+        let out = &mut self.out[..];
+        let n = match opcode {
+            OpCode::Ping => self.conn.send_ping(payload, out),
+            _ => self.conn.send_pong(payload, out),
+        }
+        .map_err(send_err)?;
+        self.set_out(0, n);
+        Ok(n)
+    }
+
+    /// Writes a ping; returns the frame length.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<usize, JsValue> {
+        self.control(OpCode::Ping, payload)
+    }
+
+    /// Writes an unsolicited pong; returns the frame length.
+    pub fn pong(&mut self, payload: &[u8]) -> Result<usize, JsValue> {
+        self.control(OpCode::Pong, payload)
+    }
+
+    /// Writes a close frame (`code` 0 for none); returns the frame length.
+    pub fn close(&mut self, code: u16, reason: &str) -> Result<usize, JsValue> {
+        let code = (code != 0).then_some(CloseCode(code));
+        let n = self
+            .conn
+            .send_close(code, reason, &mut self.out[..])
+            .map_err(send_err)?;
+        self.set_out(0, n);
+        Ok(n)
+    }
+
+    /// 0 connecting, 1 open, 2 closing, 3 closed (the browser API's numbering).
+    pub fn ready_state(&self) -> u8 {
+        match self.conn.ready_state() {
+            ReadyState::Connecting => 0,
+            ReadyState::Open => 1,
+            ReadyState::Closing => 2,
+            ReadyState::Closed => 3,
+        }
+    }
+
+    /// Whether [`transmit`](Self::transmit) has something to write.
+    pub fn wants_transmit(&self) -> bool {
+        self.conn.wants_transmit()
+    }
+
+    /// Marks the connection closed (transport ended, timeout).
+    pub fn abort(&mut self) {
+        self.conn.abort();
+    }
+
+    // ----- opening handshake -----
+
+    fn request(&self) -> Result<server::Request<'_>, JsValue> {
+        match server::Request::parse(&self.head, &self.limits) {
+            Ok(Status::Complete { value, .. }) => Ok(value),
+            Ok(Status::Partial) => Err(arg_err("no request received")),
+            Err(e) => Err(handshake_err(e)),
+        }
+    }
+
+    /// Server: the request's path.
+    pub fn request_path(&self) -> Result<String, JsValue> {
+        Ok(self.request()?.path.into())
+    }
+
+    /// Server: the request's Origin header.
+    pub fn request_origin(&self) -> Result<Option<String>, JsValue> {
+        Ok(self.request()?.origin.map(Into::into))
+    }
+
+    /// Server: the offered subprotocols, in order.
+    pub fn request_protocols(&self) -> Result<Vec<String>, JsValue> {
+        Ok(self.request()?.protocols().map(Into::into).collect())
+    }
+
+    /// Server: the request's Sec-WebSocket-Key.
+    pub fn request_key(&self) -> Result<String, JsValue> {
+        Ok(self.request()?.key.into())
+    }
+
+    /// Server: accepts the request with an optional subprotocol; the 101 response is
+    /// at [`out_ptr`](Self::out_ptr). Returns its length.
+    pub fn accept(&mut self, protocol: Option<String>) -> Result<usize, JsValue> {
+        let head = core::mem::take(&mut self.head);
+        let result = match server::Request::parse(&head, &self.limits) {
+            Ok(Status::Complete { value, .. }) => {
+                let response = server::Response {
+                    protocol: protocol.as_deref(),
+                    ..server::Response::default()
+                };
+                self.out.resize(self.out.len().max(4096), 0);
+                self.conn
+                    .accept(&value, &response, &mut self.out)
+                    .map_err(handshake_err)
+            }
+            Ok(Status::Partial) => Err(arg_err("no request received")),
+            Err(e) => Err(handshake_err(e)),
+        };
+        self.head = head;
+        let n = result?;
+        self.set_out(0, n);
+        Ok(n)
+    }
+
+    /// Server: refuses the request with status 400, 403, 426 or 431; the response is
+    /// at [`out_ptr`](Self::out_ptr). Returns its length.
+    pub fn reject(&mut self, status: u16) -> Result<usize, JsValue> {
+        let rejection = rejection(status)?;
+        let n = self
+            .conn
+            .reject(&rejection, &mut self.out)
+            .map_err(handshake_err)?;
+        self.set_out(0, n);
+        Ok(n)
+    }
+
+    /// Client: writes the opening request; it is at [`out_ptr`](Self::out_ptr).
+    /// `headers` alternates names and values.
+    pub fn write_request(
+        &mut self,
+        host: &str,
+        path: &str,
+        nonce: &[u8],
+        protocols: Vec<String>,
+        origin: Option<String>,
+        headers: Vec<String>,
+    ) -> Result<usize, JsValue> {
+        let nonce: [u8; 16] = nonce
+            .try_into()
+            .map_err(|_| arg_err("nonce must be 16 bytes"))?;
+        let protocols: Vec<&str> = protocols.iter().map(String::as_str).collect();
+        let headers: Vec<(&str, &str)> = headers
+            .chunks_exact(2)
+            .map(|pair| (pair[0].as_str(), pair[1].as_str()))
+            .collect();
+        let request = client::Request {
+            protocols: &protocols,
+            origin: origin.as_deref(),
+            headers: &headers,
+            ..client::Request::new(host, path, nonce)
+        };
+        let size = 512
+            + host.len()
+            + path.len()
+            + headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + 4)
+                .sum::<usize>()
+            + protocols.iter().map(|p| p.len() + 2).sum::<usize>();
+        if self.out.len() < size {
+            self.out.resize(size, 0);
+        }
+        let n = self
+            .conn
+            .write_request(&request, &mut self.out)
+            .map_err(handshake_err)?;
+        self.set_out(0, n);
+        Ok(n)
+    }
+
+    /// Client: the subprotocol the server chose ("" for none).
+    pub fn protocol(&self) -> String {
+        self.protocol.clone()
+    }
+
+    /// Client: the extensions the server accepted ("" for none).
+    pub fn extensions(&self) -> String {
+        self.extensions.clone()
+    }
+}
+
+fn rejection(status: u16) -> Result<server::Rejection<'static>, JsValue> {
+    Ok(match status {
+        400 => server::Rejection::BadRequest("bad request"),
+        403 => server::Rejection::Forbidden,
+        426 => server::Rejection::UpgradeRequired,
+        431 => server::Rejection::TooLarge,
+        _ => return Err(arg_err("rejection status must be 400, 403, 426 or 431")),
+    })
+}
+
+// ----- the codec: frames, masks, handshake messages -----
+
+/// A decoded frame header, or how many more bytes one needs.
+#[wasm_bindgen]
+pub struct HeaderInfo {
+    /// Whether the header was complete.
+    pub complete: bool,
+    /// When incomplete: at least this many more bytes are needed.
+    pub needed: usize,
+    /// FIN bit.
+    pub fin: bool,
+    /// RSV1–RSV3 as a 3-bit number.
+    pub rsv: u8,
+    /// The opcode.
+    pub opcode: u8,
+    /// Whether the frame is masked.
+    pub masked: bool,
+    /// The masking key as a big-endian number (valid when `masked`).
+    pub mask_key: u32,
+    /// The payload length.
+    pub payload_len: u64,
+    /// The header length in bytes.
+    pub header_len: usize,
+}
+
+/// Decodes the frame header at the start of `buf` as an endpoint of the given role
+/// would (`server` true: frames come from a client and must be masked). Throws a
+/// protocol error with its close code on a violation.
+#[wasm_bindgen(js_name = decodeHeader)]
+pub fn decode_header(
+    buf: &[u8],
+    server: bool,
+    allowed_rsv: u8,
+    max_payload: f64,
+) -> Result<HeaderInfo, JsValue> {
+    let rules = DecodeRules {
+        role: if server { Role::Server } else { Role::Client },
+        allowed_rsv,
+        max_payload_len: limit(max_payload),
+    };
+    let mut info = HeaderInfo {
+        complete: false,
+        needed: 0,
+        fin: false,
+        rsv: 0,
+        opcode: 0,
+        masked: false,
+        mask_key: 0,
+        payload_len: 0,
+        header_len: 0,
+    };
+    match FrameHeader::decode(buf, &rules).map_err(protocol_err)? {
+        Decoded::Partial { needed } => info.needed = needed,
+        Decoded::Complete { header, header_len } => {
+            info.complete = true;
+            info.fin = header.fin;
+            info.rsv = header.rsv;
+            info.opcode = header.opcode.as_u8();
+            info.masked = header.mask.is_some();
+            info.mask_key = header.mask.map_or(0, u32::from_be_bytes);
+            info.payload_len = header.payload_len;
+            info.header_len = header_len;
+        }
+    }
+    Ok(info)
+}
+
+/// Encodes a whole frame; `masked` with `mask_key` (big-endian) masks the payload.
+#[wasm_bindgen(js_name = encodeFrame)]
+pub fn encode_frame_js(
+    fin: bool,
+    rsv: u8,
+    opcode: u8,
+    masked: bool,
+    mask_key: u32,
+    payload: &[u8],
+) -> Result<Vec<u8>, JsValue> {
+    let opcode = OpCode::from_u8(opcode).map_err(protocol_err)?;
+    if rsv > 7 {
+        return Err(arg_err("rsv must be 0 to 7"));
+    }
+    let mut header = FrameHeader::new(opcode, fin, 0);
+    header.rsv = rsv;
+    header.mask = masked.then(|| mask_key.to_be_bytes());
+    let mut out = vec![0; MAX_HEADER_LEN + payload.len()];
+    let n = encode_frame(header, payload, &mut out).map_err(send_err)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Masks (or unmasks) `buf` in place with a big-endian key, starting at key byte
+/// `offset`.
+#[wasm_bindgen(js_name = applyMask)]
+pub fn apply_mask_js(buf: &mut [u8], mask_key: u32, offset: usize) {
+    wsframe::apply_mask(buf, mask_key.to_be_bytes(), offset);
+}
+
+/// A buffer in wasm memory for masking without copying across the boundary.
+#[wasm_bindgen]
+pub struct MaskBuffer {
+    buf: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl MaskBuffer {
+    /// An empty buffer.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> MaskBuffer {
+        MaskBuffer { buf: Vec::new() }
+    }
+
+    /// Makes room for `len` bytes; returns their address. May grow memory.
+    pub fn reserve(&mut self, len: usize) -> usize {
+        if self.buf.len() < len {
+            self.buf.resize(len, 0);
+        }
+        self.buf.as_ptr() as usize
+    }
+
+    /// Masks the first `len` bytes in place.
+    pub fn apply(&mut self, len: usize, mask_key: u32, offset: usize) {
+        let len = len.min(self.buf.len());
+        wsframe::apply_mask(&mut self.buf[..len], mask_key.to_be_bytes(), offset);
+    }
+}
+
+impl Default for MaskBuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The Sec-WebSocket-Accept value for a Sec-WebSocket-Key.
+#[wasm_bindgen(js_name = acceptKey)]
+pub fn accept_key(key: &str) -> String {
+    String::from_utf8_lossy(&wsframe::accept_key(key.as_bytes())).into_owned()
+}
+
+/// A parsed opening request.
+#[wasm_bindgen(getter_with_clone)]
+pub struct RequestInfo {
+    /// The request target.
+    pub path: String,
+    /// The Host header.
+    pub host: String,
+    /// The Sec-WebSocket-Key header.
+    pub key: String,
+    /// The Origin header.
+    pub origin: Option<String>,
+    /// The offered subprotocols.
+    pub protocols: Vec<String>,
+    /// The offered extension names.
+    pub extensions: Vec<String>,
+    /// The length of the HTTP head; the WebSocket stream starts there.
+    pub head_len: usize,
+}
+
+/// Parses and checks an opening request (RFC 6455 §4.2.1); `undefined` while
+/// incomplete; throws a handshake error carrying the HTTP status.
+#[wasm_bindgen(js_name = parseRequest)]
+pub fn parse_request(buf: &[u8], max_bytes: usize) -> Result<Option<RequestInfo>, JsValue> {
+    let mut limits = HandshakeLimits::default();
+    if max_bytes > 0 {
+        limits.max_bytes = max_bytes;
+    }
+    match server::Request::parse(buf, &limits).map_err(handshake_err)? {
+        Status::Partial => Ok(None),
+        Status::Complete { value, head_len } => Ok(Some(RequestInfo {
+            path: value.path.into(),
+            host: value.host.into(),
+            key: value.key.into(),
+            origin: value.origin.map(Into::into),
+            protocols: value.protocols().map(Into::into).collect(),
+            extensions: value.extensions().map(|e| e.name.into()).collect(),
+            head_len,
+        })),
+    }
+}
+
+/// Writes the 101 response to the request in `request` with an optional subprotocol.
+#[wasm_bindgen(js_name = buildResponse)]
+pub fn build_response(request: &[u8], protocol: Option<String>) -> Result<Vec<u8>, JsValue> {
+    let limits = HandshakeLimits::default();
+    let Status::Complete { value, .. } =
+        server::Request::parse(request, &limits).map_err(handshake_err)?
+    else {
+        return Err(arg_err("incomplete request"));
+    };
+    let response = server::Response {
+        protocol: protocol.as_deref(),
+        ..server::Response::default()
+    };
+    let mut out = vec![0; 1024];
+    let n = response.write(&value, &mut out).map_err(handshake_err)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Writes a refusal with status 400, 403, 426 or 431.
+#[wasm_bindgen(js_name = buildRejection)]
+pub fn build_rejection(status: u16) -> Result<Vec<u8>, JsValue> {
+    let mut out = vec![0; 512];
+    let n = rejection(status)?.write(&mut out).map_err(handshake_err)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Writes a client's opening request.
+#[wasm_bindgen(js_name = buildRequest)]
+pub fn build_request(
+    host: &str,
+    path: &str,
+    nonce: &[u8],
+    protocols: Vec<String>,
+    origin: Option<String>,
+) -> Result<Vec<u8>, JsValue> {
+    let nonce: [u8; 16] = nonce
+        .try_into()
+        .map_err(|_| arg_err("nonce must be 16 bytes"))?;
+    let protocols: Vec<&str> = protocols.iter().map(String::as_str).collect();
+    let request = client::Request {
+        protocols: &protocols,
+        origin: origin.as_deref(),
+        ..client::Request::new(host, path, nonce)
+    };
+    let mut out = vec![0; 1024 + host.len() + path.len() + protocols.len() * 64];
+    let n = request.write(&mut out).map_err(handshake_err)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+struct OfferOf<'a> {
+    accept: [u8; 28],
+    protocols: &'a [String],
+}
+
+impl client::Offer for OfferOf<'_> {
+    fn expected_accept(&self) -> [u8; 28] {
+        self.accept
+    }
+    fn offered_protocol(&self, protocol: &str) -> bool {
+        self.protocols.iter().any(|p| p == protocol)
+    }
+    fn offered_extension(&self, _name: &str) -> bool {
+        false
+    }
+}
+
+/// A checked server response.
+#[wasm_bindgen(getter_with_clone)]
+pub struct ResponseInfo {
+    /// The chosen subprotocol, if any.
+    pub protocol: Option<String>,
+    /// The length of the HTTP head; the WebSocket stream starts there.
+    pub head_len: usize,
+}
+
+/// Checks a server's response (RFC 6455 §4.1) to a request made with `nonce` and
+/// `protocols` (and no extensions); `undefined` while incomplete.
+#[wasm_bindgen(js_name = parseResponse)]
+pub fn parse_response(
+    buf: &[u8],
+    nonce: &[u8],
+    protocols: Vec<String>,
+) -> Result<Option<ResponseInfo>, JsValue> {
+    let nonce: [u8; 16] = nonce
+        .try_into()
+        .map_err(|_| arg_err("nonce must be 16 bytes"))?;
+    let offer = OfferOf {
+        accept: client::Request::new("h", "/", nonce).expected_accept(),
+        protocols: &protocols,
+    };
+    match client::Response::parse(buf, &offer, &HandshakeLimits::default())
+        .map_err(handshake_err)?
+    {
+        Status::Partial => Ok(None),
+        Status::Complete { value, head_len } => Ok(Some(ResponseInfo {
+            protocol: value.protocol.map(Into::into),
+            head_len,
+        })),
+    }
+}
