@@ -1,11 +1,12 @@
 //! Board support for the wsframe firmware images on QEMU's `mps2-an386` (Cortex-M4F):
-//! a millisecond clock from SysTick, a polled LAN9118 Ethernet driver for smoltcp, and
-//! a panic handler that reports failure through semihosting.
+//! a millisecond clock from SysTick, a polled LAN9118 Ethernet driver for smoltcp, the
+//! network set-up, and a panic handler that reports failure through semihosting.
 #![no_std]
 #![warn(missing_docs)]
 
 pub mod clock;
 pub mod lan9118;
+pub mod network;
 
 use core::panic::PanicInfo;
 use cortex_m_semihosting::{debug, hprintln};
