@@ -44,7 +44,7 @@ install_tools() {
 }
 
 build() {
-  cargo build --release -p echo-server -p autobahn-client -p wsframe-std --examples
+  cargo build --release -p echo-server -p autobahn-client -p wsframe-std --bins --examples
 }
 
 rust_tests() {

@@ -13,7 +13,7 @@ RELEASE="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 export ECHO_SERVER="${ECHO_SERVER:-$RELEASE/echo-server}"
 export INTEROP_CLIENT="${INTEROP_CLIENT:-$RELEASE/examples/interop_client}"
 for bin in "$ECHO_SERVER" "$INTEROP_CLIENT"; do
-  [ -x "$bin" ] || { echo "interop: $bin is missing (cargo build --release -p echo-server -p wsframe-std --examples)" >&2; exit 2; }
+  [ -x "$bin" ] || { echo "interop: $bin is missing (cargo build --release -p echo-server -p wsframe-std --bins --examples)" >&2; exit 2; }
 done
 
 what="${1:-all}"
