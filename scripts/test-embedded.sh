@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Firmware (examples/embedded, its own cargo workspace): lints, host tests of the smoltcp
+# echo server (in-memory device, own client and tungstenite), the mps2-an386 images,
+# the self-test image under QEMU, the network image against Python websockets, and
+# the size table.
+set -euo pipefail
+cd "$(dirname "$0")/../examples/embedded"
+
+# --- what this part needs
+rustup target list --installed | grep -qx thumbv7em-none-eabihf ||
+  rustup target add thumbv7em-none-eabihf
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+apt_needed=()
+command -v qemu-system-arm >/dev/null || apt_needed+=(qemu-system-arm)
+command -v arm-none-eabi-size >/dev/null || apt_needed+=(binutils-arm-none-eabi)
+if [ ${#apt_needed[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${apt_needed[@]}"
+fi
+python3 -c 'import websockets' 2>/dev/null || python3 -m pip install --quiet 'websockets>=14'
+
+thumb=(--release -p wsframe-firmware --target thumbv7em-none-eabihf)
+
+echo "== fmt, clippy"
+cargo fmt -p wsframe-embedded -p wsframe-firmware -- --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy "${thumb[@]}" -- -D warnings
+
+echo "== host tests (x86_64)"
+cargo test
+
+echo "== firmware images (thumbv7em-none-eabihf)"
+cargo build "${thumb[@]}"
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+images=$target_dir/thumbv7em-none-eabihf/release
+
+echo "== self-test image under QEMU"
+timeout 120 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+  -semihosting-config enable=on,target=native -kernel "$images/selftest"
+
+echo "== network image under QEMU with Python websockets"
+timeout 300 python3 tests/net_echo.py "$images/net"
+
+echo "== sizes (text = flash, data + bss = static RAM)"
+arm-none-eabi-size "$images"/{size-base,size-core,size-tcp,net,selftest}
+echo "embedded: ok"
