@@ -253,3 +253,33 @@ fn the_self_test_scenario_passes() {
     let mut buffers = Box::new(TcpBuffers::new());
     selftest::run(&mut slots, &mut buffers).unwrap();
 }
+
+#[test]
+fn a_request_split_across_segments_is_answered() {
+    with_testbed(ServerConfig::default(), |tb| {
+        tb.connect().unwrap();
+        let request = format!("GET / HTTP/1.1\r\n{UPGRADE}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        let mut request = request.into_bytes();
+        // A masked empty text frame right behind the request.
+        request.extend_from_slice(b"\x81\x80\x01\x02\x03\x04");
+        // In pieces that each travel as their own segment, with time in between.
+        for piece in request.chunks(7) {
+            tb.send(piece).unwrap();
+            tb.advance(5);
+        }
+        let mut buf = [0u8; 512];
+        let mut len = 0;
+        // The 101 and then the echo of the empty text message.
+        while !buf[..len].ends_with(b"\r\n\r\n\x81\x00") {
+            let n = tb.recv(&mut buf[len..]).unwrap();
+            assert!(
+                n > 0,
+                "server closed: {:?}",
+                String::from_utf8_lossy(&buf[..len])
+            );
+            len += n;
+        }
+        assert!(buf.starts_with(b"HTTP/1.1 101 "));
+        assert_eq!(tb.server.stats().messages, 1);
+    });
+}
