@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Tests of the C library (bindings/c) and the C echo server (examples/c-echo-server).
+#
+# Runnable from the repository root on a fresh machine: installs what it needs
+# (apt: valgrind clang cmake pkg-config; cargo: cbindgen; rustup: the thumbv7em
+# target; the Autobahn harness via tests/autobahn/install.sh), then:
+#   1. rustfmt, clippy and the Rust unit tests of wsframe-c;
+#   2. checks that include/wsframe.h is what cbindgen generates, and that it is
+#      plain C99 using only <stdint.h>, <stddef.h>, <stdbool.h>;
+#   3. builds the C tests with gcc and clang (-std=c99 -Wall -Wextra -Werror) and
+#      runs them plain, under ASan+UBSan, under valgrind, and against the shared
+#      library; checks that every function of the header is called by them;
+#   4. installs into a temporary prefix and builds consumers with pkg-config
+#      (static and shared) and CMake find_package(wsframe);
+#   5. builds the static library for thumbv7em-none-eabihf (no_std) and reports sizes;
+#   6. runs Autobahn fuzzingclient (cases 1-10) against the C echo server built with
+#      ASan+UBSan, gated by tests/autobahn/expected/server-wsframe-c.json.
+#
+# Environment: CARGO_TARGET_DIR (honoured), C_SKIP_AUTOBAHN=1 (skip step 6).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BUILD="$TARGET_DIR/c-tests"
+CBINDGEN_VERSION="0.29.4"
+FIRMWARE_TARGET="thumbv7em-none-eabihf"
+START=$(date +%s)
+STEP_START=$START
+
+step() {
+  local now; now=$(date +%s)
+  echo "[test-c] ($((now - STEP_START))s) done; $* ($((now - START))s total)" >&2
+  STEP_START=$now
+}
+log() { echo "[test-c] $*" >&2; }
+die() { echo "[test-c] FAIL: $*" >&2; exit 1; }
+
+# ---- prerequisites -----------------------------------------------------------
+need_apt=()
+command -v valgrind >/dev/null || need_apt+=(valgrind)
+command -v clang >/dev/null || need_apt+=(clang)
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+command -v cc >/dev/null || need_apt+=(gcc)
+command -v make >/dev/null || need_apt+=(make)
+command -v llvm-size >/dev/null || need_apt+=(llvm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  log "apt-get install ${need_apt[*]}"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}" >/dev/null
+fi
+CBINDGEN="$(command -v cbindgen || echo "${CARGO_HOME:-$HOME/.cargo}/bin/cbindgen")"
+if ! "$CBINDGEN" --version 2>/dev/null | grep -qx "cbindgen $CBINDGEN_VERSION"; then
+  log "cargo install cbindgen $CBINDGEN_VERSION"
+  cargo install cbindgen --version "$CBINDGEN_VERSION" --locked -q
+  CBINDGEN="${CARGO_HOME:-$HOME/.cargo}/bin/cbindgen"
+fi
+rustup target list --installed | grep -qx "$FIRMWARE_TARGET" || rustup target add "$FIRMWARE_TARGET"
+step "prerequisites"
+
+# ---- 1. Rust side ------------------------------------------------------------
+cargo fmt -p wsframe-c -- --check
+cargo clippy -q -p wsframe-c --all-targets -- -D warnings
+cargo test -q -p wsframe-c 2>&1 | grep -E "^test result|FAILED|panicked" >&2
+step "rustfmt, clippy, cargo test"
+
+# ---- 2. header ---------------------------------------------------------------
+mkdir -p "$BUILD"
+(cd bindings/c && "$CBINDGEN" -q --config cbindgen.toml --output "$BUILD/wsframe.h")
+diff -u bindings/c/include/wsframe.h "$BUILD/wsframe.h" >&2 ||
+  die "bindings/c/include/wsframe.h is stale: run 'make -C bindings/c header' and commit it"
+includes="$(grep -E '^[[:space:]]*#[[:space:]]*include' bindings/c/include/wsframe.h | tr -d ' ' | sort | tr '\n' ' ')"
+[ "$includes" = "#include<stdbool.h> #include<stddef.h> #include<stdint.h> " ] ||
+  die "header includes more than stdint/stddef/stdbool: $includes"
+printf '#include "wsframe.h"\nint main(void) { return (int)wsf_conn_size() == 0; }\n' >"$BUILD/header_only.c"
+for cc in gcc clang; do
+  $cc -std=c99 -pedantic -Wall -Wextra -Werror -fsyntax-only -Ibindings/c/include "$BUILD/header_only.c"
+done
+step "header up to date and C99-clean"
+
+# ---- 3. C tests --------------------------------------------------------------
+make -s -C bindings/c lib >&2
+LIB_A="$TARGET_DIR/release/libwsframe.a"
+LIB_DIR="$TARGET_DIR/release"
+SYSLIBS=(-lpthread -ldl -lm)
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -g -Ibindings/c/include)
+TEST_SRC=bindings/c/tests/test_wsframe.c
+
+missing=""
+for fn in $(grep -oE '\bwsf_[a-z_]+\(' bindings/c/include/wsframe.h | tr -d '(' | sort -u); do
+  grep -q "\b$fn(" "$TEST_SRC" || missing+=" $fn"
+done
+[ -z "$missing" ] || die "functions not called by the C tests:$missing"
+
+run() { local name="$1"; shift; log "run $name"; timeout 120 "$@" >&2 || die "$name"; }
+for cc in gcc clang; do
+  $cc "${CFLAGS[@]}" -O1 "$TEST_SRC" "$LIB_A" "${SYSLIBS[@]}" -o "$BUILD/test-$cc"
+  run "test-$cc" "$BUILD/test-$cc"
+  $cc "${CFLAGS[@]}" -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -fno-omit-frame-pointer "$TEST_SRC" "$LIB_A" "${SYSLIBS[@]}" -o "$BUILD/test-$cc-asan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run "test-$cc-asan (ASan+UBSan)" "$BUILD/test-$cc-asan"
+done
+run "test-gcc under valgrind" valgrind -q --error-exitcode=1 --leak-check=full \
+  --errors-for-leak-kinds=all "$BUILD/test-gcc"
+gcc "${CFLAGS[@]}" "$TEST_SRC" -L"$LIB_DIR" -lwsframe -Wl,-rpath,"$LIB_DIR" -o "$BUILD/test-shared"
+ldd "$BUILD/test-shared" | grep -q "libwsframe.so" || die "test-shared is not linked to libwsframe.so"
+run "test-shared (libwsframe.so)" "$BUILD/test-shared"
+step "C tests (gcc, clang, ASan+UBSan, valgrind, shared)"
+
+# ---- 4. install + pkg-config + CMake -----------------------------------------
+PREFIX="$(mktemp -d /tmp/wsframe-c-prefix.XXXXXX)"
+CONSUMER="$(mktemp -d /tmp/wsframe-c-consumer.XXXXXX)"
+trap 'rm -rf "$PREFIX" "$CONSUMER"' EXIT
+make -s -C bindings/c install PREFIX="$PREFIX" >&2
+cp bindings/c/examples/consumer/* "$CONSUMER/"
+PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" make -s -C "$CONSUMER" >&2
+[ "$(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" pkg-config --modversion wsframe)" = \
+  "$(sed -n 's/^version = "\(.*\)"/\1/p' bindings/c/Cargo.toml | head -n 1)" ] || die "pkg-config version"
+run "pkg-config consumer (static)" "$CONSUMER/consumer-static"
+run "pkg-config consumer (shared)" "$CONSUMER/consumer-shared"
+cmake -S "$CONSUMER" -B "$CONSUMER/build" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
+cmake --build "$CONSUMER/build" >/dev/null
+run "CMake consumer" "$CONSUMER/build/consumer"
+step "install, pkg-config and CMake consumers"
+
+# ---- 5. firmware build -------------------------------------------------------
+make -s -C bindings/c firmware >&2
+FW_A="$TARGET_DIR/$FIRMWARE_TARGET/release/libwsframe.a"
+[ -f "$FW_A" ] || die "no $FW_A"
+SYSROOT_BIN="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
+tool() { command -v "$1" || { [ -x "$SYSROOT_BIN/$1" ] && echo "$SYSROOT_BIN/$1"; } || true; }
+LLD="$(tool rust-lld)"; SIZE="$(tool llvm-size)"; [ -n "$SIZE" ] || SIZE="$(tool size)"
+log "firmware archive: $(stat -c %s "$FW_A") bytes on disk ($FW_A)"
+if [ -n "$LLD" ] && [ -n "$SIZE" ]; then
+  # What a firmware image using every function of the API links in: unused code is
+  # dropped by --gc-sections, as in a firmware link.
+  undefs=$(grep -oE '\bwsf_[a-z_]+\(' bindings/c/include/wsframe.h | tr -d '(' | sort -u |
+    sed 's/^/--undefined=/')
+  # shellcheck disable=SC2086
+  "$LLD" -flavor gnu --gc-sections --no-undefined -e wsf_version $undefs \
+    -o "$BUILD/firmware-all-api.elf" "$FW_A"
+  strings "$BUILD/firmware-all-api.elf" >"$BUILD/firmware-all-api.strings"
+  for sym in $undefs; do   # every function of the header is in the image
+    grep -qxF "${sym#--undefined=}" "$BUILD/firmware-all-api.strings" ||
+      die "firmware image lacks ${sym#--undefined=}"
+  done
+  log "firmware image with the whole API linked in (bytes):"
+  "$SIZE" "$BUILD/firmware-all-api.elf" >&2
+else
+  log "(rust-lld or llvm-size missing: only the archive size is reported)"
+fi
+step "thumbv7em-none-eabihf build"
+
+# ---- 6. Autobahn against the C echo server -----------------------------------
+if [ "${C_SKIP_AUTOBAHN:-}" = 1 ]; then
+  log "Autobahn skipped (C_SKIP_AUTOBAHN=1)"
+else
+  make -s -C bindings/c lib >&2
+  ECHO="$BUILD/c-echo-server-asan"
+  gcc -std=c99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+    -fno-sanitize-recover=all -Ibindings/c/include examples/c-echo-server/echo_server.c \
+    "$LIB_A" "${SYSLIBS[@]}" -o "$ECHO"
+  make -s -C examples/c-echo-server >&2   # the plain Makefile build must work too
+  PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  ASAN_OPTIONS=detect_leaks=1 tests/autobahn/run.sh server wsframe-c "ws://127.0.0.1:$PORT" \
+    -- "$ECHO" "$PORT" || die "Autobahn against the C echo server"
+  step "Autobahn fuzzingclient 1-10 against the C echo server (ASan+UBSan build)"
+fi
+
+log "all C checks passed in $(($(date +%s) - START))s"
