@@ -444,7 +444,11 @@ mod tests {
         assert_eq!(WSF_MAX_CLOSE_PAYLOAD, core_ws::close::MAX_CLOSE_PAYLOAD);
         assert_eq!(
             (WSF_RSV1, WSF_RSV2, WSF_RSV3),
-            (core_ws::frame::RSV1, core_ws::frame::RSV2, core_ws::frame::RSV3)
+            (
+                core_ws::frame::RSV1,
+                core_ws::frame::RSV2,
+                core_ws::frame::RSV3
+            )
         );
         for op in [
             wsf_opcode::WSF_OPCODE_CONTINUATION,
