@@ -134,6 +134,26 @@ async def python_client_against_our_server(url, http_base):
     await check("py client: plain HTTP 404, no traversal", plain_http())
 
 
+async def shutdown_while_connected(url, proc):
+    """SIGTERM with a connection open: the client gets close 1001; returns the exit status."""
+    status = None
+
+    async def going_away():
+        nonlocal status
+        async with connect(url, **client_kwargs()) as ws:
+            await ws.send("still here")
+            assert await ws.recv() == "still here"
+            status = await asyncio.to_thread(stop_process, proc)
+            try:
+                await ws.recv()
+                raise AssertionError("expected the server's close")
+            except ConnectionClosed as e:
+                assert e.rcvd is not None and e.rcvd.code == 1001, e
+
+    await check("py client: server stopping sends 1001", going_away())
+    return status
+
+
 async def echo_handler(ws):
     try:
         async for message in ws:
@@ -176,11 +196,14 @@ def main():
     echo_bin, client_bin = sys.argv[1], sys.argv[2]
     print("python websockets", websockets.__version__)
     proc, url = start_echo_server(echo_bin)
+    status = None
     try:
         http_base = url.replace("ws://", "http://").rstrip("/")
         asyncio.run(python_client_against_our_server(url, http_base))
+        status = asyncio.run(shutdown_while_connected(url, proc))
     finally:
-        status = stop_process(proc)
+        if status is None:
+            status = stop_process(proc)
     report("echo-server exits 0 on SIGTERM", status == 0, "exit status %s" % status)
     asyncio.run(our_client_against_python_server(client_bin))
     passed = sum(results)

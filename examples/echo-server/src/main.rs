@@ -12,8 +12,9 @@
 //!   echoing, for tests that check what a client sees of a server's close.
 //! - Plain HTTP GET requests (not upgrades) get files from `--static DIR` (default:
 //!   `examples/frame-inspector` of the repository when it exists), 404 otherwise.
-//! - SIGINT or SIGTERM stops it cleanly: no new connections, open ones are shut down,
-//!   every thread is joined, exit status 0.
+//! - SIGINT or SIGTERM stops it cleanly: no new connections, open ones get a close frame
+//!   1001 (going away) and up to 2 s for the reply, stragglers are shut down, every thread
+//!   is joined, exit status 0.
 
 mod static_files;
 
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wsframe_std::wsframe::{CloseCode, Config};
 use wsframe_std::{Error, Message, ServerOptions, WebSocket};
@@ -35,6 +36,12 @@ const PROTOCOLS: &[&str] = &["chat", "echo", "wsframe-control"];
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest single blocking read during the handshake.
 const HANDSHAKE_READ_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often an idle connection looks at the stop flag.
+const STOP_POLL: Duration = Duration::from_millis(250);
+/// How long a connection waits for the reply to its 1001 when the server stops.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// Bound on one blocked write (a peer that does not read).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 struct Args {
     listen: String,
@@ -218,11 +225,16 @@ fn main() -> ExitCode {
         let Some(id) = live.add(&stream) else {
             continue;
         };
-        let (options, live, quiet) = (Arc::clone(&options), Arc::clone(&live), args.quiet);
+        let (options, live, stop, quiet) = (
+            Arc::clone(&options),
+            Arc::clone(&live),
+            Arc::clone(&stop),
+            args.quiet,
+        );
         let spawned = std::thread::Builder::new()
             .name(format!("conn-{id}"))
             .spawn(move || {
-                serve(stream, &options, quiet);
+                serve(stream, &options, &stop, quiet);
                 live.remove(id);
             });
         match spawned {
@@ -232,6 +244,12 @@ fn main() -> ExitCode {
     }
 
     println!("echo-server: stopping ({} open connections)", live.count());
+    // Connections see the flag within STOP_POLL and close with 1001; give them the
+    // grace period, then cut whatever is left (e.g. a handshake in progress).
+    let deadline = Instant::now() + STOP_POLL + CLOSE_GRACE + Duration::from_millis(500);
+    while live.count() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     live.shutdown_all();
     for worker in workers {
         let _ = worker.join();
@@ -254,12 +272,13 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
 }
 
 /// One connection: handshake (bounded in time), then echo until the close.
-fn serve(stream: TcpStream, options: &ServerOptions, quiet: bool) {
+fn serve(stream: TcpStream, options: &ServerOptions, stop: &AtomicBool, quiet: bool) {
     let peer = stream
         .peer_addr()
         .map_or_else(|_| "?".to_owned(), |a| a.to_string());
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(HANDSHAKE_READ_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let mut ws = match WebSocket::accept_with(stream, options) {
         Ok(ws) => ws,
         Err(Error::HttpAnswered) => return,
@@ -270,8 +289,8 @@ fn serve(stream: TcpStream, options: &ServerOptions, quiet: bool) {
             return;
         }
     };
-    // Open connections may idle: no read timeout from here on.
-    let _ = ws.get_ref().set_read_timeout(None);
+    // Open connections may idle; the read timeout only lets them notice a stop.
+    let _ = ws.get_ref().set_read_timeout(Some(STOP_POLL));
     if !quiet {
         println!(
             "echo-server: {peer}: open (subprotocol {})",
@@ -279,9 +298,24 @@ fn serve(stream: TcpStream, options: &ServerOptions, quiet: bool) {
         );
     }
     let control = ws.protocol() == Some("wsframe-control");
+    let mut closing_since: Option<Instant> = None;
     let result = loop {
         let message = match ws.read() {
             Ok(message) => message,
+            Err(Error::Io(e)) if is_timeout(&e) => {
+                match closing_since {
+                    Some(since) if since.elapsed() >= CLOSE_GRACE => break Error::Io(e),
+                    Some(_) => {}
+                    None if stop.load(Ordering::SeqCst) => {
+                        closing_since = Some(Instant::now());
+                        if let Err(e) = ws.close(Some(CloseCode::GOING_AWAY), "server stopping") {
+                            break e;
+                        }
+                    }
+                    None => {}
+                }
+                continue;
+            }
             Err(e) => break e,
         };
         let sent = match message {
@@ -302,6 +336,13 @@ fn serve(stream: TcpStream, options: &ServerOptions, quiet: bool) {
             e => println!("echo-server: {peer}: ended: {e}"),
         }
     }
+}
+
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
 }
 
 /// `close CODE REASON` on the control subprotocol.
