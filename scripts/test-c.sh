@@ -13,8 +13,9 @@
 #   4. installs into a temporary prefix and builds consumers with pkg-config
 #      (static and shared) and CMake find_package(wsframe);
 #   5. builds the static library for thumbv7em-none-eabihf (no_std) and reports sizes;
-#   6. runs Autobahn fuzzingclient (cases 1-10) against the C echo server built with
-#      ASan+UBSan, gated by tests/autobahn/expected/server-wsframe-c.json.
+#   6. builds the C echo server with ASan+UBSan, checks it with 16 concurrent clients
+#      (examples/c-echo-server/check_clients.py), then runs Autobahn fuzzingclient
+#      (cases 1-10) against it, gated by tests/autobahn/expected/server-wsframe-c.json.
 #
 # Environment: CARGO_TARGET_DIR (honoured), C_SKIP_AUTOBAHN=1 (skip step 6).
 set -euo pipefail
@@ -164,7 +165,22 @@ else
     -fno-sanitize-recover=all -Ibindings/c/include examples/c-echo-server/echo_server.c \
     "$LIB_A" "${SYSLIBS[@]}" -o "$ECHO"
   make -s -C examples/c-echo-server >&2   # the plain Makefile build must work too
-  PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+  # Several clients at once, their frames interleaved on the wire.
+  PORT="$(free_port)"
+  ASAN_OPTIONS=detect_leaks=1 "$ECHO" "$PORT" 2>"$BUILD/echo-clients.log" &
+  ECHO_PID=$!
+  for _ in $(seq 1 50); do
+    timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null && break; sleep 0.1
+  done
+  clients_rc=0
+  timeout 120 python3 examples/c-echo-server/check_clients.py "$PORT" 16 >&2 || clients_rc=$?
+  kill -TERM "$ECHO_PID"
+  echo_rc=0; wait "$ECHO_PID" || echo_rc=$?
+  [ $clients_rc -eq 0 ] || { cat "$BUILD/echo-clients.log" >&2; die "several clients against the C echo server"; }
+  [ $echo_rc -eq 0 ] || { cat "$BUILD/echo-clients.log" >&2; die "C echo server exited with $echo_rc (sanitizer report above?)"; }
+  step "16 concurrent clients against the C echo server (ASan+UBSan build)"
+  PORT="$(free_port)"
   ASAN_OPTIONS=detect_leaks=1 tests/autobahn/run.sh server wsframe-c "ws://127.0.0.1:$PORT" \
     -- "$ECHO" "$PORT" || die "Autobahn against the C echo server"
   step "Autobahn fuzzingclient 1-10 against the C echo server (ASan+UBSan build)"

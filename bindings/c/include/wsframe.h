@@ -28,6 +28,15 @@
 // `wsf_version` to check that the header matches the linked library.
 #define WSF_VERSION_NUMBER (((WSF_VERSION_MAJOR * 10000) + (WSF_VERSION_MINOR * 100)) + WSF_VERSION_PATCH)
 
+// Bytes of storage that hold a connection on every target this library builds for
+// (checked when it is compiled), for static allocation where `wsf_conn_size()` cannot
+// be called at compile time, e.g.
+// `static union { uint64_t align; unsigned char bytes[WSF_CONN_STORAGE_SIZE]; } s;`.
+#define WSF_CONN_STORAGE_SIZE 768
+
+// An alignment that suits a connection on every target (that of `uint64_t`).
+#define WSF_CONN_STORAGE_ALIGN 8
+
 // The longest frame header: 2 bytes, 8 of extended length, 4 of mask key.
 #define WSF_MAX_HEADER_LEN 14
 

@@ -27,6 +27,20 @@ pub struct wsf_conn {
     inner: Connection,
 }
 
+/// Bytes of storage that hold a connection on every target this library builds for
+/// (checked when it is compiled), for static allocation where `wsf_conn_size()` cannot
+/// be called at compile time, e.g.
+/// `static union { uint64_t align; unsigned char bytes[WSF_CONN_STORAGE_SIZE]; } s;`.
+pub const WSF_CONN_STORAGE_SIZE: usize = 768;
+/// An alignment that suits a connection on every target (that of `uint64_t`).
+pub const WSF_CONN_STORAGE_ALIGN: usize = 8;
+
+const _: () = assert!(
+    size_of::<wsf_conn>() <= WSF_CONN_STORAGE_SIZE
+        && align_of::<wsf_conn>() <= WSF_CONN_STORAGE_ALIGN
+        && align_of::<wsf_conn>() <= align_of::<u64>()
+);
+
 /// Limits and options of a connection; fill with `wsf_config_default` and adjust.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]

@@ -575,6 +575,18 @@ static void test_conn_storage(void) {
     CHECK(wsf_conn_init_client(storage, wsf_conn_size(), &config, seed) != NULL);
     free(raw);
 
+    /* Static storage of the published size. */
+    {
+        static union {
+            uint64_t align;
+            unsigned char bytes[WSF_CONN_STORAGE_SIZE];
+        } fixed;
+        CHECK(wsf_conn_size() <= WSF_CONN_STORAGE_SIZE && wsf_conn_align() <= WSF_CONN_STORAGE_ALIGN);
+        CHECK(wsf_conn_init_client(&fixed, sizeof fixed, NULL, seed) == (void *)&fixed);
+        CHECK(wsf_conn_ready_state((const struct wsf_conn *)(const void *)&fixed) ==
+              WSF_STATE_CONNECTING);
+    }
+
     /* NULL connections are refused, never dereferenced. */
     {
         uint8_t out[64], in[4] = {0};
