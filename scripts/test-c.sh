@@ -43,7 +43,8 @@ command -v valgrind >/dev/null || need_apt+=(valgrind)
 command -v clang >/dev/null || need_apt+=(clang)
 command -v cmake >/dev/null || need_apt+=(cmake)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
-command -v cc >/dev/null || need_apt+=(gcc)
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v g++ >/dev/null || need_apt+=(g++)
 command -v make >/dev/null || need_apt+=(make)
 command -v llvm-size >/dev/null || need_apt+=(llvm)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -64,6 +65,10 @@ step "prerequisites"
 # ---- 1. Rust side ------------------------------------------------------------
 cargo fmt -p wsframe-c -- --check
 cargo clippy -q -p wsframe-c --all-targets -- -D warnings
+if ! out=$(cargo clippy -q -p wsframe-c --lib --no-default-features --target "$FIRMWARE_TARGET" \
+    -- -D warnings 2>&1); then
+  echo "$out" >&2; die "clippy (no_std, $FIRMWARE_TARGET)"
+fi
 cargo test -q -p wsframe-c 2>&1 | grep -E "^test result|FAILED|panicked" >&2
 step "rustfmt, clippy, cargo test"
 
@@ -79,6 +84,8 @@ printf '#include "wsframe.h"\nint main(void) { return (int)wsf_conn_size() == 0;
 for cc in gcc clang; do
   $cc -std=c99 -pedantic -Wall -Wextra -Werror -fsyntax-only -Ibindings/c/include "$BUILD/header_only.c"
 done
+# C++ programs can include it too (extern "C").
+g++ -std=c++11 -pedantic -Wall -Wextra -Werror -fsyntax-only -Ibindings/c/include -x c++ "$BUILD/header_only.c"
 step "header up to date and C99-clean"
 
 # ---- 3. C tests --------------------------------------------------------------
