@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The npm package (bindings/wasm): build it and run every test of it.
+#
+# Runs from the repository root on a fresh machine. Installs what is missing: the
+# wasm32-unknown-unknown target, wasm-bindgen-cli at the version the crate pins, Debian's
+# chromium, the npm devDependencies (npm ci; wasm-opt comes from npm binaryen), wstest
+# (through tests/autobahn/install.sh). Then: clippy and rustfmt of the crate, the build,
+# `node --test` (codec, server/client, ws interop, headless Chromium with the frame
+# inspector, npm pack + install in a fresh project), and Autobahn cases 1-10 for the
+# Node echo server (fuzzingclient) and the Node client (fuzzingserver), gated against
+# tests/autobahn/expected/{server,client}-node-wsframe.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+started=$SECONDS
+PKG=bindings/wasm
+BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' "$PKG/Cargo.toml")"
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi
+}
+
+echo "== npm: tools"
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VERSION" ]; then
+  cargo install wasm-bindgen-cli --version "$BINDGEN_VERSION"
+fi
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+fi
+(cd "$PKG" && npm ci --no-audit --no-fund)
+
+echo "== npm: rustfmt and clippy"
+cargo fmt -p wsframe-wasm -- --check
+cargo clippy -p wsframe-wasm --all-targets -- -D warnings
+
+echo "== npm: build"
+(cd "$PKG" && npm run build)
+
+echo "== npm: node --test"
+(cd "$PKG" && timeout 900 npm test)
+
+free_port() {
+  node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"
+}
+
+echo "== npm: Autobahn, Node echo server"
+port="$(free_port)"
+AUTOBAHN_TIMEOUT=900 tests/autobahn/run.sh server node-wsframe "ws://127.0.0.1:$port" -- \
+  node "$PKG/test/autobahn/echo-server.cjs" "$port"
+
+echo "== npm: Autobahn, Node client"
+AUTOBAHN_TIMEOUT=900 tests/autobahn/run.sh client node-wsframe -- \
+  node "$PKG/test/autobahn/client.cjs" {url} {agent}
+
+echo "== npm: all passed ($((SECONDS - started)) s)"
