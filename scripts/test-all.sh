@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-all_parts=(core conformance embedded)
+all_parts=(core conformance c embedded)
 parts=("${@:-${all_parts[@]}}")
 failed=()
 summary=()
