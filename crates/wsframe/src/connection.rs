@@ -385,9 +385,22 @@ impl Connection {
     /// failing close frame ([`poll_transmit`](Self::poll_transmit)) and accepts no more
     /// input. After the peer's close frame, or once closed, any further bytes are refused
     /// with [`Error::Closed`] (an empty input is simply no event).
+    #[inline]
     pub fn receive<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
         match &self.state {
-            State::Open | State::CloseSent => self.receive_frames(input).map_err(|e| self.fail(e)),
+            // The frame path is inlined into the caller's read loop and converts its
+            // errors where they arise, so the (large) `Received` is built in place
+            // instead of being moved out of a differently laid out `Result`.
+            State::Open | State::CloseSent => self.receive_frames(input),
+            _ => self.receive_other(input),
+        }
+    }
+
+    /// [`receive`](Self::receive) outside the open states: the handshake and after close.
+    #[inline(never)]
+    fn receive_other<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
+        match &self.state {
+            State::Open | State::CloseSent => self.receive_frames(input),
             State::AwaitRequest => self.receive_request(input),
             State::AwaitResponse(_) => self.receive_response(input),
             State::AwaitDecision | State::ClientStart => Ok(Received {
@@ -404,6 +417,7 @@ impl Connection {
         }
     }
 
+    #[cold]
     fn fail(&mut self, error: ProtocolError) -> Error {
         self.state = match self.state {
             // The close frame went out already: nothing more to send.
@@ -469,26 +483,32 @@ impl Connection {
         }
     }
 
-    fn receive_frames<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, ProtocolError> {
+    #[inline]
+    fn receive_frames<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
         if let Recv::Payload(p) = self.recv {
             return self.payload(p, input, 0);
         }
-        let (header, header_len) = match FrameHeader::decode(input, &self.rules())? {
-            Decoded::Complete { header, header_len } => (header, header_len),
-            Decoded::Partial { .. } => {
+        let (header, header_len) = match FrameHeader::decode(input, &self.rules()) {
+            Ok(Decoded::Complete { header, header_len }) => (header, header_len),
+            Ok(Decoded::Partial { .. }) => {
                 return Ok(Received {
                     consumed: 0,
                     event: None,
                 })
             }
+            Err(e) => return Err(self.fail(e)),
         };
         let kind = match header.opcode {
             OpCode::Close | OpCode::Ping | OpCode::Pong => {
                 return self.control(header, header_len, input)
             }
-            OpCode::Text => self.start_message(DataKind::Text, header.payload_len)?,
-            OpCode::Binary => self.start_message(DataKind::Binary, header.payload_len)?,
-            OpCode::Continuation => self.continue_message(header.payload_len)?,
+            OpCode::Text => self.start_message(DataKind::Text, header.payload_len),
+            OpCode::Binary => self.start_message(DataKind::Binary, header.payload_len),
+            OpCode::Continuation => self.continue_message(header.payload_len),
+        };
+        let kind = match kind {
+            Ok(kind) => kind,
+            Err(e) => return Err(self.fail(e)),
         };
         let p = PayloadState {
             kind,
@@ -535,12 +555,15 @@ impl Connection {
         Ok(message.kind)
     }
 
+    // Inlined into both callers: the payload state then stays in registers instead
+    // of being stored piecewise and reloaded whole (a store-forwarding stall).
+    #[inline(always)]
     fn payload<'b>(
         &mut self,
         mut p: PayloadState,
         input: &'b mut [u8],
         start: usize,
-    ) -> Result<Received<'b>, ProtocolError> {
+    ) -> Result<Received<'b>, Error> {
         let available = input.len() - start;
         let n = usize::try_from(p.remaining).map_or(available, |r| r.min(available));
         if n == 0 && p.remaining > 0 {
@@ -561,11 +584,8 @@ impl Connection {
         let end_of_message = end_of_frame && p.fin;
         if p.kind == DataKind::Text {
             // §8.1: fail as soon as the text can no longer be valid.
-            self.utf8
-                .feed(chunk)
-                .map_err(|_| ProtocolError::InvalidUtf8)?;
-            if end_of_message && !self.utf8.is_complete() {
-                return Err(ProtocolError::InvalidUtf8);
+            if self.utf8.feed(chunk).is_err() || (end_of_message && !self.utf8.is_complete()) {
+                return Err(self.fail(ProtocolError::InvalidUtf8));
             }
         }
         if end_of_frame {
@@ -595,7 +615,7 @@ impl Connection {
         header: FrameHeader,
         header_len: usize,
         input: &'b mut [u8],
-    ) -> Result<Received<'b>, ProtocolError> {
+    ) -> Result<Received<'b>, Error> {
         // The decoder bounded control payloads to 125 bytes.
         let len = header.payload_len_usize().unwrap_or(usize::MAX);
         let total = header_len.saturating_add(len);
@@ -622,7 +642,10 @@ impl Connection {
             }
             OpCode::Pong => Event::Pong(payload),
             _ => {
-                let close = CloseFrame::parse(payload)?;
+                let close = match CloseFrame::parse(payload) {
+                    Ok(close) => close,
+                    Err(e) => return Err(self.fail(e)),
+                };
                 self.state = match self.state {
                     // §5.5.1: reply with a close frame, echoing the status code.
                     State::Open => State::CloseOwed(close.code),

@@ -214,6 +214,7 @@ impl FrameHeader {
     /// };
     /// assert_eq!((header.opcode, header.payload_len, header_len), (OpCode::Text, 5, 6));
     /// ```
+    #[inline]
     pub fn decode(buf: &[u8], rules: &DecodeRules) -> Result<Decoded, ProtocolError> {
         let [b0, b1, rest @ ..] = buf else {
             return Ok(Decoded::Partial {

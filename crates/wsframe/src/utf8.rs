@@ -23,6 +23,26 @@ impl core::fmt::Display for InvalidUtf8 {
 
 impl core::error::Error for InvalidUtf8 {}
 
+/// The longest piece checked by [`is_ascii`] before the general validator.
+const SHORT_ASCII_MAX: usize = 64;
+
+/// Whether every byte of `bytes` is ASCII, eight bytes at a time.
+#[inline(always)]
+fn is_ascii(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    let mut any = 0u64;
+    for word in &mut words {
+        if let Ok(word) = <[u8; 8]>::try_from(word) {
+            any |= u64::from_ne_bytes(word);
+        }
+    }
+    let mut tail = 0u8;
+    for byte in words.remainder() {
+        tail |= *byte;
+    }
+    any & 0x8080_8080_8080_8080 == 0 && tail < 0x80
+}
+
 /// A fail-fast UTF-8 validator that accepts input in pieces.
 ///
 /// ```
@@ -71,6 +91,7 @@ impl Utf8Validator {
     /// Fails as soon as the input seen so far is not a prefix of any valid UTF-8 text.
     /// After an error the validator's state is unspecified; call [`reset`](Self::reset)
     /// before reusing it.
+    #[inline]
     pub fn feed(&mut self, mut chunk: &[u8]) -> Result<(), InvalidUtf8> {
         if self.pending_len > 0 {
             chunk = self.finish_pending(chunk)?;
@@ -78,6 +99,11 @@ impl Utf8Validator {
                 // The chunk was consumed entirely into the still unfinished code point.
                 return Ok(());
             }
+        }
+        // Short pieces (a chat message, a small JSON frame) are mostly ASCII: a few word
+        // operations settle them without the general validator's setup cost.
+        if chunk.len() <= SHORT_ASCII_MAX && is_ascii(chunk) {
+            return Ok(());
         }
         match core::str::from_utf8(chunk) {
             Ok(_) => Ok(()),
@@ -166,6 +192,56 @@ mod tests {
         assert_eq!(Utf8Validator::new().feed(&[0xE0, 0x80]), Err(InvalidUtf8));
         // A lone continuation byte.
         assert_eq!(Utf8Validator::new().feed(&[0x80]), Err(InvalidUtf8));
+    }
+
+    #[test]
+    fn short_pieces_around_the_ascii_shortcut() {
+        // Pieces up to and just past the shortcut's limit, with one non-ASCII byte
+        // (valid or not) at every position, agree with `from_utf8`.
+        for len in [
+            1,
+            7,
+            8,
+            9,
+            15,
+            16,
+            17,
+            SHORT_ASCII_MAX - 1,
+            SHORT_ASCII_MAX,
+            SHORT_ASCII_MAX + 1,
+        ] {
+            let ascii = std::vec![b'a'; len];
+            assert_eq!(Utf8Validator::new().feed(&ascii), Ok(()));
+            for at in 0..len {
+                for bad in [0x80u8, 0xC0, 0xFF] {
+                    let mut bytes = ascii.clone();
+                    bytes[at] = bad;
+                    let mut v = Utf8Validator::new();
+                    let ok = v.feed(&bytes).is_ok() && v.is_complete();
+                    assert_eq!(
+                        ok,
+                        core::str::from_utf8(&bytes).is_ok(),
+                        "len {len} at {at} byte {bad:#x}"
+                    );
+                }
+                // A two-byte code point ending the piece is carried, not rejected.
+                let mut bytes = ascii.clone();
+                bytes[at] = 0xC3;
+                let mut v = Utf8Validator::new();
+                if at + 1 == len {
+                    assert_eq!(v.feed(&bytes), Ok(()));
+                    assert!(!v.is_complete());
+                    assert_eq!(v.feed(&[0xA9]), Ok(()));
+                    assert!(v.is_complete());
+                } else {
+                    assert_eq!(v.feed(&bytes), Err(InvalidUtf8), "len {len} at {at}");
+                }
+            }
+        }
+        // After a carried lead byte, an ASCII piece is an error (the code point is cut).
+        let mut v = Utf8Validator::new();
+        v.feed(&[b'x', 0xE2]).unwrap();
+        assert_eq!(v.feed(b"abc"), Err(InvalidUtf8));
     }
 
     #[test]
