@@ -149,6 +149,7 @@ export class Connection {
   takeTransmit(): Uint8Array | null;
   readonly wantsTransmit: boolean;
   frameInPlace(payload: Bytes | string, text: boolean, fin: boolean): { ptr: number; len: number; payloadLength: number };
+  headerInPlace(text: boolean, fin: boolean, len: number): { ptr: number; len: number };
   sendText(text: string | Bytes, fin?: boolean): Uint8Array;
   sendBinary(data: Bytes, fin?: boolean): Uint8Array;
   ping(data?: Bytes | string): Uint8Array;

@@ -467,6 +467,21 @@ export class Connection {
     return { ptr: conn.out_ptr(), len: n, payloadLength: len };
   }
 
+  /**
+   * Server only: the header of a data frame whose `len` payload bytes the caller writes
+   * itself, right after it (a server does not mask); its address and length in wasm memory.
+   */
+  headerInPlace(text, fin, len) {
+    const conn = this._conn;
+    let n;
+    try {
+      n = conn.send_header(text, fin, len);
+    } catch (e) {
+      throw toError(e);
+    }
+    return { ptr: conn.out_ptr(), len: n };
+  }
+
   /** A text frame (a string, or UTF-8 bytes) as a new Uint8Array. */
   sendText(text, fin = true) {
     const f = this.frameInPlace(text, true, fin);

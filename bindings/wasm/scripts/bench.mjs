@@ -5,7 +5,8 @@
 //   node scripts/bench.mjs [--seconds S] [--write]     (--write updates BENCHMARKS.md)
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -128,6 +129,10 @@ const table2 = ['| payload | bufferutil.unmask (ns) | wsframe in wasm memory (ns
   ...unmask.map((u) => `| ${label(u.size)} | ${u.viaBufferutil.toFixed(0)} | ${u.viaWasm.toFixed(0)} | ${u.viaCopy.toFixed(0)} | ${(u.viaBufferutil / u.viaWasm).toFixed(2)}× |`)].join('\n');
 console.log(`Echo, same ws client, loopback, window ${WINDOW}, ${seconds} s per run\n${table1}\n\nUnmask\n${table2}`);
 
+const wasmFile = readFileSync(join(pkgDir, 'dist/node/wsframe_wasm_bg.wasm'));
+const sizeLine = `wsframe_wasm_bg.wasm: ${wasmFile.length} bytes raw, ${gzipSync(wasmFile, { level: 9 }).length} bytes gzipped`;
+console.log(sizeLine);
+
 if (args.includes('--write')) {
   const cpu = os.cpus()[0] ? os.cpus()[0].model : 'unknown CPU';
   writeFileSync(join(pkgDir, 'BENCHMARKS.md'), `# Benchmarks of the npm package
@@ -135,7 +140,10 @@ if (args.includes('--write')) {
 Command (after \`npm run build\`): \`node scripts/bench.mjs --seconds ${seconds} --write\`
 
 Machine: ${cpu}, ${os.cpus().length} cores shared with other work, Node ${process.version}.
-Figures vary by a few percent between runs; they are not gated.
+Figures vary between runs (by 10% or more when the machine is busy); they are not gated.
+Load average when this was written: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}.
+
+Build measured: ${sizeLine} (\`npm run build\`: opt-level 3, LTO, +simd128, wasm-opt -O3).
 
 ## Echo throughput
 

@@ -2,7 +2,7 @@
 // wasm-bindgen (nodejs and web targets), wasm-opt (npm binaryen), then the JS layers.
 // Also copies the browser build to examples/frame-inspector/pkg/.
 //
-//   node scripts/build.mjs [--no-opt]
+//   node scripts/build.mjs [--size] [--no-opt]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +14,8 @@ const pkgDir = resolve(here, '..');
 const repo = resolve(pkgDir, '../..');
 const dist = join(pkgDir, 'dist');
 const noOpt = process.argv.includes('--no-opt');
+// Speed (default): opt-level 3, so the core's masking loops become SIMD; --size: opt-level s.
+const forSize = process.argv.includes('--size');
 
 function run(cmd, args, env) {
   console.log(`$ ${cmd} ${args.join(' ')}`);
@@ -31,7 +33,7 @@ if (cliVersion !== pinned) {
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, 'target');
 run('cargo', ['build', '-p', 'wsframe-wasm', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], {
   RUSTFLAGS: '-C target-feature=+simd128',
-  CARGO_PROFILE_RELEASE_OPT_LEVEL: 's',
+  CARGO_PROFILE_RELEASE_OPT_LEVEL: forSize ? 's' : '3',
   CARGO_PROFILE_RELEASE_LTO: 'true',
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '1',
   CARGO_PROFILE_RELEASE_PANIC: 'abort',
@@ -46,7 +48,7 @@ for (const [dir, target] of Object.entries(outputs)) {
   const bgWasm = join(dist, dir, 'wsframe_wasm_bg.wasm');
   if (!noOpt) {
     run(join(pkgDir, 'node_modules/.bin/wasm-opt'), [
-      '-Oz', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
+      forSize ? '-Oz' : '-O3', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
       '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
       '--strip-debug', '--strip-producers', bgWasm, '-o', bgWasm,
     ]);

@@ -353,6 +353,33 @@ impl Conn {
         Ok(end - start)
     }
 
+    /// Server only: frames a payload of `len` bytes that stays in JavaScript, writing
+    /// just the header (at [`out_ptr`](Self::out_ptr)); returns the header length. The
+    /// payload then goes to the socket after the header, untouched: a server does not
+    /// mask.
+    pub fn send_header(&mut self, text: bool, fin: bool, len: usize) -> Result<usize, JsValue> {
+        if self.conn.role() != Role::Server {
+            return Err(arg_err("only a server sends payloads without masking"));
+        }
+        let kind = if text {
+            DataKind::Text
+        } else {
+            DataKind::Binary
+        };
+        let end = MAX_HEADER_LEN.saturating_add(len);
+        if self.out.len() < end {
+            self.out.resize(end, 0);
+        }
+        // The header goes in front of `out[MAX_HEADER_LEN..end]`; a server's payload
+        // bytes are not read or written, so they need not be there.
+        let start = self
+            .conn
+            .send_in_place(kind, fin, &mut self.out[..end], MAX_HEADER_LEN)
+            .map_err(send_err)?;
+        self.set_out(start, MAX_HEADER_LEN);
+        Ok(MAX_HEADER_LEN - start)
+    }
+
     fn control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<usize, JsValue> {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(send_err(SendError::ControlFrameTooLong));

@@ -235,6 +235,18 @@ test('Connection: client masks, the server reads it; fragments; send errors', ()
   assert.throws(() => new w.Connection('peer'), TypeError);
 });
 
+test('Connection: a server frames a payload that stays in JavaScript', () => {
+  const server = w.Connection.server({ handshakeDone: true });
+  const h = server.headerInPlace(false, true, 70000);
+  assert.deepEqual(Buffer.from(w.wasmBytes().subarray(h.ptr, h.ptr + h.len)), hex('827f0000000000011170'));
+  const t = server.headerInPlace(true, false, 5);
+  assert.deepEqual(Buffer.from(w.wasmBytes().subarray(t.ptr, t.ptr + t.len)), hex('0105'));
+  // The core keeps the fragment order: a binary frame cannot continue a text message.
+  assert.throws(() => server.headerInPlace(false, true, 1), (e) => e instanceof w.SendError);
+  // A client must mask, so it cannot leave the payload out.
+  assert.throws(() => w.Connection.client({ handshakeDone: true }).headerInPlace(false, true, 1), TypeError);
+});
+
 test('Connection: views survive memory growth when re-derived', () => {
   const client = w.Connection.client({ handshakeDone: true });
   const server = w.Connection.server({ handshakeDone: true });

@@ -378,6 +378,10 @@ class WebSocket extends EventEmitter {
       return;
     }
     const fin = !(options && options.fin === false);
+    if (this._isServer) {
+      this._sendUnmasked(payload, text, fin, cb);
+      return;
+    }
     const frame = this._conn.frameInPlace(payload, text, fin);
     const out = Buffer.allocUnsafe(frame.len);
     out.set(wasmBytes().subarray(frame.ptr, frame.ptr + frame.len));
@@ -386,6 +390,28 @@ class WebSocket extends EventEmitter {
       this._bufferedAmount -= frame.payloadLength;
       if (cb) cb(err || undefined);
     });
+  }
+
+  /** Server side: the core writes the header; the payload goes to the socket as it is. */
+  _sendUnmasked(payload, text, fin, cb) {
+    let bytes;
+    if (typeof payload === 'string') bytes = Buffer.from(payload, 'utf8');
+    else if (payload instanceof Uint8Array) bytes = payload;
+    else if (payload instanceof ArrayBuffer) bytes = new Uint8Array(payload);
+    else bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    const h = this._conn.headerInPlace(text, fin, bytes.length);
+    const header = Buffer.allocUnsafe(h.len);
+    header.set(wasmBytes().subarray(h.ptr, h.ptr + h.len));
+    const size = bytes.length;
+    this._bufferedAmount += size;
+    const socket = this._socket;
+    socket.cork();
+    socket.write(header);
+    socket.write(bytes, (err) => {
+      this._bufferedAmount -= size;
+      if (cb) cb(err || undefined);
+    });
+    socket.uncork();
   }
 
   _control(kind, data, cb) {
