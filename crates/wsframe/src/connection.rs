@@ -50,7 +50,7 @@ use crate::close::{CloseCode, CloseFrame, MAX_CLOSE_PAYLOAD};
 use crate::error::{Error, HandshakeError, ProtocolError, SendError};
 use crate::frame::{
     encode_frame, encode_in_front, DecodeRules, Decoded, FrameHeader, OpCode, Role,
-    MAX_CONTROL_PAYLOAD,
+    MAX_CONTROL_PAYLOAD, RSV1,
 };
 use crate::handshake::{client, extensions::Extensions, server, HandshakeLimits, Status};
 use crate::mask::apply_mask;
@@ -120,6 +120,9 @@ pub struct Data<'a> {
     pub end_of_frame: bool,
     /// This piece ends the message (its frame had FIN set).
     pub end_of_message: bool,
+    /// The message's first frame had RSV1 set: with permessage-deflate (RFC 7692) the
+    /// payload is compressed, and text is validated only after inflating.
+    pub compressed: bool,
 }
 
 /// Something that happened on the connection.
@@ -233,6 +236,7 @@ struct PayloadState {
     /// Payload bytes of this frame already delivered, modulo 4 (the mask phase).
     phase: u8,
     fin: bool,
+    compressed: bool,
 }
 
 /// A fragmented message being received (§5.4).
@@ -241,6 +245,7 @@ struct Incoming {
     kind: DataKind,
     len: u64,
     fragments: u32,
+    compressed: bool,
 }
 
 /// Masking keys for a client's frames (§5.3: unpredictable, from a strong source).
@@ -498,16 +503,19 @@ impl Connection {
             }
             Err(e) => return Err(self.fail(e)),
         };
-        let kind = match header.opcode {
+        let started = match header.opcode {
+            OpCode::Close | OpCode::Ping | OpCode::Pong if header.rsv != 0 => {
+                Err(ProtocolError::ReservedBits(header.rsv))
+            }
             OpCode::Close | OpCode::Ping | OpCode::Pong => {
                 return self.control(header, header_len, input)
             }
-            OpCode::Text => self.start_message(DataKind::Text, header.payload_len),
-            OpCode::Binary => self.start_message(DataKind::Binary, header.payload_len),
-            OpCode::Continuation => self.continue_message(header.payload_len),
+            OpCode::Text => self.start_message(DataKind::Text, &header),
+            OpCode::Binary => self.start_message(DataKind::Binary, &header),
+            OpCode::Continuation => self.continue_message(&header),
         };
-        let kind = match kind {
-            Ok(kind) => kind,
+        let (kind, compressed) = match started {
+            Ok(message) => message,
             Err(e) => return Err(self.fail(e)),
         };
         let p = PayloadState {
@@ -516,43 +524,59 @@ impl Connection {
             mask: header.mask,
             phase: 0,
             fin: header.fin,
+            compressed,
         };
         self.payload(p, input, header_len)
     }
 
     /// §5.4: a text or binary frame starts a message only when none is in progress.
-    fn start_message(&mut self, kind: DataKind, len: u64) -> Result<DataKind, ProtocolError> {
+    /// Its RSV1 bit (already allowed by the decoder) marks a compressed message
+    /// (RFC 7692 §6).
+    fn start_message(
+        &mut self,
+        kind: DataKind,
+        header: &FrameHeader,
+    ) -> Result<(DataKind, bool), ProtocolError> {
         if self.incoming.is_some() {
             return Err(ProtocolError::ExpectedContinuation);
         }
-        if len > self.config.max_message_len {
+        if header.payload_len > self.config.max_message_len {
             return Err(ProtocolError::MessageTooLarge);
         }
+        let compressed = header.rsv & RSV1 != 0;
         self.incoming = Some(Incoming {
             kind,
-            len,
+            len: header.payload_len,
             fragments: 1,
+            compressed,
         });
-        Ok(kind)
+        Ok((kind, compressed))
     }
 
     /// §5.4: a continuation frame belongs to the message in progress; the limits are
-    /// checked before any of its payload is read (§10.4).
-    fn continue_message(&mut self, len: u64) -> Result<DataKind, ProtocolError> {
+    /// checked before any of its payload is read (§10.4). RSV bits belong to a message's
+    /// first frame only (RFC 7692 §6.1), so a continuation frame carrying one fails.
+    fn continue_message(
+        &mut self,
+        header: &FrameHeader,
+    ) -> Result<(DataKind, bool), ProtocolError> {
+        if header.rsv != 0 {
+            return Err(ProtocolError::ReservedBits(header.rsv));
+        }
         let message = self
             .incoming
             .as_mut()
             .ok_or(ProtocolError::UnexpectedContinuation)?;
         message.len = message
             .len
-            .checked_add(len)
+            .checked_add(header.payload_len)
             .filter(|total| *total <= self.config.max_message_len)
             .ok_or(ProtocolError::MessageTooLarge)?;
         message.fragments += 1;
         if message.fragments > self.config.max_fragments {
             return Err(ProtocolError::TooManyFragments);
         }
-        Ok(message.kind)
+        Ok((message.kind, message.compressed))
     }
 
     // Inlined into both callers: the payload state then stays in registers instead
@@ -582,8 +606,9 @@ impl Connection {
         p.phase = ((usize::from(p.phase) + n) % 4) as u8;
         let end_of_frame = p.remaining == 0;
         let end_of_message = end_of_frame && p.fin;
-        if p.kind == DataKind::Text {
-            // §8.1: fail as soon as the text can no longer be valid.
+        if p.kind == DataKind::Text && !p.compressed {
+            // §8.1: fail as soon as the text can no longer be valid. Compressed text is
+            // checked by the extension after inflating, with the same validator.
             if self.utf8.feed(chunk).is_err() || (end_of_message && !self.utf8.is_complete()) {
                 return Err(self.fail(ProtocolError::InvalidUtf8));
             }
@@ -604,6 +629,7 @@ impl Connection {
                 payload: chunk,
                 end_of_frame,
                 end_of_message,
+                compressed: p.compressed,
             })),
         })
     }
@@ -772,7 +798,19 @@ impl Connection {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, SendError> {
+        self.write_frame_rsv(opcode, fin, 0, payload, out)
+    }
+
+    fn write_frame_rsv(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        rsv: u8,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
         let mut header = FrameHeader::new(opcode, fin, 0);
+        header.rsv = rsv;
         header.mask = self.masks.as_mut().map(MaskKeys::next_key);
         encode_frame(header, payload, out)
     }
@@ -847,6 +885,44 @@ impl Connection {
         Ok(n)
     }
 
+    /// Writes one frame of a message whose payload a negotiated extension transformed
+    /// (permessage-deflate, RFC 7692 §6): the message's first frame carries RSV1, later
+    /// frames do not. Fails with [`SendError::ExtensionNotNegotiated`] unless RSV1 is
+    /// allowed on this connection ([`set_allowed_rsv`](Self::set_allowed_rsv)).
+    pub fn send_compressed_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if self.config.allowed_rsv & RSV1 == 0 {
+            return Err(SendError::ExtensionNotNegotiated);
+        }
+        let opcode = self.data_opcode(kind)?;
+        let rsv = if opcode == OpCode::Continuation {
+            0
+        } else {
+            RSV1
+        };
+        let n = self.write_frame_rsv(opcode, fin, rsv, payload, out)?;
+        self.after_data(kind, fin);
+        Ok(n)
+    }
+
+    /// Writes a whole compressed message as one frame with RSV1 set (RFC 7692 §6).
+    pub fn send_compressed(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if self.outgoing.is_some() {
+            return Err(SendError::FragmentOrder);
+        }
+        self.send_compressed_fragment(kind, payload, true, out)
+    }
+
     /// Like [`send_fragment`](Self::send_fragment) for a payload already in place at
     /// `buf[payload_start..]`: the header goes into the spare bytes in front of it (leave
     /// [`MAX_HEADER_LEN`](crate::MAX_HEADER_LEN)), a client's payload is masked in place.
@@ -918,6 +994,28 @@ impl Connection {
         self.state = next;
         self.outgoing = None;
         Ok(n)
+    }
+
+    /// Allows the RSV bits that a negotiated extension defines (e.g. RSV1 for
+    /// permessage-deflate), from the next frame on. Call it when the handshake settles
+    /// the extensions.
+    pub fn set_allowed_rsv(&mut self, rsv: u8) {
+        self.config.allowed_rsv = rsv & 0b111;
+    }
+
+    /// Fails the connection for a reason found above the core, such as compressed data
+    /// that does not inflate (1007) or inflates past the limit (1009): the close frame
+    /// with `code` is owed through [`poll_transmit`](Self::poll_transmit) and no more
+    /// input is accepted (§7.1.7). Does nothing once a close frame was received or the
+    /// connection is closed.
+    pub fn fail_with(&mut self, code: CloseCode) {
+        self.incoming = None;
+        self.recv = Recv::Header;
+        match self.state {
+            State::Open => self.state = State::Failing(code),
+            State::CloseSent => self.state = State::Closed,
+            _ => {}
+        }
     }
 
     /// Marks the connection closed, e.g. when the transport ended or a timeout expired.

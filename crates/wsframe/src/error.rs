@@ -219,6 +219,8 @@ pub enum SendError {
     NotOpen,
     /// The handshake has not finished.
     Connecting,
+    /// A frame needs an RSV bit that no negotiated extension allows.
+    ExtensionNotNegotiated,
 }
 
 impl fmt::Display for SendError {
@@ -232,6 +234,7 @@ impl fmt::Display for SendError {
             Self::FragmentOrder => f.write_str("fragment out of order"),
             Self::NotOpen => f.write_str("connection is not open"),
             Self::Connecting => f.write_str("handshake not finished"),
+            Self::ExtensionNotNegotiated => f.write_str("extension not negotiated"),
         }
     }
 }

@@ -438,3 +438,95 @@ fn oversized_request_is_refused_before_it_completes() {
         Err(Error::Handshake(wsframe::HandshakeError::TooLarge))
     );
 }
+
+fn with_rsv1(mut bytes: Vec<u8>) -> Vec<u8> {
+    bytes[0] |= 0x40;
+    bytes
+}
+
+#[test]
+fn rsv1_marks_compressed_messages_once_negotiated() {
+    // Not negotiated: RSV1 is a protocol error (§5.2).
+    let mut conn = server_conn();
+    let outcome = feed(&mut conn, &with_rsv1(frame(OpCode::Text, true, b"x", KEY)));
+    assert_eq!(
+        outcome.error,
+        Some(Error::Protocol(ProtocolError::ReservedBits(0b100)))
+    );
+
+    // Negotiated: the message is delivered as compressed and its bytes are not UTF-8
+    // checked here (they are deflate data; the extension checks the inflated text).
+    let mut conn = server_conn();
+    conn.set_allowed_rsv(wsframe::frame::RSV1);
+    let stream = concat(&[
+        with_rsv1(frame(OpCode::Text, false, b"\xf2\x48", KEY)),
+        frame(OpCode::Continuation, true, b"\xcd\xc9\xc9\x07\x00", KEY),
+    ]);
+    let mut buf = stream.clone();
+    let got = conn.receive(&mut buf).unwrap();
+    let Some(Event::Data(data)) = got.event else {
+        panic!()
+    };
+    assert!(data.compressed);
+    let outcome = feed(&mut conn, &stream[got.consumed..]);
+    assert_eq!(outcome.error, None);
+    assert_eq!(
+        outcome.seen,
+        vec![Seen::Message(
+            DataKind::Text,
+            b"\xcd\xc9\xc9\x07\x00".to_vec()
+        )]
+    );
+
+    // RFC 7692 §6.1: never on a continuation frame or a control frame.
+    for bad in [
+        concat(&[
+            frame(OpCode::Binary, false, b"a", KEY),
+            with_rsv1(frame(OpCode::Continuation, true, b"b", KEY)),
+        ]),
+        with_rsv1(frame(OpCode::Ping, true, b"", KEY)),
+    ] {
+        let mut conn = server_conn();
+        conn.set_allowed_rsv(wsframe::frame::RSV1);
+        let outcome = feed(&mut conn, &bad);
+        assert_eq!(
+            outcome.error,
+            Some(Error::Protocol(ProtocolError::ReservedBits(0b100)))
+        );
+        assert_eq!(outcome.transmitted, close_frame(1002));
+    }
+}
+
+#[test]
+fn compressed_sends_set_rsv1_on_the_first_frame_only() {
+    let mut conn = server_conn();
+    let mut out = [0u8; 64];
+    assert_eq!(
+        conn.send_compressed(DataKind::Text, b"z", &mut out),
+        Err(SendError::ExtensionNotNegotiated)
+    );
+    conn.set_allowed_rsv(wsframe::frame::RSV1);
+    let n = conn
+        .send_compressed_fragment(DataKind::Binary, b"ab", false, &mut out)
+        .unwrap();
+    assert_eq!(&out[..n], b"\x42\x02ab");
+    let n = conn
+        .send_compressed_fragment(DataKind::Binary, b"c", true, &mut out)
+        .unwrap();
+    assert_eq!(&out[..n], b"\x80\x01c");
+    let n = conn
+        .send_compressed(DataKind::Text, b"d", &mut out)
+        .unwrap();
+    assert_eq!(&out[..n], b"\xc1\x01d");
+}
+
+#[test]
+fn failing_from_above_the_core() {
+    let mut conn = server_conn();
+    conn.fail_with(CloseCode::INVALID_PAYLOAD);
+    let mut out = [0u8; 16];
+    let n = conn.poll_transmit(&mut out).unwrap().unwrap();
+    assert_eq!(&out[..n], close_frame(1007));
+    assert_eq!(conn.ready_state(), ReadyState::Closed);
+    assert_eq!(conn.receive(&mut [0x81, 0x80]), Err(Error::Closed));
+}
