@@ -24,5 +24,7 @@ echo "== core on no_std targets"
 for t in "${targets[@]}"; do
   cargo build -p wsframe --target "$t"
   cargo build -p wsframe --target "$t" --release
+  # permessage-deflate negotiation is no_std too; its codec needs an allocator.
+  cargo build -p wsframe-deflate --no-default-features --target "$t"
 done
 echo "core: ok"
