@@ -180,6 +180,7 @@ impl FrameHeader {
     }
 
     /// The number of bytes [`encode`](Self::encode) writes for this header (2 to 14).
+    #[inline]
     pub const fn encoded_len(&self) -> usize {
         let len = match self.payload_len {
             0..=125 => 2,
@@ -313,6 +314,7 @@ impl FrameHeader {
     /// Writes the header into the start of `out` with the minimal length form (§5.2);
     /// returns its length. Fails only when `out` is shorter than
     /// [`encoded_len`](Self::encoded_len).
+    #[inline(always)]
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, SendError> {
         let len = self.encoded_len();
         let out = out
@@ -357,6 +359,7 @@ impl FrameHeader {
 /// // RFC 6455 §5.7: a single-frame masked text message.
 /// assert_eq!(&out[..n], &[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 /// ```
+#[inline]
 pub fn encode_frame(
     mut header: FrameHeader,
     payload: &[u8],
@@ -391,6 +394,7 @@ pub fn encode_frame(
 /// let start = encode_in_front(FrameHeader::new(OpCode::Binary, true, 0), &mut buf, MAX_HEADER_LEN).unwrap();
 /// assert_eq!(&buf[start..], b"\x82\x03abc");
 /// ```
+#[inline]
 pub fn encode_in_front(
     mut header: FrameHeader,
     buf: &mut [u8],
