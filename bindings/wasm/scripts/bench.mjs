@@ -2,7 +2,7 @@
 // with bufferutil, driven by the same `ws` client over loopback with 100 messages in
 // flight; and unmasking inside the package against bufferutil.
 //
-//   node scripts/bench.mjs [--seconds S] [--write]     (--write updates BENCHMARKS.md)
+//   node scripts/bench.mjs [--seconds S] [--sizes 16,1024,65536] [--write]     (--write updates BENCHMARKS.md)
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ const pkgDir = resolve(here, '..');
 const args = process.argv.slice(2);
 const seconds = Number(args.includes('--seconds') ? args[args.indexOf('--seconds') + 1] : 3);
 const WINDOW = 100;
-const SIZES = [16, 1024, 65536];
+const SIZES = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1].split(',').map(Number) : [16, 1024, 65536];
 
 const ws = require('ws');
 const bufferutil = require('bufferutil');

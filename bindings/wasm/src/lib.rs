@@ -17,6 +17,8 @@
 //! `C` (closed) or `A` (invalid argument); the JavaScript layer turns them into typed
 //! errors.
 
+#![warn(missing_docs)]
+
 use wasm_bindgen::prelude::*;
 use wsframe::frame::{encode_frame, MAX_CONTROL_PAYLOAD};
 use wsframe::handshake::{client, server, HandshakeLimits, Status};

@@ -18,6 +18,8 @@ const kServer = Symbol('server side');
 const kListener = Symbol('listener');
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'blob'];
+/** Server frames up to this payload size are copied into one buffer with their header. */
+const SMALL_FRAME = 4096;
 
 /** A message event (WHATWG shape). */
 class MessageEvent extends Event {
@@ -183,6 +185,17 @@ class WebSocket extends EventEmitter {
     const conn = this._conn;
     if (conn === null) return;
     conn.feed(chunk);
+    // Replies sent while this chunk is processed (echoes, pongs) leave in one write.
+    const socket = this._socket;
+    socket.cork();
+    try {
+      this._processInput(conn);
+    } finally {
+      socket.uncork();
+    }
+  }
+
+  _processInput(conn) {
     for (;;) {
       let code;
       try {
@@ -400,17 +413,26 @@ class WebSocket extends EventEmitter {
     else if (payload instanceof ArrayBuffer) bytes = new Uint8Array(payload);
     else bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
     const h = this._conn.headerInPlace(text, fin, bytes.length);
-    const header = Buffer.allocUnsafe(h.len);
-    header.set(wasmBytes().subarray(h.ptr, h.ptr + h.len));
     const size = bytes.length;
     this._bufferedAmount += size;
     const socket = this._socket;
-    socket.cork();
-    socket.write(header);
-    socket.write(bytes, (err) => {
+    const done = (err) => {
       this._bufferedAmount -= size;
       if (cb) cb(err || undefined);
-    });
+    };
+    if (size <= SMALL_FRAME) {
+      // One write of header and payload costs less than two for small frames.
+      const frame = Buffer.allocUnsafe(h.len + size);
+      frame.set(wasmBytes().subarray(h.ptr, h.ptr + h.len));
+      frame.set(bytes, h.len);
+      socket.write(frame, done);
+      return;
+    }
+    const header = Buffer.allocUnsafe(h.len);
+    header.set(wasmBytes().subarray(h.ptr, h.ptr + h.len));
+    socket.cork();
+    socket.write(header);
+    socket.write(bytes, done);
     socket.uncork();
   }
 
