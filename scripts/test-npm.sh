@@ -36,6 +36,7 @@ fi
 echo "== npm: rustfmt and clippy"
 cargo fmt -p wsframe-wasm -- --check
 cargo clippy -p wsframe-wasm --all-targets -- -D warnings
+cargo clippy -p wsframe-wasm --target wasm32-unknown-unknown -- -D warnings
 
 echo "== npm: build"
 (cd "$PKG" && npm run build)
