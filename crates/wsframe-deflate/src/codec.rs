@@ -101,6 +101,13 @@ impl PerMessageDeflate {
 
     /// Appends the compressed form of a whole message to `out` (§7.2.1).
     pub fn compress(&mut self, message: &[u8], out: &mut Vec<u8>) -> Result<(), DeflateError> {
+        if message.is_empty() {
+            // zlib produces nothing for a second sync flush in a row, so an empty message
+            // is an empty stored block: `00 00 00 ff ff` without the tail (§7.2.3.6).
+            // It leaves the window unchanged, so no reset is needed.
+            out.push(0x00);
+            return Ok(());
+        }
         let start = out.len();
         let mut input = message;
         // Each round consumes input or fills the chunk; the bound covers the worst case
@@ -325,5 +332,20 @@ mod tests {
         let mut wire = Vec::new();
         client.compress(b"", &mut wire).unwrap();
         assert_eq!(inflate(&mut server, &wire).unwrap(), b"");
+    }
+
+    #[test]
+    fn empty_messages_in_a_row_and_between_others() {
+        for offer in [
+            "permessage-deflate",
+            "permessage-deflate; client_no_context_takeover",
+        ] {
+            let (mut server, mut client) = pair(offer);
+            for msg in [&b""[..], b"", b"Hello, Hello", b"", b"", b"Hello, Hello"] {
+                let mut wire = Vec::new();
+                client.compress(msg, &mut wire).unwrap();
+                assert_eq!(inflate(&mut server, &wire).unwrap(), msg, "{offer}");
+            }
+        }
     }
 }
