@@ -572,7 +572,8 @@ impl Connection {
             .checked_add(header.payload_len)
             .filter(|total| *total <= self.config.max_message_len)
             .ok_or(ProtocolError::MessageTooLarge)?;
-        message.fragments += 1;
+        // Saturating: with `max_fragments` at u32::MAX the count must not wrap to 0.
+        message.fragments = message.fragments.saturating_add(1);
         if message.fragments > self.config.max_fragments {
             return Err(ProtocolError::TooManyFragments);
         }
@@ -1022,5 +1023,28 @@ impl Connection {
     pub fn abort(&mut self) {
         self.state = State::Closed;
         self.pong = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragment_count_does_not_overflow_without_a_limit() {
+        let config = Config {
+            max_fragments: u32::MAX,
+            ..Config::default()
+        };
+        let mut conn = Connection::server(config).with_handshake_done();
+        // An empty binary frame without FIN (masked with a zero key) starts a message.
+        let mut first = *b"\x02\x80\x00\x00\x00\x00";
+        assert!(conn.receive(&mut first).unwrap().event.is_some());
+        // As if u32::MAX frames had arrived: one more must neither panic nor wrap.
+        conn.incoming.as_mut().unwrap().fragments = u32::MAX;
+        let mut more = *b"\x00\x80\x00\x00\x00\x00";
+        let got = conn.receive(&mut more).unwrap();
+        assert!(matches!(got.event, Some(Event::Data(_))));
+        assert_eq!(conn.incoming.unwrap().fragments, u32::MAX);
     }
 }
