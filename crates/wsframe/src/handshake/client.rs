@@ -167,8 +167,11 @@ impl<'a> Response<'a> {
         let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let headers = header_storage(&mut storage, limits);
         let mut res = httparse::Response::new(headers);
-        let head_len = match res.parse(buf).map_err(http_error)? {
-            httparse::Status::Partial if buf.len() >= limits.max_bytes => {
+        // Only the first `max_bytes` are read, so the verdict cannot depend on how the
+        // bytes arrive (a bad byte past the cap is 431 whether or not it came yet).
+        let capped = buf.get(..limits.max_bytes).unwrap_or(buf);
+        let head_len = match res.parse(capped).map_err(http_error)? {
+            httparse::Status::Partial if capped.len() >= limits.max_bytes => {
                 return Err(HandshakeError::TooLarge)
             }
             httparse::Status::Partial => return Ok(Status::Partial),
@@ -277,6 +280,24 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n{extra}\r\n"
             check(&request, &reply("Sec-WebSocket-Protocol: superchat\r\n")),
             Ok(Some("superchat".into()))
         );
+    }
+
+    #[test]
+    fn bytes_past_the_cap_are_never_read() {
+        let request = Request::new("h", "/", NONCE);
+        let limits = HandshakeLimits {
+            max_bytes: 100,
+            max_headers: 32,
+        };
+        let mut bytes = reply("").into_bytes();
+        bytes[110] = 0x01; // refused by httparse, but past the cap
+        for len in 100..=bytes.len() {
+            assert_eq!(
+                Response::parse(&bytes[..len], &request, &limits),
+                Err(HandshakeError::TooLarge),
+                "{len}"
+            );
+        }
     }
 
     #[test]

@@ -52,8 +52,11 @@ impl<'a> Request<'a> {
         let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let headers = header_storage(&mut storage, limits);
         let mut req = httparse::Request::new(headers);
-        let head_len = match req.parse(buf).map_err(http_error)? {
-            httparse::Status::Partial if buf.len() >= limits.max_bytes => {
+        // Only the first `max_bytes` are read, so the verdict cannot depend on how the
+        // bytes arrive (a bad byte past the cap is 431 whether or not it came yet).
+        let capped = buf.get(..limits.max_bytes).unwrap_or(buf);
+        let head_len = match req.parse(capped).map_err(http_error)? {
+            httparse::Status::Partial if capped.len() >= limits.max_bytes => {
                 return Err(HandshakeError::TooLarge)
             }
             httparse::Status::Partial => return Ok(Status::Partial),
@@ -428,6 +431,31 @@ Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-de
             Err(HandshakeError::TooManyHeaders)
         );
         assert_eq!(HandshakeError::TooManyHeaders.http_status(), 431);
+    }
+
+    #[test]
+    fn bytes_past_the_cap_are_never_read() {
+        let limits = HandshakeLimits {
+            max_bytes: 100,
+            max_headers: 32,
+        };
+        let mut bytes = FIREFOX.to_vec();
+        bytes[110] = 0x01; // refused by httparse, but past the cap
+        for len in 100..=bytes.len() {
+            assert_eq!(
+                Request::parse(&bytes[..len], &limits),
+                Err(HandshakeError::TooLarge),
+                "{len}"
+            );
+        }
+        bytes[90] = 0x01; // within the cap: malformed, however it arrives
+        for len in 91..=bytes.len() {
+            assert_eq!(
+                Request::parse(&bytes[..len], &limits),
+                Err(HandshakeError::MalformedHttp),
+                "{len}"
+            );
+        }
     }
 
     #[test]
