@@ -30,6 +30,14 @@ pub enum Error {
     /// The connection is closed: the closing handshake finished, or an earlier error
     /// ended it.
     Closed,
+    /// A compressed message did not inflate (1007) or inflated past the message limit
+    /// (1009); the close frame failing the connection has been written.
+    #[cfg(feature = "deflate")]
+    Deflate(wsframe_deflate::DeflateError),
+    /// The server's permessage-deflate answer does not match the client's offer
+    /// (RFC 7692 §5); the client has failed the connection.
+    #[cfg(feature = "deflate")]
+    DeflateNegotiation(wsframe_deflate::NegotiationError),
 }
 
 impl fmt::Display for Error {
@@ -43,6 +51,10 @@ impl fmt::Display for Error {
             Self::HandshakeTimeout => f.write_str("handshake timed out"),
             Self::HttpAnswered => f.write_str("plain http request answered"),
             Self::Closed => f.write_str("connection closed"),
+            #[cfg(feature = "deflate")]
+            Self::Deflate(e) => write!(f, "permessage-deflate: {e}"),
+            #[cfg(feature = "deflate")]
+            Self::DeflateNegotiation(e) => write!(f, "permessage-deflate: {e}"),
         }
     }
 }
@@ -54,6 +66,10 @@ impl std::error::Error for Error {
             Self::Protocol(e) => Some(e),
             Self::Handshake(e) => Some(e),
             Self::Send(e) => Some(e),
+            #[cfg(feature = "deflate")]
+            Self::Deflate(e) => Some(e),
+            #[cfg(feature = "deflate")]
+            Self::DeflateNegotiation(e) => Some(e),
             _ => None,
         }
     }

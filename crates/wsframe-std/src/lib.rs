@@ -11,6 +11,11 @@
 //! key and masks (from the operating system), and an optional handler for plain HTTP
 //! requests so one port can serve a page and its WebSocket.
 //!
+//! With the default `deflate` feature, permessage-deflate (RFC 7692) is available on
+//! both sides ([`ServerOptions::permessage_deflate`], [`ClientOptions::permessage_deflate`]):
+//! negotiation and the codec are [`wsframe_deflate`]'s; received messages are inflated
+//! within the message limit and inflated text is checked with the core's UTF-8 validator.
+//!
 //! ## An echo server
 //!
 //! ```no_run
@@ -57,6 +62,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "deflate")]
+mod deflate;
 mod error;
 mod options;
 
@@ -74,6 +81,8 @@ pub use options::{
     ServerOptions,
 };
 pub use wsframe;
+#[cfg(feature = "deflate")]
+pub use wsframe_deflate::{self, DeflateConfig};
 
 /// The smallest input buffer; bigger handshake limits get a bigger one.
 const INPUT_CAPACITY: usize = 64 * 1024;
@@ -117,6 +126,10 @@ pub struct WebSocket<S> {
     /// The pieces of the message being received.
     message: Vec<u8>,
     protocol: Option<String>,
+    /// A frame of a fragmented message was sent and its last one was not yet.
+    sending_fragments: bool,
+    /// permessage-deflate, when negotiated.
+    compression: Option<Box<Compression>>,
 }
 
 impl<S: Read + Write> WebSocket<S> {
@@ -131,6 +144,8 @@ impl<S: Read + Write> WebSocket<S> {
             out: Vec::new(),
             message: Vec::new(),
             protocol: None,
+            sending_fragments: false,
+            compression: None,
         }
     }
 
@@ -153,8 +168,9 @@ impl<S: Read + Write> WebSocket<S> {
 
     /// Server: reads the opening request and answers it as `options` say: 101 with the
     /// chosen subprotocol, 403 for a refused origin, the core's 400/426/431 for a bad
-    /// request, or the HTTP handler's answer for a plain HTTP request. Extensions are
-    /// declined (none is implemented).
+    /// request, or the HTTP handler's answer for a plain HTTP request. permessage-deflate
+    /// is accepted when offered and [`ServerOptions::permessage_deflate`] is set; other
+    /// extensions are declined.
     pub fn accept_with(stream: S, options: &ServerOptions) -> Result<Self, Error> {
         let mut ws = Self::new(stream, Connection::server(options.config));
         let started = Instant::now();
@@ -184,15 +200,35 @@ impl<S: Read + Write> WebSocket<S> {
                             }
                             None => None,
                         };
+                        #[cfg(feature = "deflate")]
+                        let compression = options.permessage_deflate.as_ref().and_then(|c| {
+                            deflate::Compression::server(request.extensions(), c).map(Box::new)
+                        });
+                        #[cfg(feature = "deflate")]
+                        let extensions = compression.as_ref().map(|c| c.agreed());
+                        #[cfg(not(feature = "deflate"))]
+                        let extensions = None;
                         let response = server::Response {
                             protocol: protocol.as_deref(),
+                            extensions,
                             ..server::Response::default()
                         };
-                        let n = ws.conn.accept(&request, &response, &mut owed)?;
+                        let mut head = vec![
+                            0u8;
+                            OWED_CAPACITY
+                                + protocol.as_ref().map_or(0, String::len)
+                                + extensions.map_or(0, str::len)
+                        ];
+                        let n = ws.conn.accept(&request, &response, &mut head)?;
                         ws.start += consumed;
-                        ws.stream.write_all(&owed[..n])?;
+                        ws.stream.write_all(&head[..n])?;
                         ws.stream.flush()?;
                         ws.protocol = protocol;
+                        #[cfg(feature = "deflate")]
+                        if compression.is_some() {
+                            ws.conn.set_allowed_rsv(wsframe::frame::RSV1);
+                            ws.compression = compression;
+                        }
                         return Ok(ws);
                     }
                     Some(_) => return Err(Error::Closed),
@@ -254,13 +290,29 @@ impl<S: Read + Write> WebSocket<S> {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
+        #[cfg(feature = "deflate")]
+        let offer = options
+            .permessage_deflate
+            .as_ref()
+            .map(|c| wsframe_deflate::Offer(c).to_string());
+        #[cfg(feature = "deflate")]
+        let extensions = offer.as_deref();
+        #[cfg(not(feature = "deflate"))]
+        let extensions = None;
         let request = client::Request {
             protocols: &protocols,
+            extensions,
             origin: options.origin.as_deref(),
             headers: &headers,
             ..client::Request::new(host, path, random()?)
         };
-        let mut head = vec![0u8; 1024 + path.len() + host.len() + options_len(options)];
+        let mut head = vec![
+            0u8;
+            1024 + path.len()
+                + host.len()
+                + options_len(options)
+                + extensions.map_or(0, str::len)
+        ];
         let n = ws.conn.write_request(&request, &mut head)?;
         ws.stream.write_all(&head[..n])?;
         ws.stream.flush()?;
@@ -270,7 +322,26 @@ impl<S: Read + Write> WebSocket<S> {
             match got.event {
                 Some(Event::Opened(response)) => {
                     ws.protocol = response.protocol.map(str::to_owned);
+                    #[cfg(feature = "deflate")]
+                    let answer = match &options.permessage_deflate {
+                        Some(c) => deflate::Compression::client(response.extensions(), c),
+                        None => Ok(None),
+                    };
                     ws.start += got.consumed;
+                    #[cfg(feature = "deflate")]
+                    match answer {
+                        Ok(Some(compression)) => {
+                            ws.conn.set_allowed_rsv(wsframe::frame::RSV1);
+                            ws.compression = Some(Box::new(compression));
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            // RFC 7692 §5: the client fails the connection.
+                            ws.conn.fail_with(CloseCode::PROTOCOL_ERROR);
+                            ws.flush_owed()?;
+                            return Err(Error::DeflateNegotiation(e));
+                        }
+                    }
                     return Ok(ws);
                 }
                 Some(_) => return Err(Error::Closed),
@@ -304,13 +375,29 @@ impl<S: Read + Write> WebSocket<S> {
             self.start += got.consumed;
             match got.event {
                 Some(Event::Data(data)) => {
-                    self.message.extend_from_slice(data.payload);
+                    if data.compressed {
+                        let limit = self.conn.config().max_message_len;
+                        let inflated = inflate(
+                            self.compression.as_deref_mut(),
+                            data.kind,
+                            data.payload,
+                            data.end_of_message,
+                            limit,
+                            &mut self.message,
+                        );
+                        if let Err(e) = inflated {
+                            return Err(self.fail_extension(e));
+                        }
+                    } else {
+                        self.message.extend_from_slice(data.payload);
+                    }
                     if data.end_of_message {
                         let kind = data.kind;
                         let payload = std::mem::take(&mut self.message);
                         return Ok(match kind {
                             DataKind::Binary => Message::Binary(payload),
-                            // The core validated the text; a failure here is a bug.
+                            // The core (or, for compressed text, `inflate`) validated
+                            // the text; a failure here is a bug.
                             DataKind::Text => {
                                 Message::Text(String::from_utf8(payload).map_err(|_| {
                                     Error::Protocol(wsframe::ProtocolError::InvalidUtf8)
@@ -344,18 +431,41 @@ impl<S: Read + Write> WebSocket<S> {
         }
     }
 
-    /// Sends a text message as one frame.
+    /// Fails the connection for an error found while inflating.
+    fn fail_extension(&mut self, error: Error) -> Error {
+        self.message = Vec::new();
+        #[cfg(feature = "deflate")]
+        self.conn.fail_with(deflate::failure_code(&error));
+        #[cfg(not(feature = "deflate"))]
+        self.conn.fail_with(CloseCode::PROTOCOL_ERROR);
+        let _ = self.flush_owed();
+        error
+    }
+
+    /// The `Sec-WebSocket-Extensions` value agreed in the handshake (e.g.
+    /// `permessage-deflate`), or `None` when no extension is in use.
+    pub fn extensions(&self) -> Option<&str> {
+        #[cfg(feature = "deflate")]
+        if let Some(c) = &self.compression {
+            return Some(c.agreed());
+        }
+        None
+    }
+
+    /// Sends a text message as one frame (compressed when permessage-deflate is in use
+    /// and the message is long enough).
     pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
         self.send(DataKind::Text, text.as_bytes(), true)
     }
 
-    /// Sends a binary message as one frame.
+    /// Sends a binary message as one frame (compressed like [`send_text`](Self::send_text)).
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
         self.send(DataKind::Binary, data, true)
     }
 
     /// Sends one frame of a fragmented message: the first call starts a message of
     /// `kind`, later calls continue it with the same `kind`, and `fin` ends it (§5.4).
+    /// Fragmented messages are sent uncompressed.
     pub fn send_fragment(
         &mut self,
         kind: DataKind,
@@ -367,11 +477,26 @@ impl<S: Read + Write> WebSocket<S> {
 
     fn send(&mut self, kind: DataKind, payload: &[u8], fin: bool) -> Result<(), Error> {
         self.flush_owed()?;
+        #[cfg(feature = "deflate")]
+        if fin && !self.sending_fragments {
+            if let Some(compression) = self.compression.as_mut() {
+                if let Some(compressed) = compression.compress(payload)? {
+                    let needed = compressed.len() + MAX_HEADER_LEN;
+                    if self.out.len() < needed {
+                        self.out.resize(needed, 0);
+                    }
+                    let n = self.conn.send_compressed(kind, compressed, &mut self.out)?;
+                    compression.shrink(4 * INPUT_CAPACITY);
+                    return self.write_out(n);
+                }
+            }
+        }
         let needed = payload.len() + MAX_HEADER_LEN;
         if self.out.len() < needed {
             self.out.resize(needed, 0);
         }
         let n = self.conn.send_fragment(kind, payload, fin, &mut self.out)?;
+        self.sending_fragments = !fin;
         self.write_out(n)
     }
 
@@ -500,6 +625,47 @@ impl<S: Read + Write> WebSocket<S> {
     /// The underlying stream, mutably. Writing to it directly corrupts the framing.
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.stream
+    }
+}
+
+#[cfg(feature = "deflate")]
+use deflate::Compression;
+
+/// Without the `deflate` feature there is never a compression state.
+#[cfg(not(feature = "deflate"))]
+#[derive(Debug)]
+enum Compression {}
+
+/// Inflates a piece of a compressed message onto `message`.
+#[cfg(feature = "deflate")]
+fn inflate(
+    compression: Option<&mut Compression>,
+    kind: DataKind,
+    piece: &[u8],
+    end: bool,
+    limit: u64,
+    message: &mut Vec<u8>,
+) -> Result<(), Error> {
+    match compression {
+        Some(c) => c.inflate(kind, piece, end, limit, message),
+        // The core delivers compressed data only once RSV1 is allowed, after negotiation.
+        None => Err(Error::Closed),
+    }
+}
+
+#[cfg(not(feature = "deflate"))]
+fn inflate(
+    compression: Option<&mut Compression>,
+    _: DataKind,
+    _: &[u8],
+    _: bool,
+    _: u64,
+    _: &mut Vec<u8>,
+) -> Result<(), Error> {
+    // Without the feature RSV1 is never allowed, so the core never delivers this.
+    match compression {
+        Some(never) => match *never {},
+        None => Err(Error::Closed),
     }
 }
 

@@ -29,6 +29,10 @@ pub struct ServerOptions {
     /// Bound on the whole opening handshake, checked between reads; pair it with a
     /// read timeout on the stream so a silent client cannot block a read forever.
     pub handshake_timeout: Option<Duration>,
+    /// Accept permessage-deflate (RFC 7692) when the client offers it, with these
+    /// limits; `None` (the default) declines every extension.
+    #[cfg(feature = "deflate")]
+    pub permessage_deflate: Option<wsframe_deflate::DeflateConfig>,
     pub(crate) select_protocol: Option<Box<ProtocolSelector>>,
     pub(crate) check_origin: Option<Box<OriginCheck>>,
     pub(crate) http: Option<Box<HttpHandler>>,
@@ -39,6 +43,8 @@ impl Default for ServerOptions {
         Self {
             config: Config::default(),
             handshake_timeout: Some(Duration::from_secs(10)),
+            #[cfg(feature = "deflate")]
+            permessage_deflate: None,
             select_protocol: None,
             check_origin: None,
             http: None,
@@ -48,10 +54,12 @@ impl Default for ServerOptions {
 
 impl fmt::Debug for ServerOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerOptions")
-            .field("config", &self.config)
-            .field("handshake_timeout", &self.handshake_timeout)
-            .field("select_protocol", &self.select_protocol.is_some())
+        let mut f = f.debug_struct("ServerOptions");
+        f.field("config", &self.config)
+            .field("handshake_timeout", &self.handshake_timeout);
+        #[cfg(feature = "deflate")]
+        f.field("permessage_deflate", &self.permessage_deflate);
+        f.field("select_protocol", &self.select_protocol.is_some())
             .field("check_origin", &self.check_origin.is_some())
             .field("http", &self.http.is_some())
             .finish()
@@ -68,6 +76,15 @@ impl ServerOptions {
     /// Sets the handshake time limit (`None`: no limit).
     pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Accepts permessage-deflate (RFC 7692) when offered, with `config`
+    /// ([`DeflateConfig::default`](wsframe_deflate::DeflateConfig::default) suits most
+    /// servers; set `server_no_context_takeover` to save memory per connection).
+    #[cfg(feature = "deflate")]
+    pub fn permessage_deflate(mut self, config: wsframe_deflate::DeflateConfig) -> Self {
+        self.permessage_deflate = Some(config);
         self
     }
 
@@ -123,6 +140,11 @@ pub struct ClientOptions {
     pub headers: Vec<(String, String)>,
     /// Bound on the whole opening handshake, checked between reads.
     pub handshake_timeout: Option<Duration>,
+    /// Offer permessage-deflate (RFC 7692) with these parameters; the server's answer
+    /// is checked and compression is used when it accepts. `None` (the default) offers
+    /// no extension.
+    #[cfg(feature = "deflate")]
+    pub permessage_deflate: Option<wsframe_deflate::DeflateConfig>,
 }
 
 impl Default for ClientOptions {
@@ -133,6 +155,8 @@ impl Default for ClientOptions {
             origin: None,
             headers: Vec::new(),
             handshake_timeout: Some(Duration::from_secs(10)),
+            #[cfg(feature = "deflate")]
+            permessage_deflate: None,
         }
     }
 }

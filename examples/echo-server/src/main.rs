@@ -1,7 +1,8 @@
 //! A WebSocket echo server on `wsframe-std`, one thread per connection.
 //!
 //! ```text
-//! echo-server [--listen ADDR] [--static DIR] [--max-message BYTES] [--max-connections N] [--quiet]
+//! echo-server [--listen ADDR] [--static DIR] [--max-message BYTES] [--max-connections N]
+//!             [--deflate | --no-deflate] [--quiet]
 //! ```
 //!
 //! - Every text or binary message is sent back as it came; pings are answered and the
@@ -10,6 +11,9 @@
 //!   client's first offer among them wins). On `wsframe-control`, a text message
 //!   `close CODE REASON` makes the server close with that code and reason instead of
 //!   echoing, for tests that check what a client sees of a server's close.
+//! - permessage-deflate (RFC 7692) is accepted when a client offers it (`--deflate`, the
+//!   default, as browsers always offer it); `--no-deflate` declines every extension.
+//!   Inflated messages count against `--max-message`.
 //! - Plain HTTP GET requests (not upgrades) get files from `--static DIR` (default:
 //!   `examples/frame-inspector` of the repository when it exists), 404 otherwise.
 //! - SIGINT or SIGTERM stops it cleanly: no new connections, open ones get a close frame
@@ -28,7 +32,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use wsframe_std::wsframe::{CloseCode, Config};
-use wsframe_std::{Error, Message, ServerOptions, WebSocket};
+use wsframe_std::{DeflateConfig, Error, Message, ServerOptions, WebSocket};
 
 /// Subprotocols this server speaks.
 const PROTOCOLS: &[&str] = &["chat", "echo", "wsframe-control"];
@@ -48,16 +52,19 @@ struct Args {
     static_dir: Option<PathBuf>,
     max_message: u64,
     max_connections: usize,
+    deflate: bool,
     quiet: bool,
 }
 
 const USAGE: &str = "usage: echo-server [--listen ADDR] [--static DIR] [--max-message BYTES] \
-                     [--max-connections N] [--quiet]\n\
+                     [--max-connections N] [--deflate | --no-deflate] [--quiet]\n\
   --listen ADDR          address to bind (default 127.0.0.1:9001)\n\
   --static DIR           serve plain HTTP GET requests from DIR (default: the repository's\n\
                          examples/frame-inspector when it exists)\n\
   --max-message BYTES    largest message and frame accepted (default 67108864 = 64 MiB)\n\
   --max-connections N    connections served at once (default 1024)\n\
+  --deflate              accept permessage-deflate when offered (the default)\n\
+  --no-deflate           decline permessage-deflate (no extension is used)\n\
   --quiet                no per-connection log lines\n\
 Stops cleanly on SIGINT (Ctrl-C) or SIGTERM.";
 
@@ -67,6 +74,7 @@ fn parse_args() -> Result<Args, String> {
         static_dir: None,
         max_message: 64 << 20,
         max_connections: 1024,
+        deflate: true,
         quiet: false,
     };
     let mut it = std::env::args().skip(1);
@@ -85,6 +93,8 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| "--max-connections takes a number".to_owned())?
             }
+            "--deflate" => args.deflate = true,
+            "--no-deflate" => args.deflate = false,
             "--quiet" => args.quiet = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -188,6 +198,9 @@ fn main() -> ExitCode {
         })
         .handshake_timeout(Some(HANDSHAKE_TIMEOUT))
         .protocols(PROTOCOLS);
+    if args.deflate {
+        options = options.permessage_deflate(DeflateConfig::default());
+    }
     if let Some(root) = static_root.clone() {
         options = options.http_handler(move |request| static_files::serve(&root, request));
     } else {
@@ -196,6 +209,14 @@ fn main() -> ExitCode {
     let options = Arc::new(options);
 
     println!("echo-server: listening on ws://{addr}/");
+    println!(
+        "echo-server: permessage-deflate {}",
+        if args.deflate {
+            "accepted when offered"
+        } else {
+            "declined"
+        }
+    );
     match &static_root {
         Some(root) => println!("echo-server: serving {} at http://{addr}/", root.display()),
         None => println!("echo-server: no static directory (plain HTTP gets 404)"),
@@ -293,8 +314,9 @@ fn serve(stream: TcpStream, options: &ServerOptions, stop: &AtomicBool, quiet: b
     let _ = ws.get_ref().set_read_timeout(Some(STOP_POLL));
     if !quiet {
         println!(
-            "echo-server: {peer}: open (subprotocol {})",
-            ws.protocol().unwrap_or("none")
+            "echo-server: {peer}: open (subprotocol {}, extensions {})",
+            ws.protocol().unwrap_or("none"),
+            ws.extensions().unwrap_or("none")
         );
     }
     let control = ws.protocol() == Some("wsframe-control");
