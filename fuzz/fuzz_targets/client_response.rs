@@ -1,7 +1,7 @@
 //! `client::Response::parse` on arbitrary bytes against a fixed offer (two
 //! subprotocols, one extension): no panic; an accepted response has status 101, the
 //! right accept value and only offered choices, and parses the same from its head alone;
-//! `Partial` only while under the byte cap.
+//! `Partial` only while under the byte cap; a prefix is `Partial` or has the same verdict.
 //!
 //! Input: a limits byte (`handshake_limits`), then the response.
 #![no_main]
@@ -15,7 +15,22 @@ fuzz_target!(|data: &[u8]| {
     let (choice, buf) = take_byte(data);
     let limits = handshake_limits(choice);
     let request = client_request();
-    match Response::parse(buf, &request, &limits) {
+    let result = Response::parse(buf, &request, &limits);
+    // A prefix is incomplete or already has the final verdict: how the bytes arrive
+    // cannot change the answer.
+    for k in [
+        buf.len() / 4,
+        buf.len() / 2,
+        buf.len() * 3 / 4,
+        buf.len().saturating_sub(1),
+    ] {
+        let early = Response::parse(&buf[..k], &request, &limits);
+        assert!(
+            early == Ok(Status::Partial) || early == result,
+            "prefix of {k} bytes: {early:?}, whole: {result:?}"
+        );
+    }
+    match result {
         Ok(Status::Complete { value, head_len }) => {
             assert!(head_len <= buf.len() && head_len <= limits.max_bytes);
             let head = &buf[..head_len];

@@ -1,7 +1,7 @@
 //! `server::Request::parse` on arbitrary bytes under arbitrary limits: no panic; a
 //! complete request respects the limits, parses the same from its head alone, and can
 //! be answered; every error has an HTTP status and a rejection that fits 512 bytes;
-//! `Partial` only while under the byte cap.
+//! `Partial` only while under the byte cap; a prefix is `Partial` or has the same verdict.
 //!
 //! Input: a limits byte (`handshake_limits`), then the request.
 #![no_main]
@@ -14,7 +14,22 @@ use wsframe_fuzz::{handshake_limits, take_byte};
 fuzz_target!(|data: &[u8]| {
     let (choice, buf) = take_byte(data);
     let limits = handshake_limits(choice);
-    match Request::parse(buf, &limits) {
+    let result = Request::parse(buf, &limits);
+    // A prefix is incomplete or already has the final verdict: how the bytes arrive
+    // cannot change the answer.
+    for k in [
+        buf.len() / 4,
+        buf.len() / 2,
+        buf.len() * 3 / 4,
+        buf.len().saturating_sub(1),
+    ] {
+        let early = Request::parse(&buf[..k], &limits);
+        assert!(
+            early == Ok(Status::Partial) || early == result,
+            "prefix of {k} bytes: {early:?}, whole: {result:?}"
+        );
+    }
+    match result {
         Ok(Status::Complete { value, head_len }) => {
             assert!(head_len <= buf.len() && head_len <= limits.max_bytes);
             assert!(buf[..head_len].ends_with(b"\n"));
