@@ -17,9 +17,14 @@ for (const bin of [ECHO_SERVER, INTEROP_CLIENT]) {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: build the release binaries first`);
 }
 
-/** Starts echo-server; resolves to { url, httpBase, stop() } where stop() resolves to the exit status. */
-export function startEchoServer(staticDir = path.join(HERE, 'page')) {
-  const child = spawn(ECHO_SERVER, ['--listen', '127.0.0.1:0', '--quiet', '--static', staticDir], {
+/**
+ * Starts echo-server; resolves to { url, httpBase, stop() } where stop() resolves to the
+ * exit status. With `deflate` it accepts permessage-deflate, else it declines it.
+ */
+export function startEchoServer({ staticDir = path.join(HERE, 'page'), deflate = false } = {}) {
+  const args = ['--listen', '127.0.0.1:0', '--quiet', '--static', staticDir];
+  args.push(deflate ? '--deflate' : '--no-deflate');
+  const child = spawn(ECHO_SERVER, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
@@ -48,10 +53,14 @@ export function startEchoServer(staticDir = path.join(HERE, 'page')) {
   });
 }
 
-/** Runs the Rust interop client against `url`; resolves to { status, output }. */
-export function runInteropClient(url, timeoutMs = 60000) {
+/**
+ * Runs the Rust interop client against `url` (offering permessage-deflate with
+ * `deflate`); resolves to { status, output }.
+ */
+export function runInteropClient(url, { deflate = false, timeoutMs = 60000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(INTEROP_CLIENT, [url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = deflate ? ['--deflate', url] : [url];
+    const child = spawn(INTEROP_CLIENT, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

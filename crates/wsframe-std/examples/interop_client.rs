@@ -1,7 +1,7 @@
 //! Checks this crate's client against another implementation's echo server.
 //!
 //! ```text
-//! cargo run --example interop_client -- ws://127.0.0.1:PORT/path
+//! cargo run --example interop_client -- [--deflate] ws://127.0.0.1:PORT/path
 //! ```
 //!
 //! The server must echo every message with its type, choose the subprotocol `chat` when
@@ -10,20 +10,24 @@
 //! code 4002 and reason `server bye`). tests/interop has such servers for Python
 //! `websockets` and npm `ws`. Prints one line per check and exits non-zero on any
 //! failure.
+//!
+//! With `--deflate` the client offers permessage-deflate (RFC 7692), requires the server
+//! to accept it, prints the agreed parameters, and also echoes a compressible JSON-like
+//! text of about 1 MiB.
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use wsframe_std::wsframe::{CloseCode, DataKind};
-use wsframe_std::{ClientOptions, Error, Message, WebSocket};
+use wsframe_std::{ClientOptions, DeflateConfig, Error, Message, WebSocket};
 
 type Ws = WebSocket<TcpStream>;
 type Check = Result<(), String>;
 
 const SIZES: [usize; 6] = [0, 125, 126, 65535, 65536, 1 << 20];
 
-fn open(authority: &str, path: &str) -> Result<Ws, String> {
+fn open(authority: &str, path: &str, deflate: bool) -> Result<Ws, String> {
     let addr = authority
         .to_socket_addrs()
         .map_err(|e| e.to_string())?
@@ -36,6 +40,7 @@ fn open(authority: &str, path: &str) -> Result<Ws, String> {
         .map_err(|e| e.to_string())?;
     let options = ClientOptions {
         protocols: vec!["x-unknown".into(), "chat".into()],
+        permessage_deflate: deflate.then(DeflateConfig::default),
         ..ClientOptions::default()
     };
     WebSocket::connect(stream, authority, path, &options).map_err(|e| e.to_string())
@@ -123,8 +128,23 @@ fn client_close(ws: &mut Ws) -> Check {
     }
 }
 
-fn server_close(authority: &str, path: &str) -> Check {
-    let mut ws = open(authority, path)?;
+/// A JSON-like text of about 1 MiB with multi-byte characters, compressible.
+fn json_echo(ws: &mut Ws) -> Check {
+    let text: String = (0..8000)
+        .map(|i| {
+            format!(
+                "{{\"id\":{i},\"name\":\"user-{}\",\"city\":\"Zürich €\",\"score\":{}.5,\"tags\":[\"a\",\"😀\"]}},",
+                i * 7919 % 1000,
+                i % 97
+            )
+        })
+        .collect();
+    ws.send_text(&text).map_err(err)?;
+    expect(ws, &Message::Text(text))
+}
+
+fn server_close(authority: &str, path: &str, deflate: bool) -> Check {
+    let mut ws = open(authority, path, deflate)?;
     ws.send_text("please close").map_err(err)?;
     expect(
         &mut ws,
@@ -140,8 +160,13 @@ fn server_close(authority: &str, path: &str) -> Check {
 }
 
 fn main() -> ExitCode {
-    let Some(url) = std::env::args().nth(1) else {
-        eprintln!("usage: interop_client ws://HOST:PORT[/PATH]");
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let deflate = args.first().is_some_and(|a| a == "--deflate");
+    if deflate {
+        args.remove(0);
+    }
+    let Some(url) = args.first() else {
+        eprintln!("usage: interop_client [--deflate] ws://HOST:PORT[/PATH]");
         return ExitCode::from(2);
     };
     let Some(rest) = url.strip_prefix("ws://") else {
@@ -166,13 +191,24 @@ fn main() -> ExitCode {
         }
     };
 
-    match open(authority, path) {
+    match open(authority, path, deflate) {
         Ok(mut ws) => {
             let protocol = match ws.protocol() {
                 Some("chat") => Ok(()),
                 other => Err(format!("expected subprotocol chat, got {other:?}")),
             };
             report("handshake and subprotocol", protocol);
+            if deflate {
+                let agreed = match ws.extensions() {
+                    Some(e) if e.starts_with("permessage-deflate") => {
+                        println!("     agreed: {e}");
+                        Ok(())
+                    }
+                    other => Err(format!("expected permessage-deflate, got {other:?}")),
+                };
+                report("permessage-deflate accepted", agreed);
+                report("compressible JSON-like text of 1 MiB", json_echo(&mut ws));
+            }
             report("text echo 0..1 MiB, multi-byte UTF-8", text_echo(&mut ws));
             report("binary echo 0..1 MiB", binary_echo(&mut ws));
             report("fragmented text with a ping inside", fragments(&mut ws));
@@ -181,7 +217,10 @@ fn main() -> ExitCode {
         }
         Err(e) => report("handshake and subprotocol", Err(e)),
     }
-    report("server-initiated close 4002", server_close(authority, path));
+    report(
+        "server-initiated close 4002",
+        server_close(authority, path, deflate),
+    );
 
     println!("interop_client: {passed} passed, {failed} failed");
     if failed == 0 {
