@@ -9,10 +9,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def start_echo_server(echo_bin, static_dir=None):
-    """Starts echo-server on a free 127.0.0.1 port; returns (process, ws:// URL)."""
+def start_echo_server(echo_bin, static_dir=None, deflate=False):
+    """Starts echo-server on a free 127.0.0.1 port; returns (process, ws:// URL).
+    With `deflate` it accepts permessage-deflate, else it declines it."""
     args = [echo_bin, "--listen", "127.0.0.1:0", "--quiet",
-            "--static", static_dir or os.path.join(HERE, "page")]
+            "--static", static_dir or os.path.join(HERE, "page"),
+            "--deflate" if deflate else "--no-deflate"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 15

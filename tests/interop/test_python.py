@@ -3,9 +3,11 @@
 
     test_python.py ECHO_SERVER_BIN INTEROP_CLIENT_BIN
 
-1. A `websockets` client against our echo server (started here on a free port).
+1. A `websockets` client against our echo server (started here on a free port), with
+   permessage-deflate declined (`--no-deflate`) and then accepted (`--deflate`).
 2. Our client (crates/wsframe-std/examples/interop_client.rs) against a `websockets`
-   echo server started here.
+   echo server started here, without and with permessage-deflate (websockets compresses
+   by default).
 
 Every step has a timeout. Prints one line per check and `python: N passed, M failed`.
 """
@@ -18,6 +20,7 @@ import websockets
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from peers import start_echo_server, stop_process
 
@@ -134,6 +137,60 @@ async def python_client_against_our_server(url, http_base):
     await check("py client: plain HTTP 404, no traversal", plain_http())
 
 
+def json_text(count):
+    """A JSON-like text of `count` records with multi-byte characters (compressible)."""
+    return "[" + ",".join(
+        '{"id":%d,"name":"user-%d","city":"Zürich €","score":%d,"tags":["a","😀"]}'
+        % (i, i * 7919 % 1000, i % 97) for i in range(count)) + "]"
+
+
+async def python_client_against_our_deflate_server(url):
+    async def default_offer():
+        # websockets offers "permessage-deflate; client_max_window_bits" by default.
+        async with connect(url, **client_kwargs()) as ws:
+            ext = ws.response.headers.get("Sec-WebSocket-Extensions")
+            assert ext == "permessage-deflate", ext
+            for n in SIZES:
+                text = utf8_text(n)
+                await ws.send(text)
+                assert await ws.recv() == text, "text %d" % n
+                data = bytes((i * 13) % 256 for i in range(n))
+                await ws.send(data)
+                got = await ws.recv()
+                assert isinstance(got, bytes) and got == data, "binary %d" % n
+            text = json_text(15000)
+            assert len(text.encode()) > 1 << 20
+            await ws.send(text)
+            assert await ws.recv() == text
+
+    async def parameters():
+        factory = ClientPerMessageDeflateFactory(
+            server_no_context_takeover=True, client_no_context_takeover=True,
+            server_max_window_bits=10, client_max_window_bits=11)
+        async with connect(url, compression=None, extensions=[factory], **client_kwargs()) as ws:
+            ext = ws.response.headers.get("Sec-WebSocket-Extensions")
+            want = ("permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
+                    "server_max_window_bits=10; client_max_window_bits=11")
+            assert ext == want, ext
+            for i in range(100):
+                msg = '{"seq":%d,"text":"%s"}' % (i, "héllo wörld " * (i % 20))
+                await ws.send(msg)
+                assert await ws.recv() == msg
+
+    async def fragmented():
+        # A compressed message in several frames: RSV1 on the first one only.
+        async with connect(url, **client_kwargs()) as ws:
+            parts = [json_text(200), "€ between ", json_text(300)]
+            await ws.send(iter(parts))
+            assert await ws.recv() == "".join(parts)
+
+    await check("py client: permessage-deflate accepted, echo 0..1 MiB and 1 MiB JSON",
+                default_offer())
+    await check("py client: no_context_takeover both ways and window bits honoured",
+                parameters())
+    await check("py client: fragmented compressed text", fragmented())
+
+
 async def shutdown_while_connected(url, proc):
     """SIGTERM with a connection open: the client gets close 1001; returns the exit status."""
     status = None
@@ -169,12 +226,19 @@ async def echo_handler(ws):
         pass  # websockets reports a close with a code other than 1000/1001 this way
 
 
-async def our_client_against_python_server(client_bin):
+async def our_client_against_python_server(client_bin, deflate):
+    """websockets' server compresses by default; with `deflate` our client offers it."""
+    agreed = []
+
+    def process_response(connection, request, response):
+        agreed.append(response.headers.get("Sec-WebSocket-Extensions"))
+
     async with serve(echo_handler, "127.0.0.1", 0, subprotocols=["chat"], max_size=None,
-                     ping_interval=None) as server:
+                     ping_interval=None, process_response=process_response) as server:
         port = server.sockets[0].getsockname()[1]
+        args = ["--deflate"] if deflate else []
         proc = await asyncio.create_subprocess_exec(
-            client_bin, "ws://127.0.0.1:%d/" % port,
+            client_bin, *args, "ws://127.0.0.1:%d/" % port,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         try:
             out, _ = await asyncio.wait_for(proc.communicate(), 60)
@@ -186,8 +250,14 @@ async def our_client_against_python_server(client_bin):
         text = out.decode(errors="replace")
         for line in text.splitlines():
             print("    " + line)
-        report("our client vs websockets %s server" % websockets.__version__,
-               proc.returncode == 0, "exit status %s" % proc.returncode)
+        name = "our client%s vs websockets %s server" % (
+            " with permessage-deflate" if deflate else "", websockets.__version__)
+        report(name, proc.returncode == 0, "exit status %s" % proc.returncode)
+        if deflate:
+            ok = bool(agreed) and all(a and a.startswith("permessage-deflate") for a in agreed)
+            report("websockets server accepted our permessage-deflate offer", ok, repr(agreed))
+        else:
+            report("no offer, no extension", agreed and not any(agreed), repr(agreed))
 
 
 def main():
@@ -205,7 +275,14 @@ def main():
         if status is None:
             status = stop_process(proc)
     report("echo-server exits 0 on SIGTERM", status == 0, "exit status %s" % status)
-    asyncio.run(our_client_against_python_server(client_bin))
+    proc, url = start_echo_server(echo_bin, deflate=True)
+    try:
+        asyncio.run(python_client_against_our_deflate_server(url))
+    finally:
+        status = stop_process(proc)
+    report("echo-server --deflate exits 0 on SIGTERM", status == 0, "exit status %s" % status)
+    asyncio.run(our_client_against_python_server(client_bin, deflate=False))
+    asyncio.run(our_client_against_python_server(client_bin, deflate=True))
     passed = sum(results)
     failed = len(results) - passed
     print("python: %d passed, %d failed" % (passed, failed))

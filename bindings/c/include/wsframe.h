@@ -4,8 +4,9 @@
  *
  * Conventions: functions return wsf_error (WSF_OK = 0) and write results through
  * output pointers; buffers are pointer + length (NULL allowed for length 0); strings
- * are wsf_str (pointer + length, not NUL-terminated). Nothing allocates; there is no
- * global state; a connection is used by one thread at a time.
+ * are wsf_str (pointer + length, not NUL-terminated). Nothing allocates but the
+ * optional permessage-deflate context (WSF_HAVE_DEFLATE); there is no global state;
+ * a connection is used by one thread at a time.
  */
 
 #ifndef WSFRAME_H
@@ -166,6 +167,10 @@ typedef enum wsf_error {
    */
   WSF_ERR_INVALID_CLOSE_CODE = 112,
   /**
+   * Compressed data (permessage-deflate) that does not inflate (close code 1007).
+   */
+  WSF_ERR_INVALID_COMPRESSED_DATA = 113,
+  /**
    * Another protocol violation.
    */
   WSF_ERR_PROTOCOL = 149,
@@ -230,6 +235,11 @@ typedef enum wsf_error {
    */
   WSF_ERR_EXTENSION_NOT_OFFERED = 164,
   /**
+   * The server's permessage-deflate answer is invalid or does not honour the offer
+   * (RFC 7692 §5: the client fails the connection).
+   */
+  WSF_ERR_DEFLATE_NEGOTIATION = 165,
+  /**
    * Another handshake failure.
    */
   WSF_ERR_HANDSHAKE = 199,
@@ -275,6 +285,14 @@ typedef enum wsf_error {
    * The connection takes no more input.
    */
   WSF_ERR_CLOSED = 209,
+  /**
+   * A compressed frame was sent but no extension allows RSV1 on the connection.
+   */
+  WSF_ERR_EXTENSION_NOT_NEGOTIATED = 210,
+  /**
+   * The compressor failed (an internal error; close code 1011).
+   */
+  WSF_ERR_COMPRESSION_FAILED = 211,
   /**
    * A frame is over the configured size limit.
    */
@@ -459,6 +477,15 @@ typedef enum wsf_role {
  */
 typedef struct wsf_conn wsf_conn;
 
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * The permessage-deflate state of one connection. Opaque; created by
+ * `wsf_deflate_negotiate` or `wsf_deflate_accept_response`, released with
+ * `wsf_deflate_free`. Used by one thread at a time.
+ */
+typedef struct wsf_deflate wsf_deflate;
+#endif
+
 /**
  * Caps on a received handshake (§10.4). Pass NULL where a function takes limits to
  * use the defaults (8192 bytes, 32 headers).
@@ -611,6 +638,12 @@ typedef struct wsf_event {
    */
   bool end_of_message;
   /**
+   * `WSF_EVENT_DATA`: the message's first frame had RSV1 set. With permessage-deflate
+   * the payload is compressed (inflate it with `wsf_deflate_decompress`), and its
+   * text was not checked for UTF-8 yet (the inflated text is).
+   */
+  bool compressed;
+  /**
    * `WSF_EVENT_DATA`, `_PING`, `_PONG`: the payload (unmasked, in the input).
    */
   uint8_t *payload;
@@ -712,6 +745,66 @@ typedef struct wsf_client_request {
    */
   size_t header_count;
 } wsf_client_request;
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * What this endpoint asks for (client) or accepts (server); fill with
+ * `wsf_deflate_config_default` and adjust.
+ */
+typedef struct wsf_deflate_config {
+  /**
+   * Have the server reset its compression context after every message
+   * (server_no_context_takeover, §7.1.1.1): a server saves memory, a client asks
+   * for it.
+   */
+  bool server_no_context_takeover;
+  /**
+   * Have the client reset its compression context after every message (§7.1.1.2).
+   */
+  bool client_no_context_takeover;
+  /**
+   * The largest window the server may compress with, 8 to 15 (§7.1.2.1).
+   */
+  uint8_t server_max_window_bits;
+  /**
+   * The largest window the client may compress with, 8 to 15 (§7.1.2.2).
+   */
+  uint8_t client_max_window_bits;
+  /**
+   * The compression level, 0 (store) to 9 (smallest); default 6.
+   */
+  uint8_t level;
+  /**
+   * Messages shorter than this are not worth compressing
+   * (`wsf_deflate_should_compress`); default 64.
+   */
+  size_t min_size;
+} wsf_deflate_config;
+#endif
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * The parameters both ends agreed on.
+ */
+typedef struct wsf_deflate_params {
+  /**
+   * The server resets its context after each message.
+   */
+  bool server_no_context_takeover;
+  /**
+   * The client resets its context after each message.
+   */
+  bool client_no_context_takeover;
+  /**
+   * The server's window, 8 to 15.
+   */
+  uint8_t server_max_window_bits;
+  /**
+   * The client's window, 8 to 15.
+   */
+  uint8_t client_max_window_bits;
+} wsf_deflate_params;
+#endif
 
 /**
  * What `wsf_frame_decode` accepts.
@@ -1046,6 +1139,207 @@ enum wsf_error wsf_conn_send_close(struct wsf_conn *conn,
                                    size_t *out_len);
 
 /**
+ * Allows the RSV bits a negotiated extension defines (`WSF_RSV1` for
+ * permessage-deflate), from the next frame on; call it once the handshake agreed on
+ * the extension. Frames with other RSV bits keep failing the connection (1002).
+ *
+ * # Safety
+ * `conn` from `wsf_conn_init_*`.
+ */
+enum wsf_error wsf_conn_set_allowed_rsv(struct wsf_conn *conn, uint8_t rsv);
+
+/**
+ * Fails the connection for a reason found above the library, such as compressed data
+ * that does not inflate (1007) or inflates past the limit (1009): the close frame with
+ * `code` (e.g. `wsf_error_close_code(err)`) is owed through `wsf_conn_poll_transmit`
+ * and no more input is taken. Does nothing once the peer's close arrived or the
+ * connection is closed. `WSF_ERR_CLOSE_CODE_NOT_SENDABLE` for a code that may not be
+ * sent (§7.4).
+ *
+ * # Safety
+ * `conn` from `wsf_conn_init_*`.
+ */
+enum wsf_error wsf_conn_fail_with(struct wsf_conn *conn, uint16_t code);
+
+/**
+ * Writes a whole message whose payload a negotiated extension transformed (the output
+ * of `wsf_deflate_compress`) as one frame with RSV1 set (RFC 7692 §6).
+ * `WSF_ERR_EXTENSION_NOT_NEGOTIATED` unless `wsf_conn_set_allowed_rsv` allowed RSV1;
+ * otherwise as `wsf_conn_send_binary`.
+ *
+ * # Safety
+ * As for `wsf_conn_send_text`.
+ */
+enum wsf_error wsf_conn_send_compressed(struct wsf_conn *conn,
+                                        int kind,
+                                        const uint8_t *payload,
+                                        size_t len,
+                                        uint8_t *out,
+                                        size_t cap,
+                                        size_t *out_len);
+
+/**
+ * Like `wsf_conn_send_fragment` for a transformed (compressed) message spread over
+ * several frames: the message's first frame carries RSV1, later ones do not.
+ * `WSF_ERR_EXTENSION_NOT_NEGOTIATED` unless RSV1 is allowed.
+ *
+ * # Safety
+ * As for `wsf_conn_send_text`.
+ */
+enum wsf_error wsf_conn_send_compressed_fragment(struct wsf_conn *conn,
+                                                 int kind,
+                                                 const uint8_t *payload,
+                                                 size_t len,
+                                                 bool fin,
+                                                 uint8_t *out,
+                                                 size_t cap,
+                                                 size_t *out_len);
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * Fills `out` with the defaults: full windows both ways, context takeover, level 6,
+ * no compression below 64 bytes.
+ *
+ * # Safety
+ * `out` must be writable.
+ */
+enum wsf_error wsf_deflate_config_default(struct wsf_deflate_config *out);
+#endif
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * Server: picks the first permessage-deflate offer of `request` that `config` (NULL
+ * for the defaults) can accept (RFC 7692 §5.1). When one is accepted, `*out` is a new
+ * compression context for the connection, `header[0..*header_len)` the
+ * Sec-WebSocket-Extensions value to answer with (the `extensions` of the
+ * `wsf_response`; not NUL-terminated) and `*params` (may be NULL) what was agreed;
+ * then allow RSV1 with `wsf_conn_set_allowed_rsv`. When every offer is declined (or
+ * there is none), `WSF_OK` with `*out` NULL and `*header_len` 0: answer without
+ * extensions. With `WSF_ERR_BUFFER_TOO_SMALL`, `*header_len` is the size needed (128
+ * bytes always fit) and nothing is created.
+ *
+ * # Safety
+ * `request` from `wsf_request_parse` or a `WSF_EVENT_REQUEST` with its input
+ * unchanged; `config` NULL or valid; `header` writable for `cap` bytes; `header_len`
+ * and `out` writable; `params` NULL or writable.
+ */
+enum wsf_error wsf_deflate_negotiate(const struct wsf_request *request,
+                                     const struct wsf_deflate_config *config,
+                                     char *header,
+                                     size_t cap,
+                                     size_t *header_len,
+                                     struct wsf_deflate_params *params,
+                                     struct wsf_deflate **out);
+#endif
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * Client: writes the offer for `config` (NULL for the defaults) into `out`, the
+ * Sec-WebSocket-Extensions value for the `extensions` of a `wsf_client_request` (not
+ * NUL-terminated). `*out_len` is its length, or the size needed with
+ * `WSF_ERR_BUFFER_TOO_SMALL` (128 bytes always fit).
+ *
+ * # Safety
+ * `config` NULL or valid; `out` writable for `cap` bytes; `out_len` writable.
+ */
+enum wsf_error wsf_deflate_offer_write(const struct wsf_deflate_config *config,
+                                       char *out,
+                                       size_t cap,
+                                       size_t *out_len);
+#endif
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * Client: checks the server's answer (`response`, from `wsf_client_response_parse` or
+ * a `WSF_EVENT_OPENED`, with its input unchanged) to the offer made with `config`
+ * (the same configuration as for `wsf_deflate_offer_write`) in `request` (the request
+ * that was sent). When the server accepted, `*out` is a new compression context and
+ * `*params` (may be NULL) what was agreed; allow RSV1 with
+ * `wsf_conn_set_allowed_rsv`. When it declined, `WSF_OK` with `*out` NULL.
+ * `WSF_ERR_DEFLATE_NEGOTIATION` when the answer is invalid or does not honour the
+ * offer: fail the connection (close the transport).
+ *
+ * # Safety
+ * `response`, `request` valid; `config` NULL or valid; `out` writable; `params` NULL
+ * or writable.
+ */
+enum wsf_error wsf_deflate_accept_response(const struct wsf_client_response *response,
+                                           const struct wsf_client_request *request,
+                                           const struct wsf_deflate_config *config,
+                                           struct wsf_deflate_params *params,
+                                           struct wsf_deflate **out);
+#endif
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * Releases a compression context; NULL is ignored.
+ *
+ * # Safety
+ * `deflate` NULL or from this library, not used afterwards.
+ */
+void wsf_deflate_free(struct wsf_deflate *deflate);
+#endif
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * Whether a message of `len` bytes is worth compressing (the configuration's
+ * `min_size`); send shorter ones as they are. False for NULL.
+ *
+ * # Safety
+ * `deflate` NULL or from this library.
+ */
+bool wsf_deflate_should_compress(const struct wsf_deflate *deflate, size_t len);
+#endif
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * Compresses a whole message (RFC 7692 §7.2.1) into `out`; send its `*out_len` bytes
+ * with `wsf_conn_send_compressed`. Every compressed message must be sent, in order:
+ * the peer's window follows ours. With `WSF_ERR_BUFFER_TOO_SMALL`, `*out_len` is the
+ * size needed and the result is held: call again with the same message and a buffer
+ * that large (another call meanwhile is `WSF_ERR_INVALID_ARGUMENT`).
+ * `WSF_ERR_COMPRESSION_FAILED` if the compressor fails.
+ *
+ * # Safety
+ * `deflate` from this library; `message` readable for `len` bytes; `out` writable for
+ * `cap` bytes; `out_len` writable.
+ */
+enum wsf_error wsf_deflate_compress(struct wsf_deflate *deflate,
+                                    const uint8_t *message,
+                                    size_t len,
+                                    uint8_t *out,
+                                    size_t cap,
+                                    size_t *out_len);
+#endif
+
+#if defined(WSF_HAVE_DEFLATE)
+/**
+ * Inflates one piece of a compressed message (a `WSF_EVENT_DATA` with `compressed`
+ * set: pass its `data_kind`, `payload` and `end_of_message`) into `out`; `*out_len` is
+ * the number of message bytes it yields. The inflated message counts against
+ * `max_message_len` as it is produced (`WSF_ERR_MESSAGE_TOO_LARGE`, 1009, before the
+ * excess is stored); text is checked for UTF-8 (`WSF_ERR_INVALID_UTF8`, 1007); data
+ * that does not inflate is `WSF_ERR_INVALID_COMPRESSED_DATA` (1007). On these errors
+ * fail the connection: `wsf_conn_fail_with(conn, wsf_error_close_code(err))`. With
+ * `WSF_ERR_BUFFER_TOO_SMALL`, `*out_len` is the size needed and the bytes are held:
+ * call again with the same piece and a buffer that large.
+ *
+ * # Safety
+ * `deflate` from this library; `piece` readable for `len` bytes; `out` writable for
+ * `cap` bytes; `out_len` writable.
+ */
+enum wsf_error wsf_deflate_decompress(struct wsf_deflate *deflate,
+                                      int kind,
+                                      const uint8_t *piece,
+                                      size_t len,
+                                      bool end_of_message,
+                                      uint64_t max_message_len,
+                                      uint8_t *out,
+                                      size_t cap,
+                                      size_t *out_len);
+#endif
+
+/**
  * A short lowercase description of `err` (a `wsf_error` value), as a static
  * NUL-terminated string; "unknown error" for other values.
  */
@@ -1059,7 +1353,9 @@ enum wsf_kind wsf_error_kind(int err);
 /**
  * The close code to send when failing a connection because of `err`:
  * 1002 (protocol error), 1007 (invalid UTF-8) or 1009 (too big) for errors in the
- * frame stream, as the core assigns them; 1011 (internal error) for usage errors, if
+ * frame stream, as the core assigns them; for permessage-deflate errors (a library
+ * built with it), 1007 for `WSF_ERR_INVALID_COMPRESSED_DATA` and 1011 for
+ * `WSF_ERR_COMPRESSION_FAILED`, as wsframe-deflate assigns them; 1011 (internal error) for usage errors, if
  * the application gives up because of one. 0 when no close frame applies: `WSF_OK`,
  * `WSF_NEED_MORE`, and handshake errors (no WebSocket exists yet; answer with
  * `wsf_error_http_status` instead).

@@ -10,7 +10,7 @@
 use core::ffi::{c_char, c_int, c_void};
 use core::mem::{align_of, size_of};
 
-use core_ws::{Config, Connection, DataKind, Event, ReadyState};
+use core_ws::{CloseCode, Config, Connection, DataKind, Event, ReadyState};
 
 use crate::error::needed;
 use crate::frame::{close_code, report};
@@ -135,6 +135,10 @@ pub struct wsf_event {
     pub end_of_frame: bool,
     /// `WSF_EVENT_DATA`: this piece ends the message.
     pub end_of_message: bool,
+    /// `WSF_EVENT_DATA`: the message's first frame had RSV1 set. With permessage-deflate
+    /// the payload is compressed (inflate it with `wsf_deflate_decompress`), and its
+    /// text was not checked for UTF-8 yet (the inflated text is).
+    pub compressed: bool,
     /// `WSF_EVENT_DATA`, `_PING`, `_PONG`: the payload (unmasked, in the input).
     pub payload: *mut u8,
     /// Its length.
@@ -154,6 +158,7 @@ impl wsf_event {
         data_kind: wsf_data_kind::WSF_DATA_BINARY,
         end_of_frame: false,
         end_of_message: false,
+        compressed: false,
         payload: core::ptr::null_mut(),
         payload_len: 0,
         close: wsf_close {
@@ -411,6 +416,7 @@ unsafe fn receive(
             };
             out.end_of_frame = d.end_of_frame;
             out.end_of_message = d.end_of_message;
+            out.compressed = d.compressed;
             out.payload = d.payload.as_mut_ptr();
             out.payload_len = d.payload.len();
         }
@@ -600,7 +606,7 @@ unsafe fn write_request(
 }
 
 /// The data kind of a C argument.
-fn kind(kind: c_int) -> Result<DataKind, wsf_error> {
+pub(crate) fn kind(kind: c_int) -> Result<DataKind, wsf_error> {
     match kind {
         1 => Ok(DataKind::Text),
         2 => Ok(DataKind::Binary),
@@ -823,6 +829,102 @@ pub unsafe extern "C" fn wsf_conn_send_close(
     unsafe {
         send(conn, out, cap, out_len, |c, out| {
             c.send_close(close_code(code), reason, out)
+        })
+    }
+}
+
+/// Allows the RSV bits a negotiated extension defines (`WSF_RSV1` for
+/// permessage-deflate), from the next frame on; call it once the handshake agreed on
+/// the extension. Frames with other RSV bits keep failing the connection (1002).
+///
+/// # Safety
+/// `conn` from `wsf_conn_init_*`.
+#[no_mangle]
+pub unsafe extern "C" fn wsf_conn_set_allowed_rsv(conn: *mut wsf_conn, rsv: u8) -> wsf_error {
+    // SAFETY: forwarded from the caller.
+    status(unsafe { self::conn(conn) }.map(|c| c.set_allowed_rsv(rsv)))
+}
+
+/// Fails the connection for a reason found above the library, such as compressed data
+/// that does not inflate (1007) or inflates past the limit (1009): the close frame with
+/// `code` (e.g. `wsf_error_close_code(err)`) is owed through `wsf_conn_poll_transmit`
+/// and no more input is taken. Does nothing once the peer's close arrived or the
+/// connection is closed. `WSF_ERR_CLOSE_CODE_NOT_SENDABLE` for a code that may not be
+/// sent (§7.4).
+///
+/// # Safety
+/// `conn` from `wsf_conn_init_*`.
+#[no_mangle]
+pub unsafe extern "C" fn wsf_conn_fail_with(conn: *mut wsf_conn, code: u16) -> wsf_error {
+    // SAFETY: forwarded from the caller.
+    status(unsafe { self::conn(conn) }.and_then(|c| {
+        let code = CloseCode(code);
+        if !code.is_sendable() {
+            return Err(wsf_error::WSF_ERR_CLOSE_CODE_NOT_SENDABLE);
+        }
+        c.fail_with(code);
+        Ok(())
+    }))
+}
+
+/// Writes a whole message whose payload a negotiated extension transformed (the output
+/// of `wsf_deflate_compress`) as one frame with RSV1 set (RFC 7692 §6).
+/// `WSF_ERR_EXTENSION_NOT_NEGOTIATED` unless `wsf_conn_set_allowed_rsv` allowed RSV1;
+/// otherwise as `wsf_conn_send_binary`.
+///
+/// # Safety
+/// As for `wsf_conn_send_text`.
+#[no_mangle]
+pub unsafe extern "C" fn wsf_conn_send_compressed(
+    conn: *mut wsf_conn,
+    kind: c_int,
+    payload: *const u8,
+    len: usize,
+    out: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> wsf_error {
+    // SAFETY: forwarded from the caller.
+    let args = unsafe { self::kind(kind).and_then(|k| Ok((k, bytes(payload, len)?))) };
+    let (k, payload) = match args {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        send(conn, out, cap, out_len, |c, out| {
+            c.send_compressed(k, payload, out)
+        })
+    }
+}
+
+/// Like `wsf_conn_send_fragment` for a transformed (compressed) message spread over
+/// several frames: the message's first frame carries RSV1, later ones do not.
+/// `WSF_ERR_EXTENSION_NOT_NEGOTIATED` unless RSV1 is allowed.
+///
+/// # Safety
+/// As for `wsf_conn_send_text`.
+#[no_mangle]
+pub unsafe extern "C" fn wsf_conn_send_compressed_fragment(
+    conn: *mut wsf_conn,
+    kind: c_int,
+    payload: *const u8,
+    len: usize,
+    fin: bool,
+    out: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> wsf_error {
+    // SAFETY: forwarded from the caller.
+    let args = unsafe { self::kind(kind).and_then(|k| Ok((k, bytes(payload, len)?))) };
+    let (k, payload) = match args {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        send(conn, out, cap, out_len, |c, out| {
+            c.send_compressed_fragment(k, payload, fin, out)
         })
     }
 }

@@ -48,6 +48,8 @@ pub enum wsf_error {
     WSF_ERR_INVALID_CLOSE_PAYLOAD = 111,
     /// A close code that may not be sent on the wire.
     WSF_ERR_INVALID_CLOSE_CODE = 112,
+    /// Compressed data (permessage-deflate) that does not inflate (close code 1007).
+    WSF_ERR_INVALID_COMPRESSED_DATA = 113,
     /// Another protocol violation.
     WSF_ERR_PROTOCOL = 149,
 
@@ -81,6 +83,9 @@ pub enum wsf_error {
     WSF_ERR_PROTOCOL_NOT_OFFERED = 163,
     /// The server chose an extension the client did not offer.
     WSF_ERR_EXTENSION_NOT_OFFERED = 164,
+    /// The server's permessage-deflate answer is invalid or does not honour the offer
+    /// (RFC 7692 §5: the client fails the connection).
+    WSF_ERR_DEFLATE_NEGOTIATION = 165,
     /// Another handshake failure.
     WSF_ERR_HANDSHAKE = 199,
 
@@ -106,6 +111,10 @@ pub enum wsf_error {
     WSF_ERR_CONNECTING = 208,
     /// The connection takes no more input.
     WSF_ERR_CLOSED = 209,
+    /// A compressed frame was sent but no extension allows RSV1 on the connection.
+    WSF_ERR_EXTENSION_NOT_NEGOTIATED = 210,
+    /// The compressor failed (an internal error; close code 1011).
+    WSF_ERR_COMPRESSION_FAILED = 211,
 
     /// A frame is over the configured size limit.
     WSF_ERR_FRAME_TOO_LARGE = 300,
@@ -144,7 +153,7 @@ pub enum wsf_kind {
 use wsf_error::*;
 
 /// Every value, for the reverse conversion from C's integer.
-const ALL: [wsf_error; 49] = [
+const ALL: [wsf_error; 53] = [
     WSF_OK,
     WSF_NEED_MORE,
     WSF_ERR_RESERVED_OPCODE,
@@ -160,6 +169,7 @@ const ALL: [wsf_error; 49] = [
     WSF_ERR_INVALID_UTF8,
     WSF_ERR_INVALID_CLOSE_PAYLOAD,
     WSF_ERR_INVALID_CLOSE_CODE,
+    WSF_ERR_INVALID_COMPRESSED_DATA,
     WSF_ERR_PROTOCOL,
     WSF_ERR_MALFORMED_HTTP,
     WSF_ERR_METHOD_NOT_GET,
@@ -176,6 +186,7 @@ const ALL: [wsf_error; 49] = [
     WSF_ERR_ACCEPT_MISMATCH,
     WSF_ERR_PROTOCOL_NOT_OFFERED,
     WSF_ERR_EXTENSION_NOT_OFFERED,
+    WSF_ERR_DEFLATE_NEGOTIATION,
     WSF_ERR_HANDSHAKE,
     WSF_ERR_NULL_POINTER,
     WSF_ERR_INVALID_ARGUMENT,
@@ -187,6 +198,8 @@ const ALL: [wsf_error; 49] = [
     WSF_ERR_NOT_OPEN,
     WSF_ERR_CONNECTING,
     WSF_ERR_CLOSED,
+    WSF_ERR_EXTENSION_NOT_NEGOTIATED,
+    WSF_ERR_COMPRESSION_FAILED,
     WSF_ERR_FRAME_TOO_LARGE,
     WSF_ERR_LENGTH_OVERFLOW,
     WSF_ERR_MESSAGE_TOO_LARGE,
@@ -263,6 +276,24 @@ impl wsf_error {
         })
     }
 
+    /// The close code wsframe-deflate assigns to a permessage-deflate failure (only a
+    /// library built with the `deflate` feature reports these errors).
+    fn extension_close_code(self) -> Option<CloseCode> {
+        #[cfg(feature = "deflate")]
+        {
+            use wsframe_deflate::DeflateError;
+            match self {
+                WSF_ERR_INVALID_COMPRESSED_DATA => Some(DeflateError::Corrupt.close_code()),
+                WSF_ERR_COMPRESSION_FAILED => Some(DeflateError::Internal.close_code()),
+                _ => None,
+            }
+        }
+        #[cfg(not(feature = "deflate"))]
+        {
+            None
+        }
+    }
+
     fn message(self) -> &'static CStr {
         match self {
             WSF_OK => c"ok",
@@ -280,6 +311,7 @@ impl wsf_error {
             WSF_ERR_INVALID_UTF8 => c"invalid utf-8",
             WSF_ERR_INVALID_CLOSE_PAYLOAD => c"close payload of one byte",
             WSF_ERR_INVALID_CLOSE_CODE => c"close code not allowed on the wire",
+            WSF_ERR_INVALID_COMPRESSED_DATA => c"invalid compressed data",
             WSF_ERR_PROTOCOL => c"protocol error",
             WSF_ERR_MALFORMED_HTTP => c"malformed http",
             WSF_ERR_METHOD_NOT_GET => c"method is not GET",
@@ -296,6 +328,7 @@ impl wsf_error {
             WSF_ERR_ACCEPT_MISMATCH => c"sec-websocket-accept mismatch",
             WSF_ERR_PROTOCOL_NOT_OFFERED => c"subprotocol was not offered",
             WSF_ERR_EXTENSION_NOT_OFFERED => c"extension was not offered",
+            WSF_ERR_DEFLATE_NEGOTIATION => c"invalid permessage-deflate answer",
             WSF_ERR_HANDSHAKE => c"handshake error",
             WSF_ERR_NULL_POINTER => c"null pointer",
             WSF_ERR_INVALID_ARGUMENT => c"invalid argument",
@@ -307,6 +340,8 @@ impl wsf_error {
             WSF_ERR_NOT_OPEN => c"connection is not open",
             WSF_ERR_CONNECTING => c"handshake not finished",
             WSF_ERR_CLOSED => c"connection closed",
+            WSF_ERR_EXTENSION_NOT_NEGOTIATED => c"extension not negotiated",
+            WSF_ERR_COMPRESSION_FAILED => c"compressor failure",
             WSF_ERR_FRAME_TOO_LARGE => c"frame over the size limit",
             WSF_ERR_LENGTH_OVERFLOW => c"frame length does not fit in memory",
             WSF_ERR_MESSAGE_TOO_LARGE => c"message over the size limit",
@@ -380,6 +415,7 @@ impl From<SendError> for wsf_error {
             SendError::FragmentOrder => WSF_ERR_FRAGMENT_ORDER,
             SendError::NotOpen => WSF_ERR_NOT_OPEN,
             SendError::Connecting => WSF_ERR_CONNECTING,
+            SendError::ExtensionNotNegotiated => WSF_ERR_EXTENSION_NOT_NEGOTIATED,
             _ => WSF_ERR_INVALID_ARGUMENT,
         }
     }
@@ -425,7 +461,9 @@ pub extern "C" fn wsf_error_kind(err: c_int) -> wsf_kind {
 
 /// The close code to send when failing a connection because of `err`:
 /// 1002 (protocol error), 1007 (invalid UTF-8) or 1009 (too big) for errors in the
-/// frame stream, as the core assigns them; 1011 (internal error) for usage errors, if
+/// frame stream, as the core assigns them; for permessage-deflate errors (a library
+/// built with it), 1007 for `WSF_ERR_INVALID_COMPRESSED_DATA` and 1011 for
+/// `WSF_ERR_COMPRESSION_FAILED`, as wsframe-deflate assigns them; 1011 (internal error) for usage errors, if
 /// the application gives up because of one. 0 when no close frame applies: `WSF_OK`,
 /// `WSF_NEED_MORE`, and handshake errors (no WebSocket exists yet; answer with
 /// `wsf_error_http_status` instead).
@@ -436,6 +474,9 @@ pub extern "C" fn wsf_error_close_code(err: c_int) -> u16 {
     };
     if let Some(p) = e.as_protocol() {
         return p.close_code().0;
+    }
+    if let Some(code) = e.extension_close_code() {
+        return code.0;
     }
     match e.kind() {
         wsf_kind::WSF_KIND_USAGE => CloseCode::INTERNAL_ERROR.0,
@@ -474,7 +515,11 @@ mod tests {
             match e.kind() {
                 wsf_kind::WSF_KIND_USAGE => assert_eq!(code, 1011),
                 _ => {
-                    let expected = e.as_protocol().map_or(0, |p| p.close_code().0);
+                    let expected = e
+                        .as_protocol()
+                        .map(|p| p.close_code())
+                        .or(e.extension_close_code())
+                        .map_or(0, |c| c.0);
                     assert_eq!(code, expected, "{e:?}");
                 }
             }

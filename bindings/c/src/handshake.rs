@@ -577,6 +577,30 @@ unsafe fn client_response_parse(
 }
 
 impl wsf_client_response {
+    /// The core's view of this response, parsed again from its head and checked
+    /// against `request` (the request that was sent), handed to `f`.
+    ///
+    /// # Safety
+    /// `head` readable for `head_len` bytes; `request` as for `with_client_request`.
+    #[cfg(feature = "deflate")]
+    pub(crate) unsafe fn with_view<T>(
+        &self,
+        request: *const wsf_client_request,
+        f: impl FnOnce(&client::Response<'_>) -> Result<T, wsf_error>,
+    ) -> Result<T, wsf_error> {
+        // SAFETY: forwarded from the caller.
+        let head = unsafe { bytes(self.head, self.head_len) }?;
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            with_client_request(request, |r| {
+                match client::Response::parse(head, r, &AGAIN)? {
+                    Status::Complete { value, .. } => f(&value),
+                    Status::Partial => Err(wsf_error::WSF_ERR_INVALID_ARGUMENT),
+                }
+            })
+        }
+    }
+
     pub(crate) fn from_core(r: &client::Response<'_>, head: *const u8, head_len: usize) -> Self {
         Self {
             protocol: wsf_str::from_opt(r.protocol),

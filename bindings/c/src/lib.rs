@@ -8,7 +8,8 @@
 //!   and every failure is a `wsf_error` value, never a crash;
 //! - nothing is allocated and there is no global state: a connection lives in storage
 //!   the caller provides (`wsf_conn_size`, `wsf_conn_align`), and a connection is
-//!   used by one thread at a time;
+//!   used by one thread at a time; the one exception is the optional permessage-deflate
+//!   context (feature `deflate`, `wsf_deflate_*`), which is heap-allocated;
 //! - outputs go into caller buffers; events and parsed handshakes point into the
 //!   caller's input buffer (valid while that buffer is unchanged);
 //! - the core never panics on input; should a panic happen anyway it does not cross
@@ -23,11 +24,15 @@
 #![warn(missing_docs)]
 
 mod conn;
+#[cfg(feature = "deflate")]
+mod deflate;
 mod error;
 mod frame;
 mod handshake;
 
 pub use conn::*;
+#[cfg(feature = "deflate")]
+pub use deflate::*;
 pub use error::*;
 pub use frame::*;
 pub use handshake::*;
