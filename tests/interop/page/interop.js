@@ -104,9 +104,69 @@ const checks = {
   },
 };
 
-async function runTests(url) {
+function jsonText(count) {
+  const records = [];
+  for (let i = 0; i < count; i++) {
+    records.push({ id: i, name: `user-${(i * 7919) % 1000}`, city: 'Zürich €', score: i % 97, tags: ['a', '😀'] });
+  }
+  return JSON.stringify(records);
+}
+
+// Against an echo server started with --deflate: Chromium's offer
+// ("permessage-deflate; client_max_window_bits") is accepted.
+const deflateChecks = {
+  async 'permessage-deflate accepted: ws.extensions'(url) {
+    const ws = await open(url);
+    check(ws.extensions === 'permessage-deflate', `extensions ${JSON.stringify(ws.extensions)}`);
+    const done = closed(ws);
+    ws.close(1000);
+    const e = await done;
+    check(e.code === 1000 && e.wasClean, `close ${JSON.stringify(e)}`);
+  },
+
+  async 'compressible JSON-like text of more than 1 MiB round-trips'(url) {
+    const ws = await open(url);
+    const text = jsonText(15000);
+    check(new TextEncoder().encode(text).length > 1 << 20, 'text over 1 MiB');
+    for (let i = 0; i < 3; i++) {
+      ws.send(text);
+      const got = await next(ws);
+      check(got === text, `JSON text, round ${i}`);
+    }
+    ws.close(1000);
+  },
+
+  async 'multi-byte text and binary of 0, 125, 126, 65535, 65536 bytes and 1 MiB round-trip'(url) {
+    const ws = await open(url);
+    for (const n of SIZES) {
+      const text = utf8Text(n);
+      ws.send(text);
+      check((await next(ws)) === text, `text of ${n} bytes`);
+      const data = new Uint8Array(n).map((_, i) => (i * 17 + 3) % 256);
+      ws.send(data);
+      const got = await next(ws);
+      check(got instanceof ArrayBuffer && got.byteLength === n, `binary of ${n} bytes: type/length`);
+      const view = new Uint8Array(got);
+      check(view.every((b, i) => b === data[i]), `binary of ${n} bytes: content`);
+    }
+    ws.close(1000);
+  },
+
+  async '500 small messages on one connection (shared compression context)'(url) {
+    const ws = await open(url);
+    for (let i = 0; i < 500; i++) {
+      const msg = JSON.stringify({ seq: i, text: 'héllo wörld 😀 '.repeat(i % 30) });
+      ws.send(msg);
+      check((await next(ws)) === msg, `message ${i}`);
+    }
+    ws.close(1000);
+  },
+};
+
+async function runTests(url, which = 'plain') {
   const results = [];
-  for (const [name, fn] of Object.entries(checks)) {
+  const list = which === 'deflate' ? deflateChecks : checks;
+  for (const [name, fn] of Object.entries(list)) {
     let timer;
     try {
       await Promise.race([
