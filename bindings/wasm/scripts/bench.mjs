@@ -2,7 +2,7 @@
 // with bufferutil, driven by the same `ws` client over loopback with 100 messages in
 // flight; and unmasking inside the package against bufferutil.
 //
-//   node scripts/bench.mjs [--seconds S] [--sizes 16,1024,65536] [--write]     (--write updates BENCHMARKS.md)
+//   node scripts/bench.mjs [--seconds S] [--rounds N] [--sizes 16,1024,65536] [--write]     (--write updates BENCHMARKS.md)
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = resolve(here, '..');
 const args = process.argv.slice(2);
 const seconds = Number(args.includes('--seconds') ? args[args.indexOf('--seconds') + 1] : 3);
+const rounds = Number(args.includes('--rounds') ? args[args.indexOf('--rounds') + 1] : 3);
 const WINDOW = 100;
 const SIZES = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1].split(',').map(Number) : [16, 1024, 65536];
 
@@ -106,20 +107,34 @@ function unmaskCosts(size) {
   return { viaBufferutil, viaWasm, viaCopy };
 }
 
+// The machine is shared: alternate the servers and keep each one's best round.
 const rows = [];
 for (const size of SIZES) {
-  const rates = {};
-  for (const kind of ['ws', 'wsframe']) {
-    const { child, port } = await startServer(kind);
-    try {
-      rates[kind] = await echoRate(port, size);
-    } finally {
-      child.kill();
+  const rates = { ws: 0, wsframe: 0 };
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of ['ws', 'wsframe']) {
+      const { child, port } = await startServer(kind);
+      try {
+        rates[kind] = Math.max(rates[kind], await echoRate(port, size));
+      } finally {
+        child.kill();
+      }
     }
   }
   rows.push({ size, ...rates, ratio: rates.wsframe / rates.ws });
 }
-const unmask = [125, 1024, 65536].map((size) => ({ size, ...unmaskCosts(size) }));
+const unmask = [125, 1024, 65536].map((size) => {
+  let best = null;
+  for (let round = 0; round < rounds; round++) {
+    const c = unmaskCosts(size);
+    best = best === null ? c : {
+      viaBufferutil: Math.min(best.viaBufferutil, c.viaBufferutil),
+      viaWasm: Math.min(best.viaWasm, c.viaWasm),
+      viaCopy: Math.min(best.viaCopy, c.viaCopy),
+    };
+  }
+  return { size, ...best };
+});
 
 const label = (n) => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -127,7 +142,7 @@ const table1 = ['| payload | ws + bufferutil (msg/s) | wsframe (msg/s) | wsframe
   ...rows.map((r) => `| ${label(r.size)} | ${fmt(r.ws)} | ${fmt(r.wsframe)} | ${r.ratio.toFixed(2)}× |`)].join('\n');
 const table2 = ['| payload | bufferutil.unmask (ns) | wsframe in wasm memory (ns) | wsframe mask() with copies (ns) | in-wasm vs bufferutil |', '|---|---:|---:|---:|---:|',
   ...unmask.map((u) => `| ${label(u.size)} | ${u.viaBufferutil.toFixed(0)} | ${u.viaWasm.toFixed(0)} | ${u.viaCopy.toFixed(0)} | ${(u.viaBufferutil / u.viaWasm).toFixed(2)}× |`)].join('\n');
-console.log(`Echo, same ws client, loopback, window ${WINDOW}, ${seconds} s per run\n${table1}\n\nUnmask\n${table2}`);
+console.log(`Echo, same ws client, loopback, window ${WINDOW}, ${seconds} s per run, best of ${rounds}\n${table1}\n\nUnmask\n${table2}`);
 
 const wasmFile = readFileSync(join(pkgDir, 'dist/node/wsframe_wasm_bg.wasm'));
 const sizeLine = `wsframe_wasm_bg.wasm: ${wasmFile.length} bytes raw, ${gzipSync(wasmFile, { level: 9 }).length} bytes gzipped`;
@@ -137,7 +152,7 @@ if (args.includes('--write')) {
   const cpu = os.cpus()[0] ? os.cpus()[0].model : 'unknown CPU';
   writeFileSync(join(pkgDir, 'BENCHMARKS.md'), `# Benchmarks of the npm package
 
-Command (after \`npm run build\`): \`node scripts/bench.mjs --seconds ${seconds} --write\`
+Command (after \`npm run build\`): \`node scripts/bench.mjs --seconds ${seconds} --rounds ${rounds} --write\`
 
 Machine: ${cpu}, ${os.cpus().length} cores shared with other work, Node ${process.version}.
 Figures vary between runs (by 10% or more when the machine is busy); they are not gated.
@@ -150,13 +165,20 @@ Build measured: ${sizeLine} (\`npm run build\`: opt-level 3, LTO, +simd128, wasm
 One \`ws\` 8 client (with bufferutil) keeps ${WINDOW} binary messages in flight over loopback
 against an echo server in its own process: the package's \`WebSocketServer\`
 (\`test/autobahn/echo-server.cjs\`) or a \`ws\` 8 \`WebSocketServer\` with bufferutil 4.
-Messages echoed per second, after a 0.5 s warm-up, over ${seconds} s.
+Messages echoed per second, after a 0.5 s warm-up, over ${seconds} s; the servers take turns
+and each keeps its best of ${rounds} rounds.
 
 ${table1}
 
+The package's server writes its replies to one received chunk with one write (the socket is
+corked while the chunk is processed), so small messages leave in fewer, larger writes; the
+payload of a server frame is never copied into wasm memory (the core writes only the header).
+With 64 KiB messages the shared \`ws\` client is the limit: profiling the package's server
+(\`node --cpu-prof\`) during this run shape showed it idle about 70% of the time.
+
 ## Unmasking
 
-Time per call. "in wasm memory" is the package's hot path (bytes already in the
+Time per call (best of ${rounds}). "in wasm memory" is the package's hot path (bytes already in the
 wasm-resident buffer, unmasked in place by the core's SIMD routine); "mask() with copies"
 is the convenience function for bytes living in a JS buffer (copy in, unmask, copy out).
 
