@@ -155,7 +155,7 @@ if (args.includes('--write')) {
 Command (after \`npm run build\`): \`node scripts/bench.mjs --seconds ${seconds} --rounds ${rounds} --write\`
 
 Machine: ${cpu}, ${os.cpus().length} cores shared with other work, Node ${process.version}.
-Figures vary between runs (by 10% or more when the machine is busy); they are not gated.
+Figures vary between runs, by tens of percent when the machine is busy; they are not gated.
 Load average when this was written: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}.
 
 Build measured: ${sizeLine} (\`npm run build\`: opt-level 3, LTO, +simd128, wasm-opt -O3).
