@@ -352,3 +352,34 @@ test('wss:// through TLS', async (t) => {
   await closeServer(wss);
   server.close();
 });
+
+test('server: autoPong false leaves pings to the application', async () => {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: false });
+  await once(wss, 'listening');
+  const pinged = new Promise((resolve) => wss.on('connection', (peer) => peer.on('ping', (d) => resolve([peer, d.toString()]))));
+  const ws = new WebSocket(`ws://127.0.0.1:${wss.address().port}`);
+  await nextEvent(ws, 'open');
+  let ponged = 0;
+  ws.on('pong', () => { ponged += 1; });
+  ws.ping('manual');
+  const [peer, data] = await pinged;
+  assert.equal(data, 'manual');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(ponged, 0);
+  peer.pong('answered');
+  const [pong] = await once(ws, 'pong');
+  assert.equal(pong.toString(), 'answered');
+  ws.close();
+  await nextEvent(ws, 'close');
+  await closeServer(wss);
+});
+
+test('server: handshakeTimeout drops an upgrade that verifyClient never decides', async () => {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handshakeTimeout: 200, verifyClient: (info, cb) => {} }); // never calls cb
+  await once(wss, 'listening');
+  const started = Date.now();
+  const reply = await rawExchange(wss.address().port, upgradeRequest());
+  assert.equal(reply, '');
+  assert.ok(Date.now() - started >= 150);
+  await closeServer(wss);
+});
