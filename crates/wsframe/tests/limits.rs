@@ -259,3 +259,21 @@ fn frame_longer_than_usize_with_no_limits() {
         assert_eq!(conn.ready_state(), ReadyState::Open);
     }
 }
+
+#[test]
+fn bytes_after_the_peer_close_are_refused() {
+    let mut conn = Connection::server(Config::default()).with_handshake_done();
+    let mut stream = frame(OpCode::Close, true, b"\x03\xe8", KEY);
+    let close_len = stream.len();
+    stream.extend_from_slice(&frame(OpCode::Text, true, b"late", KEY));
+    let got = conn.receive(&mut stream).unwrap();
+    assert_eq!(got.consumed, close_len);
+    assert!(matches!(got.event, Some(wsframe::Event::Close(_))));
+    assert_eq!(conn.receive(&mut stream[close_len..]), Err(Error::Closed));
+    // The echo is still owed, and nothing after it.
+    let mut out = [0u8; 16];
+    let n = conn.poll_transmit(&mut out).unwrap().unwrap();
+    assert_eq!(&out[..n], frame(OpCode::Close, true, b"\x03\xe8", None));
+    assert_eq!(conn.poll_transmit(&mut out), Ok(None));
+    assert_eq!(conn.ready_state(), ReadyState::Closed);
+}
