@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-all_parts=(core conformance c embedded)
+all_parts=(core conformance c npm embedded)
 parts=("${@:-${all_parts[@]}}")
 failed=()
 summary=()
