@@ -26,7 +26,9 @@ impl core::error::Error for InvalidUtf8 {}
 /// The longest piece checked by [`is_ascii`] before the general validator.
 const SHORT_ASCII_MAX: usize = 64;
 
-/// Whether every byte of `bytes` is ASCII, eight bytes at a time.
+/// Whether every byte of `bytes` is ASCII: 8 bytes at a time, then 4, then single
+/// bytes. (The pieces match how the unmasking loop wrote them just before, so each read
+/// is served straight from the store that preceded it.)
 #[inline(always)]
 fn is_ascii(bytes: &[u8]) -> bool {
     let mut words = bytes.chunks_exact(8);
@@ -36,11 +38,15 @@ fn is_ascii(bytes: &[u8]) -> bool {
             any |= u64::from_ne_bytes(word);
         }
     }
-    let mut tail = 0u8;
-    for byte in words.remainder() {
-        tail |= *byte;
+    let mut rest = words.remainder();
+    if let Some(Ok(quad)) = rest.get(..4).map(<[u8; 4]>::try_from) {
+        any |= u64::from(u32::from_ne_bytes(quad));
+        rest = &rest[4..];
     }
-    any & 0x8080_8080_8080_8080 == 0 && tail < 0x80
+    for byte in rest {
+        any |= u64::from(*byte);
+    }
+    any & 0x8080_8080_8080_8080 == 0
 }
 
 /// A fail-fast UTF-8 validator that accepts input in pieces.
