@@ -18,7 +18,8 @@ use std::io::{Read, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{BenchmarkId, Criterion, Throughput};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -148,7 +149,7 @@ impl Placed {
 
 // ----- unmask -----
 
-fn unmask(c: &mut Criterion) {
+fn unmask<M: Measurement>(c: &mut Criterion<M>) {
     for (group_name, misalign) in [("unmask-aligned", 0), ("unmask-offset3", 3)] {
         let mut group = c.benchmark_group(group_name);
         for size in [16usize, 125, 1024, 64 * 1024, 1024 * 1024] {
@@ -184,7 +185,7 @@ fn masked_frames() -> &'static [u8] {
     Box::leak(out.into_boxed_slice())
 }
 
-fn decode(c: &mut Criterion) {
+fn decode<M: Measurement>(c: &mut Criterion<M>) {
     let frames = masked_frames();
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Elements(FRAMES as u64));
@@ -279,7 +280,7 @@ fn decode(c: &mut Criterion) {
 
 // ----- encode -----
 
-fn encode(c: &mut Criterion) {
+fn encode<M: Measurement>(c: &mut Criterion<M>) {
     let big: &'static [u8] = Box::leak(vec![0xa5u8; BIG].into_boxed_slice());
     let big_bytes = bytes::Bytes::from_static(big);
     for client in [false, true] {
@@ -471,7 +472,7 @@ fn open_embedded_client(ws: &mut embedded_websocket::WebSocketClient<XorShift>) 
 
 // ----- Sec-WebSocket-Accept -----
 
-fn accept(c: &mut Criterion) {
+fn accept<M: Measurement>(c: &mut Criterion<M>) {
     const REQUEST_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
     let mut group = c.benchmark_group("accept");
     group.throughput(Throughput::Elements(1));
@@ -484,5 +485,56 @@ fn accept(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, unmask, decode, encode, accept);
-criterion_main!(benches);
+// ----- measurement -----
+
+/// CPU time of the benchmarking thread (`CLOCK_THREAD_CPUTIME_ID`) instead of wall-clock
+/// time: on a machine shared with other work, time spent preempted is not counted. Every
+/// benchmark here runs on one thread (the async peers on a current-thread runtime).
+struct ThreadCpuTime;
+
+/// Formats durations like criterion's wall-clock measurement.
+static WALL_TIME: WallTime = WallTime;
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = cpu_time::ThreadTime;
+    type Value = std::time::Duration;
+
+    fn start(&self) -> Self::Intermediate {
+        cpu_time::ThreadTime::now()
+    }
+    fn end(&self, start: Self::Intermediate) -> Self::Value {
+        start.elapsed()
+    }
+    fn add(&self, a: &Self::Value, b: &Self::Value) -> Self::Value {
+        *a + *b
+    }
+    fn zero(&self) -> Self::Value {
+        std::time::Duration::ZERO
+    }
+    fn to_f64(&self, value: &Self::Value) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WALL_TIME.formatter()
+    }
+}
+
+fn run<M: Measurement>(mut c: Criterion<M>) {
+    unmask(&mut c);
+    decode(&mut c);
+    encode(&mut c);
+    accept(&mut c);
+    c.final_summary();
+}
+
+/// Measures thread CPU time by default; set `WSFRAME_BENCH_WALL_TIME=1` for wall-clock
+/// time (criterion's default), e.g. on a machine with nothing else running.
+fn main() {
+    if std::env::var_os("WSFRAME_BENCH_WALL_TIME").is_some_and(|v| v != "0") {
+        run(Criterion::default().configure_from_args());
+    } else {
+        run(Criterion::default()
+            .with_measurement(ThreadCpuTime)
+            .configure_from_args());
+    }
+}
