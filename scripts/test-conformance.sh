@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Conformance and interop: the Autobahn testsuite against wsframe in both roles (cases
-# 1-10, every case OK or INFORMATIONAL and equal to tests/autobahn/expected/), and interop
-# with Python websockets, npm ws and Chromium (tests/interop).
+# 1-10 and the permessage-deflate cases 12-13, every case OK or INFORMATIONAL and equal
+# to tests/autobahn/expected/), and interop with Python websockets, npm ws and Chromium
+# (tests/interop), with and without permessage-deflate.
+#
+# The two Autobahn roles run at the same time (each wstest is one Python process; 12.*
+# and 13.* echo 1000 messages per case, up to 128 KiB each, so they dominate the time).
+# AUTOBAHN_DEFLATE_CASES narrows the deflate cases (default "12.* 13.*"; "" skips them).
 #
 # Runs from the repository root on a fresh machine: installs what is missing (Debian
 # chromium, pip websockets, npm packages of tests/interop, wstest through
@@ -48,38 +53,73 @@ build() {
 }
 
 rust_tests() {
-  cargo test --release -p wsframe-std -p echo-server -p autobahn-client
+  cargo test --release -p wsframe-std -p echo-server -p autobahn-client -p wsframe-deflate
+  # Without the deflate feature the std layer builds and passes with no compression code.
+  cargo test --release -p wsframe-std --no-default-features
 }
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+AUTOBAHN_ALL_CASES="1.* 2.* 3.* 4.* 5.* 6.* 7.* 8.* 9.* 10.* ${AUTOBAHN_DEFLATE_CASES-12.* 13.*}"
+
 autobahn_server() {
   local port
   port="$(free_port)"
-  AUTOBAHN_TIMEOUT="${AUTOBAHN_TIMEOUT:-600}" tests/autobahn/run.sh server wsframe "ws://127.0.0.1:$port" -- \
+  # echo-server accepts permessage-deflate by default.
+  AUTOBAHN_CASES="$AUTOBAHN_ALL_CASES" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT="${AUTOBAHN_TIMEOUT:-1500}" \
+    tests/autobahn/run.sh server wsframe "ws://127.0.0.1:$port" -- \
     "$RELEASE/echo-server" --listen "127.0.0.1:$port" --quiet
 }
 
 autobahn_client() {
-  AUTOBAHN_TIMEOUT="${AUTOBAHN_TIMEOUT:-600}" tests/autobahn/run.sh client wsframe -- "$RELEASE/autobahn-client"
+  # autobahn-client offers permessage-deflate on every connection.
+  AUTOBAHN_CASES="$AUTOBAHN_ALL_CASES" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT="${AUTOBAHN_TIMEOUT:-1500}" \
+    tests/autobahn/run.sh client wsframe -- "$RELEASE/autobahn-client"
+}
+
+# Both roles at once, each into its own log; fails if either fails.
+autobahn_both() {
+  local logs status=0
+  logs="$(mktemp -d)"
+  autobahn_server >"$logs/server.log" 2>&1 &
+  local server=$!
+  # The client role's fuzzingserver takes port 9001 or a free one; start it a little
+  # later so the two runs do not pick ports at the same instant.
+  sleep 2
+  autobahn_client >"$logs/client.log" 2>&1 &
+  local client=$!
+  wait "$server" || status=1
+  echo "---- autobahn server role"
+  cat "$logs/server.log"
+  wait "$client" || status=1
+  echo "---- autobahn client role"
+  cat "$logs/client.log"
+  rm -rf "$logs"
+  return "$status"
 }
 
 interop() {
   ECHO_SERVER="$RELEASE/echo-server" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
 }
 
-export RELEASE WEBSOCKETS_VERSION
-export -f as_root install_tools build rust_tests free_port autobahn_server autobahn_client interop
+# One pass of the permessage-deflate benchmark, so it keeps working (it checks that
+# messages round-trip); its figures are for BENCHMARKS.md, not a gate.
+deflate_bench() {
+  timeout 600 tests/interop/deflate-bench.sh 1
+}
+
+export RELEASE WEBSOCKETS_VERSION AUTOBAHN_ALL_CASES
+export -f as_root install_tools build rust_tests free_port autobahn_server autobahn_client autobahn_both interop deflate_bench
 
 step "install tools" install_tools
 step "build release binaries" build
 if [ ${#failed[@]} -eq 0 ]; then
   step "rust tests (wsframe-std, examples)" rust_tests
-  step "autobahn server role" autobahn_server
-  step "autobahn client role" autobahn_client
+  step "autobahn both roles (in parallel)" autobahn_both
   step "interop" interop
+  step "deflate benchmark (1 pass)" deflate_bench
 fi
 
 echo "== conformance summary ($((SECONDS - started)) s)"
