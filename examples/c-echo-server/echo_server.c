@@ -1,7 +1,11 @@
 /*
  * A WebSocket echo server in C on POSIX sockets and wsframe (libwsframe).
  *
- *   echo_server [PORT]        listens on 127.0.0.1:PORT (default 9002)
+ *   echo_server [--deflate] [PORT]   listens on 127.0.0.1:PORT (default 9002)
+ *
+ * With --deflate (a library built with the deflate feature, compiled with
+ * -DWSF_HAVE_DEFLATE) it accepts permessage-deflate (RFC 7692): messages that arrive
+ * compressed are inflated, and echoes of 64 bytes or more are sent compressed.
  *
  * One thread, poll() over every client, non-blocking sockets. Each connection has
  * malloc'd buffers (the library itself allocates nothing): the input, the message
@@ -42,10 +46,16 @@ struct client {
     uint8_t *out; /* bytes to write: out[out_pos..out_len] */
     size_t out_pos, out_len, out_cap;
     int closing; /* close the socket once the output is written */
+#ifdef WSF_HAVE_DEFLATE
+    struct wsf_deflate *deflate; /* permessage-deflate, when negotiated */
+    uint8_t *packed;             /* the compressed echo */
+    size_t packed_cap;
+#endif
 };
 
 static struct client clients[MAX_CLIENTS];
 static volatile sig_atomic_t stop;
+static int use_deflate;
 
 static void on_signal(int sig) {
     (void)sig;
@@ -89,6 +99,10 @@ static void drop(struct client *c) {
     free(c->in);
     free(c->msg);
     free(c->out);
+#ifdef WSF_HAVE_DEFLATE
+    wsf_deflate_free(c->deflate);
+    free(c->packed);
+#endif
     memset(c, 0, sizeof *c);
     c->fd = -1;
 }
@@ -110,15 +124,77 @@ static int transmit(struct client *c) {
     }
 }
 
+#ifdef WSF_HAVE_DEFLATE
+/* Compresses the gathered message into c->packed: its length, or -1. */
+static long compress_message(struct client *c) {
+    size_t n = 0;
+    enum wsf_error err = wsf_deflate_compress(c->deflate, c->msg, c->msg_len, c->packed,
+                                              c->packed_cap, &n);
+    if (err == WSF_ERR_BUFFER_TOO_SMALL) {
+        /* The result is held: grow and ask again with the same message. */
+        if (grow(&c->packed, &c->packed_cap, n) != 0)
+            return -1;
+        err = wsf_deflate_compress(c->deflate, c->msg, c->msg_len, c->packed, c->packed_cap, &n);
+    }
+    if (err != WSF_OK) {
+        fprintf(stderr, "compress: %s\n", wsf_strerror(err));
+        return -1;
+    }
+    return (long)n;
+}
+
+/* Inflates a piece of a compressed message onto the gathered message. Returns 0, or
+ * the error that fails the connection. */
+static enum wsf_error inflate_piece(struct client *c, const struct wsf_event *ev) {
+    size_t n = 0;
+    enum wsf_error err;
+    if (grow(&c->msg, &c->msg_cap, c->msg_len + 1) != 0)
+        return WSF_ERR_COMPRESSION_FAILED;
+    err = wsf_deflate_decompress(c->deflate, ev->data_kind, ev->payload, ev->payload_len,
+                                 ev->end_of_message, MAX_MESSAGE, c->msg + c->msg_len,
+                                 c->msg_cap - c->msg_len, &n);
+    if (err == WSF_ERR_BUFFER_TOO_SMALL) {
+        /* The inflated bytes are held: grow and ask again with the same piece. */
+        if (grow(&c->msg, &c->msg_cap, c->msg_len + n) != 0)
+            return WSF_ERR_COMPRESSION_FAILED;
+        err = wsf_deflate_decompress(c->deflate, ev->data_kind, ev->payload, ev->payload_len,
+                                     ev->end_of_message, MAX_MESSAGE, c->msg + c->msg_len,
+                                     c->msg_cap - c->msg_len, &n);
+    }
+    if (err == WSF_OK)
+        c->msg_len += n;
+    return err;
+}
+#endif
+
 static int echo(struct client *c) {
     size_t need = c->msg_len + WSF_MAX_HEADER_LEN, n = 0;
-    uint8_t *room = out_room(c, need);
+    uint8_t *room;
     enum wsf_error err;
+#ifdef WSF_HAVE_DEFLATE
+    if (c->deflate && wsf_deflate_should_compress(c->deflate, c->msg_len)) {
+        long packed = compress_message(c);
+        c->msg_len = 0;
+        if (packed < 0)
+            return -1;
+        need = (size_t)packed + WSF_MAX_HEADER_LEN;
+        room = out_room(c, need);
+        if (!room)
+            return -1;
+        err = wsf_conn_send_compressed(c->conn, c->msg_kind, c->packed, (size_t)packed, room,
+                                       need, &n);
+        goto sent;
+    }
+#endif
+    room = out_room(c, need);
     if (!room)
         return -1;
     err = wsf_conn_send_fragment(c->conn, c->msg_kind, c->msg, c->msg_len, true, room,
                                  need, &n);
     c->msg_len = 0;
+#ifdef WSF_HAVE_DEFLATE
+sent:
+#endif
     if (err == WSF_ERR_NOT_OPEN)
         return 0; /* we are closing: nothing more to echo */
     if (err != WSF_OK) {
@@ -151,20 +227,60 @@ static int process(struct client *c) {
         switch (ev.event_type) {
         case WSF_EVENT_REQUEST: {
             size_t n = 0;
+            struct wsf_response response;
             uint8_t *room = out_room(c, 1024);
             if (!room)
                 return -1;
-            err = wsf_conn_accept(c->conn, &ev.request, NULL, room, 1024, &n);
+            memset(&response, 0, sizeof response);
+#ifdef WSF_HAVE_DEFLATE
+            char agreed[128];
+            size_t agreed_len = 0;
+            if (use_deflate) {
+                err = wsf_deflate_negotiate(&ev.request, NULL, agreed, sizeof agreed,
+                                            &agreed_len, NULL, &c->deflate);
+                if (err != WSF_OK) {
+                    fprintf(stderr, "negotiate: %s\n", wsf_strerror(err));
+                    return -1;
+                }
+                if (c->deflate) {
+                    response.extensions.ptr = agreed;
+                    response.extensions.len = agreed_len;
+                }
+            }
+#endif
+            err = wsf_conn_accept(c->conn, &ev.request, &response, room, 1024, &n);
             if (err != WSF_OK) {
                 fprintf(stderr, "accept: %s\n", wsf_strerror(err));
                 return -1;
             }
+#ifdef WSF_HAVE_DEFLATE
+            if (c->deflate)
+                wsf_conn_set_allowed_rsv(c->conn, WSF_RSV1);
+#endif
             c->out_len += n;
             break;
         }
         case WSF_EVENT_DATA:
             if (c->msg_len == 0)
                 c->msg_kind = ev.data_kind;
+#ifdef WSF_HAVE_DEFLATE
+            if (ev.compressed) {
+                err = inflate_piece(c, &ev);
+                if (err != WSF_OK) {
+                    /* Bad compressed data (1007), an inflated message over the limit
+                     * (1009), or text that is not UTF-8 (1007): fail the connection. */
+                    fprintf(stderr, "fd %d: %s (close code %u)\n", c->fd, wsf_strerror(err),
+                            (unsigned)wsf_error_close_code(err));
+                    wsf_conn_fail_with(c->conn, wsf_error_close_code(err));
+                    c->closing = 1;
+                    c->in_len = 0;
+                    return transmit(c);
+                }
+                if (ev.end_of_message && echo(c) != 0)
+                    return -1;
+                break;
+            }
+#endif
             if (grow(&c->msg, &c->msg_cap, c->msg_len + ev.payload_len) != 0)
                 return -1;
             if (ev.payload_len)
@@ -276,11 +392,23 @@ static void on_accept(int listener) {
 }
 
 int main(int argc, char **argv) {
-    int port = argc > 1 ? atoi(argv[1]) : 9002, listener, one = 1, i;
+    int port = 9002, listener, one = 1, i;
     struct sockaddr_in addr;
     struct pollfd fds[MAX_CLIENTS + 1];
     int index[MAX_CLIENTS + 1];
 
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--deflate") == 0) {
+#ifdef WSF_HAVE_DEFLATE
+            use_deflate = 1;
+#else
+            fprintf(stderr, "--deflate: built without WSF_HAVE_DEFLATE\n");
+            return 2;
+#endif
+        } else {
+            port = atoi(argv[i]);
+        }
+    }
     if (wsf_version() != WSF_VERSION_NUMBER) {
         fprintf(stderr, "header and library versions differ\n");
         return 1;
@@ -304,8 +432,8 @@ int main(int argc, char **argv) {
         perror("bind/listen");
         return 1;
     }
-    fprintf(stderr, "echo server (wsframe %s) on ws://127.0.0.1:%d\n", wsf_version_string(),
-            port);
+    fprintf(stderr, "echo server (wsframe %s%s) on ws://127.0.0.1:%d\n", wsf_version_string(),
+            use_deflate ? ", permessage-deflate" : "", port);
 
     while (!stop) {
         int n = 0, ready;
