@@ -530,6 +530,24 @@ mod tests {
             1009
         );
         assert_eq!(wsf_error_close_code(WSF_ERR_MASKED_FRAME as c_int), 1002);
+        let (corrupt, failed) = if cfg!(feature = "deflate") {
+            (1007, 1011)
+        } else {
+            // Only a library built with deflate reports these.
+            (0, 1011)
+        };
+        assert_eq!(
+            wsf_error_close_code(WSF_ERR_INVALID_COMPRESSED_DATA as c_int),
+            corrupt
+        );
+        assert_eq!(
+            wsf_error_close_code(WSF_ERR_COMPRESSION_FAILED as c_int),
+            failed
+        );
+        assert_eq!(
+            wsf_error::from(SendError::ExtensionNotNegotiated),
+            WSF_ERR_EXTENSION_NOT_NEGOTIATED
+        );
     }
 
     #[test]
