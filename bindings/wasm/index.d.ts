@@ -113,11 +113,15 @@ export const EVENT_DATA: 3;
 export const EVENT_PING: 4;
 export const EVENT_PONG: 5;
 export const EVENT_CLOSE: 6;
+/** Data event flag: the message's first frame had RSV1 (compressed). */
+export const FLAG_COMPRESSED: 8;
+/** RSV1 as Connection#setAllowedRsv takes it. */
+export const RSV1: 4;
 
 export type ConnectionEvent =
   | { type: 'request' }
   | { type: 'open'; protocol: string; extensions: string }
-  | { type: 'data'; text: boolean; data: Uint8Array; endOfFrame: boolean; endOfMessage: boolean }
+  | { type: 'data'; text: boolean; data: Uint8Array; endOfFrame: boolean; endOfMessage: boolean; compressed: boolean }
   | { type: 'ping' | 'pong'; data: Uint8Array }
   | { type: 'close'; code: number | null; reason: string };
 
@@ -156,13 +160,17 @@ export class Connection {
   pong(data?: Bytes | string): Uint8Array;
   close(code?: number | null, reason?: string): Uint8Array;
   readonly request: { path: string; origin: string | null; protocols: string[]; key: string };
-  accept(protocol?: string | null | false): Uint8Array;
+  accept(protocol?: string | null | false, extensions?: string | null): Uint8Array;
+  setAllowedRsv(rsv: number): void;
+  fail(code: number): void;
+  compressedInPlace(payload: Bytes, text: boolean): { ptr: number; len: number };
   reject(status: 400 | 403 | 426 | 431): Uint8Array;
   writeRequest(options: {
     host: string;
     path?: string;
     protocols?: string[];
     origin?: string;
+    extensions?: string;
     headers?: Record<string, string>;
   }): Uint8Array;
   readonly protocol: string;
@@ -190,7 +198,22 @@ export class ErrorEvent extends Event {
   readonly message: string;
 }
 
+/** permessage-deflate (RFC 7692) settings, named as in npm `ws`. */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  /** 8 to 15 (default 15). */
+  serverMaxWindowBits?: number | boolean;
+  /** 8 to 15 (default 15). */
+  clientMaxWindowBits?: number | boolean;
+  /** Messages shorter than this many bytes are sent uncompressed (default 1024). */
+  threshold?: number;
+  zlibDeflateOptions?: { level?: number };
+}
+
 export interface ClientOptions {
+  /** Offer permessage-deflate (default true, as in ws). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   maxPayload?: number;
   autoPong?: boolean;
   handshakeTimeout?: number;
@@ -225,7 +248,7 @@ export class WebSocket extends EventEmitter {
   onerror: ((this: WebSocket, event: ErrorEvent) => void) | null;
   addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void, options?: { once?: boolean }): void;
   removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
-  send(data: string | Bytes, options?: { binary?: boolean; fin?: boolean }, cb?: (err?: Error) => void): void;
+  send(data: string | Bytes, options?: { binary?: boolean; fin?: boolean; compress?: boolean }, cb?: (err?: Error) => void): void;
   send(data: string | Bytes, cb?: (err?: Error) => void): void;
   ping(data?: Bytes | string, mask?: boolean, cb?: (err?: Error) => void): void;
   pong(data?: Bytes | string, mask?: boolean, cb?: (err?: Error) => void): void;
@@ -254,6 +277,8 @@ export interface ServerOptions {
   handshakeTimeout?: number;
   closeTimeout?: number;
   maxHandshakeBytes?: number;
+  /** Accept permessage-deflate offers (default false, as in ws). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 export class WebSocketServer extends EventEmitter {

@@ -14,6 +14,10 @@ export const EVENT_CLOSE = 6;
 const FLAG_TEXT = 1;
 const FLAG_END_OF_FRAME = 2;
 const FLAG_END_OF_MESSAGE = 4;
+/** Data event flag: the message is compressed by a negotiated extension (RSV1). */
+export const FLAG_COMPRESSED = 8;
+/** The RSV1 bit as Connection#setAllowedRsv takes it. */
+export const RSV1 = 4;
 
 const OPCODE_NAMES = {
   0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong',
@@ -398,7 +402,7 @@ export class Connection {
   /**
    * Reads the next event as an object, or null when more input is needed:
    * { type: 'request' } | { type: 'open', protocol, extensions } |
-   * { type: 'data', text, data, endOfFrame, endOfMessage } | { type: 'ping' | 'pong', data } |
+   * { type: 'data', text, data, endOfFrame, endOfMessage, compressed } | { type: 'ping' | 'pong', data } |
    * { type: 'close', code, reason }. `data` is a view valid until the next feed.
    * Throws ProtocolError / HandshakeError; then take what is owed with takeTransmit().
    */
@@ -416,6 +420,7 @@ export class Connection {
           data: this.eventView(),
           endOfFrame: (flags & FLAG_END_OF_FRAME) !== 0,
           endOfMessage: (flags & FLAG_END_OF_MESSAGE) !== 0,
+          compressed: (flags & FLAG_COMPRESSED) !== 0,
         };
       }
       case EVENT_PING: return { type: 'ping', data: this.eventView() };
@@ -524,10 +529,40 @@ export class Connection {
     }));
   }
 
-  /** Server: accepts the request; returns the 101 response bytes. */
-  accept(protocol) {
+  /**
+   * Server: accepts the request; returns the 101 response bytes. `extensions` is the
+   * Sec-WebSocket-Extensions answer of a negotiated extension (e.g. permessage-deflate).
+   */
+  accept(protocol, extensions) {
     const p = protocol === undefined || protocol === null || protocol === false ? undefined : String(protocol);
-    return this._out(call(() => this._conn.accept(p)));
+    const e = extensions === undefined || extensions === null ? undefined : String(extensions);
+    return this._out(call(() => this._conn.accept(p, e)));
+  }
+
+  /** Allows the RSV bits of a negotiated extension (RSV1 for permessage-deflate) from the next frame on. */
+  setAllowedRsv(rsv) {
+    if (!Number.isInteger(rsv) || rsv < 0 || rsv > 7) throw new RangeError('rsv must be 0 to 7');
+    this._conn.set_allowed_rsv(rsv);
+  }
+
+  /**
+   * Fails the connection with `code` for a reason found above the core (1007: compressed
+   * data that does not inflate to valid text; 1009: a message inflating past the limit).
+   * The close frame is then owed: take it with takeTransmit().
+   */
+  fail(code) {
+    if (!Number.isInteger(code) || code < 1000 || code > 4999) throw new RangeError('close code must be 1000 to 4999');
+    this._conn.fail(code);
+  }
+
+  /**
+   * A whole message transformed by a negotiated extension (compressed), framed with
+   * RSV1; its address and length in wasm memory (valid until the next call).
+   */
+  compressedInPlace(payload, text) {
+    const data = asBytes(payload, 'payload');
+    const n = call(() => this._conn.send_compressed(text, data));
+    return { ptr: this._conn.out_ptr(), len: n };
   }
 
   /** Server: refuses the request with 400, 403, 426 or 431; returns the response bytes. */
@@ -537,7 +572,8 @@ export class Connection {
 
   /**
    * Client: the opening request bytes for `{ host, path = '/', protocols = [], origin,
-   * headers = {} }`. Throws a HandshakeError for invalid values.
+   * extensions, headers = {} }` (`extensions`: a Sec-WebSocket-Extensions offer). Throws a
+   * HandshakeError for invalid values.
    */
   writeRequest(options) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -545,7 +581,8 @@ export class Connection {
     const headers = [];
     for (const [name, value] of Object.entries(options.headers || {})) headers.push(String(name), String(value));
     const n = call(() => this._conn.write_request(String(options.host), options.path === undefined ? '/' : String(options.path),
-      nonce, (options.protocols || []).map(String), options.origin === undefined ? undefined : String(options.origin), headers));
+      nonce, (options.protocols || []).map(String), options.origin === undefined ? undefined : String(options.origin),
+      options.extensions === undefined || options.extensions === null ? undefined : String(options.extensions), headers));
     return this._out(n);
   }
 

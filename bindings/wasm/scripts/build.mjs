@@ -31,7 +31,7 @@ if (cliVersion !== pinned) {
 }
 
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, 'target');
-run('cargo', ['build', '-p', 'wsframe-wasm', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], {
+run('cargo', ['build', '-p', 'wsframe-wasm', '-p', 'wsframe-deflate-wasm', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], {
   RUSTFLAGS: '-C target-feature=+simd128',
   CARGO_PROFILE_RELEASE_OPT_LEVEL: forSize ? 's' : '3',
   CARGO_PROFILE_RELEASE_LTO: 'true',
@@ -40,6 +40,7 @@ run('cargo', ['build', '-p', 'wsframe-wasm', '--lib', '--target', 'wasm32-unknow
   CARGO_PROFILE_RELEASE_DEBUG: 'false',
 });
 const wasm = join(targetDir, 'wasm32-unknown-unknown/release/wsframe_wasm.wasm');
+const deflateWasm = join(targetDir, 'wasm32-unknown-unknown/release/wsframe_deflate_wasm.wasm');
 
 rmSync(dist, { recursive: true, force: true });
 const outputs = { node: 'nodejs', web: 'web' };
@@ -47,12 +48,17 @@ for (const [dir, target] of Object.entries(outputs)) {
   run('wasm-bindgen', ['--target', target, '--out-dir', join(dist, dir), '--out-name', 'wsframe_wasm', '--no-typescript', wasm]);
   const bgWasm = join(dist, dir, 'wsframe_wasm_bg.wasm');
   if (!noOpt) {
-    run(join(pkgDir, 'node_modules/.bin/wasm-opt'), [
-      forSize ? '-Oz' : '-O3', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
-      '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
-      '--strip-debug', '--strip-producers', bgWasm, '-o', bgWasm,
-    ]);
+    run(join(pkgDir, 'node_modules/.bin/wasm-opt'), [...wasmOptFlags(forSize ? '-Oz' : '-O3'), bgWasm, '-o', bgWasm]);
   }
+}
+
+// permessage-deflate: a second module (wsframe-deflate and zlib-rs), loaded by the Node
+// server and client only when compression is negotiated, so the main module stays small.
+{
+  const out = join(dist, 'node/deflate');
+  run('wasm-bindgen', ['--target', 'nodejs', '--out-dir', out, '--out-name', 'wsframe_deflate', '--no-typescript', deflateWasm]);
+  const bgWasm = join(out, 'wsframe_deflate_bg.wasm');
+  if (!noOpt) run(join(pkgDir, 'node_modules/.bin/wasm-opt'), [...wasmOptFlags('-O3'), bgWasm, '-o', bgWasm]);
 }
 
 // The shared codec: ESM for the browser build, CommonJS for Node.
@@ -76,6 +82,18 @@ for (const dir of Object.keys(outputs)) {
   const raw = statSync(file).size;
   const gz = gzipSync(readFileSync(file), { level: 9 }).length;
   console.log(`${dir}: wsframe_wasm_bg.wasm ${raw} bytes raw, ${gz} bytes gzipped`);
+}
+{
+  const file = join(dist, 'node/deflate/wsframe_deflate_bg.wasm');
+  console.log(`node/deflate: wsframe_deflate_bg.wasm ${statSync(file).size} bytes raw, ${gzipSync(readFileSync(file), { level: 9 }).length} bytes gzipped`);
+}
+
+function wasmOptFlags(level) {
+  return [
+    level, '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
+    '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
+    '--strip-debug', '--strip-producers',
+  ];
 }
 
 /**

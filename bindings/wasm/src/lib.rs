@@ -33,27 +33,104 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
+/// An error for JavaScript: `"<kind><number> <message>"`, built without the formatting
+/// machinery (it would more than double the module).
+fn js_err(kind: char, number: u16, message: &str) -> JsValue {
+    let mut s = String::with_capacity(message.len() + 8);
+    s.push(kind);
+    let mut digits = [0u8; 5];
+    let mut n = number;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        s.push(char::from(d));
+    }
+    s.push(' ');
+    s.push_str(message);
+    JsValue::from_str(&s)
+}
+
 fn protocol_err(e: ProtocolError) -> JsValue {
-    JsValue::from_str(&format!("P{} {}", e.close_code().0, e))
+    let message = match e {
+        ProtocolError::ReservedOpcode(_) => "reserved opcode",
+        ProtocolError::ReservedBits(_) => "reserved bits set",
+        ProtocolError::FragmentedControlFrame => "fragmented control frame",
+        ProtocolError::ControlFrameTooLong => "control frame longer than 125 bytes",
+        ProtocolError::NonMinimalLength => "payload length not minimally encoded",
+        ProtocolError::LengthTopBitSet => "64-bit payload length has its top bit set",
+        ProtocolError::UnmaskedFrame => "unmasked frame from a client",
+        ProtocolError::MaskedFrame => "masked frame from a server",
+        ProtocolError::UnexpectedContinuation => "continuation frame without a message",
+        ProtocolError::ExpectedContinuation => "new message inside a fragmented message",
+        ProtocolError::InvalidUtf8 => "invalid utf-8",
+        ProtocolError::InvalidClosePayload => "close payload of one byte",
+        ProtocolError::InvalidCloseCode(_) => "close code not allowed on the wire",
+        ProtocolError::FrameTooLarge => "frame over the size limit",
+        ProtocolError::LengthOverflow => "frame length does not fit in memory",
+        ProtocolError::MessageTooLarge => "message over the size limit",
+        ProtocolError::TooManyFragments => "message over the fragment limit",
+        _ => "protocol error",
+    };
+    js_err('P', e.close_code().0, message)
 }
 
 fn handshake_err(e: HandshakeError) -> JsValue {
-    JsValue::from_str(&format!("H{} {}", e.http_status(), e))
+    let message = match e {
+        HandshakeError::MalformedHttp => "malformed http",
+        HandshakeError::MethodNotGet => "method is not GET",
+        HandshakeError::HttpVersion => "http version older than 1.1",
+        HandshakeError::MissingHost => "missing host header",
+        HandshakeError::MissingUpgrade => "upgrade header does not name websocket",
+        HandshakeError::MissingConnection => "connection header does not name upgrade",
+        HandshakeError::InvalidKey => "invalid sec-websocket-key",
+        HandshakeError::UnsupportedVersion => "unsupported sec-websocket-version",
+        HandshakeError::InvalidHeaderValue => "header value is not valid utf-8",
+        HandshakeError::TooManyOfferHeaders => "too many protocol or extension headers",
+        HandshakeError::InvalidExtensionSyntax => "invalid sec-websocket-extensions syntax",
+        HandshakeError::TooLarge => "handshake too large",
+        HandshakeError::TooManyHeaders => "too many headers",
+        HandshakeError::OriginRefused => "origin refused",
+        HandshakeError::NotSwitchingProtocols(_) => "server did not switch protocols",
+        HandshakeError::AcceptMismatch => "sec-websocket-accept mismatch",
+        HandshakeError::ProtocolNotOffered => "subprotocol was not offered",
+        HandshakeError::ExtensionNotOffered => "extension was not offered",
+        HandshakeError::InvalidArgument => "invalid header name or value",
+        HandshakeError::BufferTooSmall => "output buffer too small",
+        _ => "handshake error",
+    };
+    js_err('H', e.http_status(), message)
 }
 
 fn send_err(e: SendError) -> JsValue {
-    JsValue::from_str(&format!("S0 {e}"))
+    let message = match e {
+        SendError::BufferTooSmall { .. } => "output buffer too small",
+        SendError::ControlFrameTooLong => "control frame payload longer than 125 bytes",
+        SendError::InvalidCloseCode(_) => "close code may not be sent",
+        SendError::FragmentOrder => "fragment out of order",
+        SendError::NotOpen => "connection is not open",
+        SendError::Connecting => "handshake not finished",
+        SendError::ExtensionNotNegotiated => "extension not negotiated",
+        _ => "send error",
+    };
+    js_err('S', 0, message)
 }
 
 fn arg_err(message: &str) -> JsValue {
-    JsValue::from_str(&format!("A0 {message}"))
+    js_err('A', 0, message)
 }
 
 fn conn_err(e: Error) -> JsValue {
     match e {
         Error::Protocol(e) => protocol_err(e),
         Error::Handshake(e) => handshake_err(e),
-        _ => JsValue::from_str("C0 connection closed"),
+        _ => js_err('C', 0, "connection closed"),
     }
 }
 
@@ -76,6 +153,7 @@ const EV_CLOSE: u32 = 6;
 const FLAG_TEXT: u32 = 1;
 const FLAG_END_OF_FRAME: u32 = 2;
 const FLAG_END_OF_MESSAGE: u32 = 4;
+const FLAG_COMPRESSED: u32 = 8;
 
 /// Room kept in the output buffer for control frames and handshake rejections.
 const MIN_OUT: usize = 512;
@@ -230,6 +308,9 @@ impl Conn {
                 if data.end_of_message {
                     flags |= FLAG_END_OF_MESSAGE;
                 }
+                if data.compressed {
+                    flags |= FLAG_COMPRESSED;
+                }
                 (EV_DATA, data.payload)
             }
             Some(Event::Ping(payload)) => (EV_PING, payload),
@@ -279,7 +360,8 @@ impl Conn {
         self.ev_len
     }
 
-    /// The last data event's flags: 1 text, 2 end of frame, 4 end of message.
+    /// The last data event's flags: 1 text, 2 end of frame, 4 end of message, 8
+    /// compressed (the message's first frame had RSV1).
     pub fn ev_flags(&self) -> u32 {
         self.ev_flags
     }
@@ -417,6 +499,39 @@ impl Conn {
         Ok(n)
     }
 
+    /// Frames a whole message that a negotiated extension transformed (permessage-deflate)
+    /// as one frame with RSV1; returns the frame length, at [`out_ptr`](Self::out_ptr).
+    pub fn send_compressed(&mut self, text: bool, payload: &[u8]) -> Result<usize, JsValue> {
+        let kind = if text {
+            DataKind::Text
+        } else {
+            DataKind::Binary
+        };
+        let needed = MAX_HEADER_LEN.saturating_add(payload.len());
+        if self.out.len() < needed {
+            self.out.resize(needed, 0);
+        }
+        let n = self
+            .conn
+            .send_compressed(kind, payload, &mut self.out)
+            .map_err(send_err)?;
+        self.set_out(0, n);
+        Ok(n)
+    }
+
+    /// Allows the RSV bits a negotiated extension defines (4 = RSV1 for
+    /// permessage-deflate) from the next frame on.
+    pub fn set_allowed_rsv(&mut self, rsv: u8) {
+        self.conn.set_allowed_rsv(rsv);
+    }
+
+    /// Fails the connection for a reason found outside the core (1007 for compressed
+    /// data that does not inflate to valid text, 1009 for a message inflating past the
+    /// limit): the close frame is then owed through [`transmit`](Self::transmit).
+    pub fn fail(&mut self, code: u16) {
+        self.conn.fail_with(CloseCode(code));
+    }
+
     /// 0 connecting, 1 open, 2 closing, 3 closed (the browser API's numbering).
     pub fn ready_state(&self) -> u8 {
         match self.conn.ready_state() {
@@ -469,12 +584,18 @@ impl Conn {
 
     /// Server: accepts the request with an optional subprotocol; the 101 response is
     /// at [`out_ptr`](Self::out_ptr). Returns its length.
-    pub fn accept(&mut self, protocol: Option<String>) -> Result<usize, JsValue> {
+    /// `extensions` is the `Sec-WebSocket-Extensions` answer of a negotiated extension.
+    pub fn accept(
+        &mut self,
+        protocol: Option<String>,
+        extensions: Option<String>,
+    ) -> Result<usize, JsValue> {
         let head = core::mem::take(&mut self.head);
         let result = match server::Request::parse(&head, &self.limits) {
             Ok(Status::Complete { value, .. }) => {
                 let response = server::Response {
                     protocol: protocol.as_deref(),
+                    extensions: extensions.as_deref(),
                     ..server::Response::default()
                 };
                 self.out.resize(self.out.len().max(4096), 0);
@@ -504,7 +625,10 @@ impl Conn {
     }
 
     /// Client: writes the opening request; it is at [`out_ptr`](Self::out_ptr).
-    /// `headers` alternates names and values.
+    /// `extensions` is the `Sec-WebSocket-Extensions` offer; `headers` alternates names
+    /// and values.
+    // The JavaScript boundary takes flat arguments rather than a struct.
+    #[allow(clippy::too_many_arguments)]
     pub fn write_request(
         &mut self,
         host: &str,
@@ -512,6 +636,7 @@ impl Conn {
         nonce: &[u8],
         protocols: Vec<String>,
         origin: Option<String>,
+        extensions: Option<String>,
         headers: Vec<String>,
     ) -> Result<usize, JsValue> {
         let nonce: [u8; 16] = nonce
@@ -525,10 +650,12 @@ impl Conn {
         let request = client::Request {
             protocols: &protocols,
             origin: origin.as_deref(),
+            extensions: extensions.as_deref(),
             headers: &headers,
             ..client::Request::new(host, path, nonce)
         };
         let size = 512
+            + extensions.as_deref().map_or(0, str::len)
             + host.len()
             + path.len()
             + headers

@@ -107,6 +107,44 @@ test('MaskBuffer masks inside wasm memory', () => {
   m.free();
 });
 
+/** RFC 6455 §5.3 byte by byte: the reference the wasm SIMD masking is checked against. */
+function referenceMask(bytes, key, offset) {
+  const out = Buffer.from(bytes);
+  for (let i = 0; i < out.length; i++) out[i] ^= key[(offset + i) % 4];
+  return out;
+}
+
+test('masking in wasm matches the byte-by-byte reference at every length, offset and alignment', () => {
+  const key = [0x12, 0x34, 0x56, 0x78];
+  const data = Buffer.alloc(301);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + 3) & 255;
+  for (let len = 0; len <= 300; len++) {
+    for (let offset = 0; offset < 4; offset++) {
+      const ours = Buffer.from(data.subarray(0, len));
+      w.mask(ours, key, offset);
+      assert.deepEqual(ours, referenceMask(data.subarray(0, len), key, offset), `mask len ${len} offset ${offset}`);
+    }
+    // Masking while copying (a client's frame) ...
+    const frame = Buffer.from(w.encodeFrame({ opcode: 'binary', payload: data.subarray(0, len), maskKey: key }));
+    const headerLength = frame.length - len;
+    assert.deepEqual(frame.subarray(headerLength), referenceMask(data.subarray(0, len), key, 0), `encodeFrame len ${len}`);
+    // ... and unmasking in place at every alignment of the payload in the input buffer.
+    for (let shift = 0; shift < 4; shift++) {
+      const conn = w.Connection.server({ handshakeDone: true });
+      conn.feed(Buffer.concat([
+        Buffer.from(w.encodeFrame({ opcode: 'pong', payload: Buffer.alloc(shift, 1), maskKey: key })),
+        frame,
+      ]));
+      assert.equal(conn.read().type, 'pong');
+      const ev = conn.read();
+      assert.equal(ev.type, 'data');
+      assert.ok(ev.endOfMessage);
+      assert.deepEqual(Buffer.from(ev.data), data.subarray(0, len), `unmask len ${len} shift ${shift}`);
+      conn.free();
+    }
+  }
+});
+
 test('acceptKey matches RFC 6455 §1.3', () => {
   assert.equal(w.acceptKey('dGhlIHNhbXBsZSBub25jZQ=='), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
   assert.throws(() => w.acceptKey(42), TypeError);

@@ -4,8 +4,9 @@
 // and checked by the core's request parser, which also writes the 101 or the refusal.
 const { EventEmitter } = require('node:events');
 const http = require('node:http');
-const { Connection, EVENT_REQUEST } = require('./codec.cjs');
+const { Connection, EVENT_REQUEST, RSV1 } = require('./codec.cjs');
 const { WebSocket, kServer } = require('./websocket.cjs');
+const { deflateSettings, serverDeflater } = require('./deflate.cjs');
 
 const CORE_REJECTIONS = [400, 403, 426, 431];
 
@@ -38,7 +39,7 @@ function httpRefusal(status, message, headers) {
  * Options: host, path, maxPayload (default 100 MiB), handleProtocols(protocols, req),
  * verifyClient(info, cb?), origins (allowed Origin values), autoPong (default true),
  * clientTracking (default true), handshakeTimeout (ms, default 10000), closeTimeout (ms),
- * maxHandshakeBytes. Events: 'connection' (ws, req), 'listening', 'error', 'close'.
+ * maxHandshakeBytes, perMessageDeflate (default false; true or an object as in ws). Events: 'connection' (ws, req), 'listening', 'error', 'close'.
  */
 class WebSocketServer extends EventEmitter {
   constructor(options, callback) {
@@ -50,6 +51,7 @@ class WebSocketServer extends EventEmitter {
       handshakeTimeout: 10000,
       closeTimeout: 30000,
       maxHandshakeBytes: 16 * 1024,
+      perMessageDeflate: false,
       ...options,
     };
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true].filter(Boolean).length;
@@ -58,6 +60,7 @@ class WebSocketServer extends EventEmitter {
     if (options.verifyClient !== undefined && typeof options.verifyClient !== 'function') throw new TypeError('verifyClient must be a function');
     if (options.origins !== undefined && !Array.isArray(options.origins)) throw new TypeError('origins must be an array of strings');
     this.options = options;
+    this._deflate = deflateSettings(options.perMessageDeflate);
     this.clients = options.clientTracking ? new Set() : undefined;
     this._server = null;
     this._ownsServer = false;
@@ -160,9 +163,13 @@ class WebSocketServer extends EventEmitter {
           : request.protocols[0];
       }
       let bytes;
+      let deflater = null;
       try {
-        bytes = conn.accept(protocol === false ? undefined : protocol);
+        deflater = serverDeflater(req.headers['sec-websocket-extensions'], this._deflate, this.options.maxPayload);
+        bytes = conn.accept(protocol === false ? undefined : protocol, deflater === null ? undefined : deflater.answer());
+        if (deflater !== null) conn.setAllowedRsv(RSV1);
       } catch (e) {
+        if (deflater !== null) deflater.free();
         refuse(500, e.message);
         this.emit('wsClientError', e, socket, req);
         return;
@@ -170,7 +177,7 @@ class WebSocketServer extends EventEmitter {
       socket.write(bytes);
       socket.removeAllListeners('error');
       const ws = new WebSocket(kServer, {
-        conn, socket, head, protocol: protocol === false ? '' : protocol, options: this.options,
+        conn, socket, head, protocol: protocol === false ? '' : protocol, options: this.options, deflater,
       });
       if (this.clients !== undefined) {
         this.clients.add(ws);

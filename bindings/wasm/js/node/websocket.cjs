@@ -6,9 +6,16 @@ const { EventEmitter } = require('node:events');
 const net = require('node:net');
 const tls = require('node:tls');
 const {
-  Connection, wasmBytes, HandshakeError, SendError, WebSocketError,
-  EVENT_NONE, EVENT_OPENED, EVENT_DATA, EVENT_PING, EVENT_PONG, EVENT_CLOSE,
+  Connection, wasmBytes, HandshakeError, ProtocolError, SendError, WebSocketError,
+  EVENT_NONE, EVENT_OPENED, EVENT_DATA, EVENT_PING, EVENT_PONG, EVENT_CLOSE, FLAG_COMPRESSED, RSV1,
 } = require('./codec.cjs');
+const { deflateSettings, clientDeflater } = require('./deflate.cjs');
+
+const INFLATE_ERRORS = {
+  1007: 'compressed message does not inflate to valid data',
+  1009: 'inflated message over the size limit',
+  1011: 'decompressor failure',
+};
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -101,6 +108,9 @@ class WebSocket extends EventEmitter {
     this._handshakeTimer = null;
     this._failed = false;
     this._closeTimeout = 30000;
+    this._deflate = null;
+    this._deflater = null;
+    this._sendingFragments = false;
     if (address === kServer) {
       this._initServerSide(protocols);
     } else {
@@ -108,9 +118,13 @@ class WebSocket extends EventEmitter {
     }
   }
 
-  _initServerSide({ conn, socket, head, protocol, options }) {
+  _initServerSide({ conn, socket, head, protocol, options, deflater }) {
     this._isServer = true;
     this._conn = conn;
+    if (deflater) {
+      this._deflater = deflater;
+      this._extensions = deflater.answer();
+    }
     this._protocol = protocol || '';
     this._closeTimeout = options.closeTimeout;
     this._readyState = OPEN;
@@ -124,7 +138,9 @@ class WebSocket extends EventEmitter {
       options = protocols;
       protocols = undefined;
     }
-    options = { maxPayload: DEFAULT_MAX_PAYLOAD, autoPong: true, handshakeTimeout: 30000, closeTimeout: 30000, ...options };
+    options = {
+      maxPayload: DEFAULT_MAX_PAYLOAD, autoPong: true, handshakeTimeout: 30000, closeTimeout: 30000, perMessageDeflate: true, ...options,
+    };
     const url = parseUrl(address);
     this._url = url.href;
     if (protocols === undefined || protocols === null) protocols = [];
@@ -132,6 +148,8 @@ class WebSocket extends EventEmitter {
     else protocols = Array.from(protocols, String);
     if (new Set(protocols).size !== protocols.length) throw new DOMException('duplicate subprotocol', 'SyntaxError');
     this._closeTimeout = options.closeTimeout;
+    this._maxPayload = options.maxPayload;
+    this._deflate = deflateSettings(options.perMessageDeflate);
     this._conn = new Connection('client', { maxPayload: options.maxPayload, autoPong: options.autoPong });
     let request;
     try {
@@ -140,6 +158,7 @@ class WebSocket extends EventEmitter {
         path: url.pathname + url.search,
         protocols,
         origin: options.origin,
+        extensions: this._deflate === null ? undefined : this._deflate.offer(),
         headers: options.headers,
       });
     } catch (e) {
@@ -207,7 +226,7 @@ class WebSocket extends EventEmitter {
       if (code === EVENT_NONE) break;
       if (code === EVENT_DATA) this._onDataEvent(conn);
       else this._onOtherEvent(conn, code);
-      if (this._conn === null || this._readyState === CLOSED) return;
+      if (this._conn === null || this._readyState === CLOSED || this._failed) return;
     }
     if (conn.wantsTransmit) this._flush();
   }
@@ -216,6 +235,10 @@ class WebSocket extends EventEmitter {
     const flags = conn.eventFlags();
     const ptr = conn.eventPtr();
     const len = conn.eventLength();
+    if ((flags & FLAG_COMPRESSED) !== 0) {
+      this._onCompressed(conn, flags, wasmBytes().subarray(ptr, ptr + len));
+      return;
+    }
     const data = Buffer.allocUnsafe(len);
     if (len > 0) data.set(wasmBytes().subarray(ptr, ptr + len));
     if ((flags & 4) !== 0 && this._fragments === null) {
@@ -233,12 +256,39 @@ class WebSocket extends EventEmitter {
     }
   }
 
+  /** A piece of a compressed message: inflated (and, for text, checked) by the deflate module. */
+  _onCompressed(conn, flags, piece) {
+    const end = (flags & 4) !== 0;
+    const code = this._deflater.inflate(piece, end, (flags & 1) !== 0);
+    if (code !== 0) {
+      conn.fail(code);
+      this._fail(new ProtocolError(INFLATE_ERRORS[code] || 'compressed message refused', code));
+      return;
+    }
+    if (end) {
+      const m = this._deflater.message();
+      this.emit('message', Buffer.from(m.buffer, m.byteOffset, m.byteLength), (flags & 1) === 0);
+    }
+  }
+
   _onOtherEvent(conn, code) {
     switch (code) {
       case EVENT_OPENED:
         clearTimeout(this._handshakeTimer);
         this._protocol = conn.protocol;
         this._extensions = conn.extensions;
+        if (this._deflate !== null) {
+          try {
+            this._deflater = clientDeflater(this._extensions, this._deflate, this._maxPayload);
+          } catch (e) {
+            // The answer does not honour the offer: fail before the connection opens.
+            this._readyState = CONNECTING;
+            conn.abort();
+            this._fail(new HandshakeError(e.message, 0));
+            return;
+          }
+          if (this._deflater !== null) conn.setAllowedRsv(RSV1);
+        }
         this._readyState = OPEN;
         this.emit('open');
         break;
@@ -336,6 +386,10 @@ class WebSocket extends EventEmitter {
       this._conn.free();
       this._conn = null;
     }
+    if (this._deflater !== null) {
+      this._deflater.free();
+      this._deflater = null;
+    }
     const clean = this._closeFrameReceived && this._closeFrameSent && !this._failed;
     const code = this._closeFrameReceived ? this._closeCode : 1006;
     this._wasClean = clean;
@@ -391,6 +445,12 @@ class WebSocket extends EventEmitter {
       return;
     }
     const fin = !(options && options.fin === false);
+    const deflater = this._deflater;
+    if (deflater !== null && fin && !this._sendingFragments && !(options && options.compress === false) && deflater.should_compress(size)) {
+      this._sendCompressed(payload, text, size, cb);
+      return;
+    }
+    this._sendingFragments = !fin;
     if (this._isServer) {
       this._sendUnmasked(payload, text, fin, cb);
       return;
@@ -401,6 +461,30 @@ class WebSocket extends EventEmitter {
     this._bufferedAmount += frame.payloadLength;
     this._socket.write(out, (err) => {
       this._bufferedAmount -= frame.payloadLength;
+      if (cb) cb(err || undefined);
+    });
+  }
+
+  /** A whole message compressed by the deflate module, framed by the core with RSV1. */
+  _sendCompressed(payload, text, size, cb) {
+    let bytes;
+    if (typeof payload === 'string') bytes = Buffer.from(payload, 'utf8');
+    else if (payload instanceof Uint8Array) bytes = payload;
+    else if (payload instanceof ArrayBuffer) bytes = new Uint8Array(payload);
+    else bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    const code = this._deflater.compress(bytes);
+    if (code !== 0) {
+      const err = new SendError('compressor failure');
+      if (cb) process.nextTick(cb, err);
+      else throw err;
+      return;
+    }
+    const frame = this._conn.compressedInPlace(this._deflater.compressed(), text);
+    const out = Buffer.allocUnsafe(frame.len);
+    out.set(wasmBytes().subarray(frame.ptr, frame.ptr + frame.len));
+    this._bufferedAmount += size;
+    this._socket.write(out, (err) => {
+      this._bufferedAmount -= size;
       if (cb) cb(err || undefined);
     });
   }
