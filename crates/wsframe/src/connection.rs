@@ -770,7 +770,7 @@ impl Connection {
         }
         if matches!(self.state, State::Open | State::CloseSent) {
             if let Some(pong) = self.pong.take() {
-                let written = self.write_frame(OpCode::Pong, true, &pong, out);
+                let written = self.write_frame(OpCode::Pong, true, 0, &pong, out);
                 if written.is_err() {
                     // Keep the obligation for a call with a larger buffer.
                     self.pong = Some(pong);
@@ -796,16 +796,6 @@ impl Connection {
         &mut self,
         opcode: OpCode,
         fin: bool,
-        payload: &[u8],
-        out: &mut [u8],
-    ) -> Result<usize, SendError> {
-        self.write_frame_rsv(opcode, fin, 0, payload, out)
-    }
-
-    fn write_frame_rsv(
-        &mut self,
-        opcode: OpCode,
-        fin: bool,
         rsv: u8,
         payload: &[u8],
         out: &mut [u8],
@@ -819,7 +809,7 @@ impl Connection {
     fn write_close(&mut self, close: &CloseFrame<'_>, out: &mut [u8]) -> Result<usize, SendError> {
         let mut payload = [0u8; MAX_CLOSE_PAYLOAD];
         let len = close.write(&mut payload)?;
-        self.write_frame(OpCode::Close, true, &payload[..len], out)
+        self.write_frame(OpCode::Close, true, 0, &payload[..len], out)
     }
 
     fn check_open(&self) -> Result<(), SendError> {
@@ -847,24 +837,49 @@ impl Connection {
 
     /// Writes a whole text message as one frame.
     pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, SendError> {
-        self.send_message(DataKind::Text, text.as_bytes(), out)
+        self.send_whole(DataKind::Text, text.as_bytes(), false, out)
     }
 
     /// Writes a whole binary message as one frame.
     pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
-        self.send_message(DataKind::Binary, data, out)
+        self.send_whole(DataKind::Binary, data, false, out)
     }
 
-    fn send_message(
+    /// A whole message as one frame; refused while a fragmented message is being sent.
+    fn send_whole(
         &mut self,
         kind: DataKind,
         payload: &[u8],
+        compressed: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
         if self.outgoing.is_some() {
             return Err(SendError::FragmentOrder);
         }
-        self.send_fragment(kind, payload, true, out)
+        self.send_data(kind, payload, true, compressed, out)
+    }
+
+    fn send_data(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+        compressed: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if compressed && self.config.allowed_rsv & RSV1 == 0 {
+            return Err(SendError::ExtensionNotNegotiated);
+        }
+        let opcode = self.data_opcode(kind)?;
+        // RFC 7692 §6: RSV1 marks a compressed message on its first frame only.
+        let rsv = if compressed && opcode != OpCode::Continuation {
+            RSV1
+        } else {
+            0
+        };
+        let n = self.write_frame(opcode, fin, rsv, payload, out)?;
+        self.after_data(kind, fin);
+        Ok(n)
     }
 
     /// Writes one frame of a message that may span several (§5.4): the first call
@@ -880,10 +895,7 @@ impl Connection {
         fin: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        let opcode = self.data_opcode(kind)?;
-        let n = self.write_frame(opcode, fin, payload, out)?;
-        self.after_data(kind, fin);
-        Ok(n)
+        self.send_data(kind, payload, fin, false, out)
     }
 
     /// Writes one frame of a message whose payload a negotiated extension transformed
@@ -897,18 +909,7 @@ impl Connection {
         fin: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        if self.config.allowed_rsv & RSV1 == 0 {
-            return Err(SendError::ExtensionNotNegotiated);
-        }
-        let opcode = self.data_opcode(kind)?;
-        let rsv = if opcode == OpCode::Continuation {
-            0
-        } else {
-            RSV1
-        };
-        let n = self.write_frame_rsv(opcode, fin, rsv, payload, out)?;
-        self.after_data(kind, fin);
-        Ok(n)
+        self.send_data(kind, payload, fin, true, out)
     }
 
     /// Writes a whole compressed message as one frame with RSV1 set (RFC 7692 §6).
@@ -918,10 +919,7 @@ impl Connection {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        if self.outgoing.is_some() {
-            return Err(SendError::FragmentOrder);
-        }
-        self.send_compressed_fragment(kind, payload, true, out)
+        self.send_whole(kind, payload, true, out)
     }
 
     /// Like [`send_fragment`](Self::send_fragment) for a payload already in place at
@@ -961,7 +959,7 @@ impl Connection {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(SendError::ControlFrameTooLong);
         }
-        self.write_frame(opcode, true, payload, out)
+        self.write_frame(opcode, true, 0, payload, out)
     }
 
     /// Writes a ping (§5.5.2); at most 125 bytes of payload.

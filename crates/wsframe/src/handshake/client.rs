@@ -6,8 +6,8 @@
 //! subprotocol and extensions were offered.
 
 use super::{
-    accept_key, encode_key, find, header_storage, http_error, is_header_value, is_token,
-    list_items, lists_token, HandshakeLimits, HeaderValues, Status, Writer, MAX_HEADERS,
+    accept_key, encode_key, find, header_storage, is_header_value, is_token, list_items,
+    lists_token, HandshakeLimits, HeaderValues, Status, Writer, MAX_HEADERS,
 };
 use crate::error::HandshakeError;
 use crate::handshake::extensions::Extensions;
@@ -167,19 +167,10 @@ impl<'a> Response<'a> {
         let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let headers = header_storage(&mut storage, limits);
         let mut res = httparse::Response::new(headers);
-        // Only the first `max_bytes` are read, so the verdict cannot depend on how the
-        // bytes arrive (a bad byte past the cap is 431 whether or not it came yet).
-        let capped = buf.get(..limits.max_bytes).unwrap_or(buf);
-        let head_len = match res.parse(capped).map_err(http_error)? {
-            httparse::Status::Partial if capped.len() >= limits.max_bytes => {
-                return Err(HandshakeError::TooLarge)
-            }
-            httparse::Status::Partial => return Ok(Status::Partial),
-            httparse::Status::Complete(n) => n,
+        let capped = limits.capped(buf);
+        let Some(head_len) = limits.head_len(res.parse(capped), capped)? else {
+            return Ok(Status::Partial);
         };
-        if head_len > limits.max_bytes {
-            return Err(HandshakeError::TooLarge);
-        }
         // §4.1 items 1–4 of the response checks.
         match res.code {
             Some(101) => {}

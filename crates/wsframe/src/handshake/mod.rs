@@ -46,6 +46,32 @@ impl Default for HandshakeLimits {
     }
 }
 
+impl HandshakeLimits {
+    /// The part of the input a parser may read: only the first `max_bytes`, so the
+    /// verdict cannot depend on how the bytes arrive (a bad byte past the cap is 431
+    /// whether or not it came yet).
+    pub(crate) fn capped<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        buf.get(..self.max_bytes).unwrap_or(buf)
+    }
+
+    /// Applies the size cap to httparse's answer for `capped`: the head length, `None`
+    /// while the head is incomplete, [`HandshakeError::TooLarge`] once the cap is full
+    /// without a complete head.
+    pub(crate) fn head_len(
+        &self,
+        parsed: Result<httparse::Status<usize>, httparse::Error>,
+        capped: &[u8],
+    ) -> Result<Option<usize>, HandshakeError> {
+        match parsed.map_err(http_error)? {
+            httparse::Status::Partial if capped.len() >= self.max_bytes => {
+                Err(HandshakeError::TooLarge)
+            }
+            httparse::Status::Partial => Ok(None),
+            httparse::Status::Complete(n) => Ok(Some(n)),
+        }
+    }
+}
+
 /// The answer of a handshake parser, httparse style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status<T> {
@@ -192,7 +218,7 @@ impl<'o> Writer<'o> {
 }
 
 /// Maps an httparse failure onto the handshake errors.
-pub(crate) fn http_error(e: httparse::Error) -> HandshakeError {
+fn http_error(e: httparse::Error) -> HandshakeError {
     match e {
         httparse::Error::TooManyHeaders => HandshakeError::TooManyHeaders,
         _ => HandshakeError::MalformedHttp,

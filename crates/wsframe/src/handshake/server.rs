@@ -7,8 +7,8 @@
 //! where they start.
 
 use super::{
-    accept_key, find, header_storage, http_error, is_header_value, is_valid_key, list_items,
-    lists_token, HandshakeLimits, HeaderValues, Status, Writer, MAX_HEADERS,
+    accept_key, find, header_storage, is_header_value, is_valid_key, list_items, lists_token,
+    HandshakeLimits, HeaderValues, Status, Writer, MAX_HEADERS,
 };
 use crate::error::HandshakeError;
 use crate::handshake::extensions::Extensions;
@@ -52,19 +52,10 @@ impl<'a> Request<'a> {
         let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let headers = header_storage(&mut storage, limits);
         let mut req = httparse::Request::new(headers);
-        // Only the first `max_bytes` are read, so the verdict cannot depend on how the
-        // bytes arrive (a bad byte past the cap is 431 whether or not it came yet).
-        let capped = buf.get(..limits.max_bytes).unwrap_or(buf);
-        let head_len = match req.parse(capped).map_err(http_error)? {
-            httparse::Status::Partial if capped.len() >= limits.max_bytes => {
-                return Err(HandshakeError::TooLarge)
-            }
-            httparse::Status::Partial => return Ok(Status::Partial),
-            httparse::Status::Complete(n) => n,
+        let capped = limits.capped(buf);
+        let Some(head_len) = limits.head_len(req.parse(capped), capped)? else {
+            return Ok(Status::Partial);
         };
-        if head_len > limits.max_bytes {
-            return Err(HandshakeError::TooLarge);
-        }
         // §4.2.1 item 1: "An HTTP/1.1 or higher GET request".
         if req.method != Some("GET") {
             return Err(HandshakeError::MethodNotGet);
