@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Hardening of the core: the differential test against tungstenite and the limit tests,
 # the core's tests on a 32-bit target (i686), the core's tests under Miri, and every
-# cargo-fuzz target for a bounded time.
+# cargo-fuzz target for a bounded time (two at a time).
 #
 # Installs what it needs: the nightly toolchain with miri and rust-src, cargo-fuzz, the
 # i686 target and gcc-multilib (to link i686 test binaries).
@@ -49,24 +49,46 @@ PROPTEST_CASES=4 MIRIFLAGS="-Zmiri-disable-isolation" \
   --skip close::tests::wire_code_ranges \
   --skip handshake::server::tests::partial_in_every_split
 
-# ---- fuzzing: each target for a bounded time from the committed seeds
+# ---- fuzzing: each target for a bounded time from the committed seeds, two at a time
+# (CI has two cores)
+run_target() {
+  local t=$1
+  mkdir -p "$work/$t"
+  # New inputs go to the scratch directory (the first one); the seeds stay as they are.
+  (cd fuzz && cargo +nightly fuzz run -O -a "$t" "$work/$t" "corpus/$t" -- \
+    -max_total_time="$fuzz_seconds" -print_final_stats=1 -artifact_prefix="$work/$t-") \
+    >"$work/$t.log" 2>&1
+}
 if [ "$fuzz_seconds" != 0 ]; then
   echo "== fuzz (${fuzz_seconds}s per target)"
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   (cd fuzz && cargo +nightly fuzz build -O -a)
-  for t in "${fuzz_targets[@]}"; do
-    mkdir -p "$work/$t"
-    # New inputs go to the scratch directory (the first one); the seeds stay as they are.
-    (cd fuzz && cargo +nightly fuzz run -O -a "$t" "$work/$t" "corpus/$t" -- \
-      -max_total_time="$fuzz_seconds" -print_final_stats=1 -artifact_prefix="$work/$t-" \
-      2>&1 | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+== ERROR)|panicked' || true)
-    # cargo fuzz run exits non-zero on a crash; grep above hides it, so check for artifacts.
-    if compgen -G "$work/$t-*" >/dev/null; then
-      echo "fuzz target $t failed; reproducer:"
-      for f in "$work/$t"-*; do base64 -w0 "$f"; echo; done
-      exit 1
-    fi
+  failed=()
+  for ((i = 0; i < ${#fuzz_targets[@]}; i += 2)); do
+    pids=()
+    for t in "${fuzz_targets[@]:i:2}"; do
+      run_target "$t" &
+      pids+=($!)
+    done
+    for j in "${!pids[@]}"; do
+      t=${fuzz_targets[i + j]}
+      status=0
+      wait "${pids[j]}" || status=$?
+      execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$work/$t.log" | grep -o '[0-9]*$' || echo '?')
+      echo "$t: exit $status, $execs executions"
+      if [ "$status" != 0 ] || compgen -G "$work/$t-*" >/dev/null; then
+        failed+=("$t")
+        grep -E -A20 'panicked|ERROR' "$work/$t.log" | head -40 || true
+        for f in "$work/$t"-*; do
+          [ -e "$f" ] && echo "reproducer (base64): $(base64 -w0 "$f")"
+        done
+      fi
+    done
   done
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "fuzz targets failed: ${failed[*]}"
+    exit 1
+  fi
 fi
 echo "hardening: ok"
