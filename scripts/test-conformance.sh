@@ -68,14 +68,14 @@ autobahn_server() {
   local port
   port="$(free_port)"
   # echo-server accepts permessage-deflate by default.
-  AUTOBAHN_CASES="$AUTOBAHN_ALL_CASES" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT="${AUTOBAHN_TIMEOUT:-1500}" \
+  AUTOBAHN_CASES="$AUTOBAHN_ALL_CASES" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT="${AUTOBAHN_TIMEOUT:-2400}" \
     tests/autobahn/run.sh server wsframe "ws://127.0.0.1:$port" -- \
     "$RELEASE/echo-server" --listen "127.0.0.1:$port" --quiet
 }
 
 autobahn_client() {
   # autobahn-client offers permessage-deflate on every connection.
-  AUTOBAHN_CASES="$AUTOBAHN_ALL_CASES" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT="${AUTOBAHN_TIMEOUT:-1500}" \
+  AUTOBAHN_CASES="$AUTOBAHN_ALL_CASES" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT="${AUTOBAHN_TIMEOUT:-2400}" \
     tests/autobahn/run.sh client wsframe -- "$RELEASE/autobahn-client"
 }
 
