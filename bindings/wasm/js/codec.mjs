@@ -130,6 +130,8 @@ function keyBytes(n) {
 }
 
 const encoder = new TextEncoder();
+// Handshake strings come back as offsets into the input; the core checked they are UTF-8.
+const utf8 = new TextDecoder('utf-8');
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function randomBytes(n) {
@@ -151,26 +153,22 @@ export function decodeHeader(buf, options = {}) {
   const allowedRsv = options.allowedRsv === undefined ? 0 : options.allowedRsv;
   if (!Number.isInteger(allowedRsv) || allowedRsv < 0 || allowedRsv > 7) throw new RangeError('allowedRsv must be 0 to 7');
   const info = call(() => bg.decodeHeader(input, role === 'server', allowedRsv, maxPayload));
-  try {
-    if (!info.complete) return { complete: false, needed: info.needed };
-    const payloadLength = info.payload_len;
-    const headerLength = info.header_len;
-    const lengthBytes = headerLength - 2 - (info.masked ? 4 : 0);
-    return {
-      complete: true,
-      fin: info.fin,
-      rsv: info.rsv,
-      opcode: info.opcode,
-      opcodeName: OPCODE_NAMES[info.opcode],
-      masked: info.masked,
-      maskKey: info.masked ? keyBytes(info.mask_key) : null,
-      payloadLength: payloadLength <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(payloadLength) : payloadLength,
-      headerLength,
-      lengthForm: lengthBytes === 0 ? '7-bit' : lengthBytes === 2 ? '16-bit' : '64-bit',
-    };
-  } finally {
-    info.free();
-  }
+  if (info[0] === 0) return { complete: false, needed: info[1] };
+  const [, fin, rsv, opcode, masked, maskKey, low, high, headerLength] = info;
+  const payloadLength = high < 0x200000 ? high * 0x100000000 + low : (BigInt(high) << 32n) | BigInt(low);
+  const lengthBytes = headerLength - 2 - (masked ? 4 : 0);
+  return {
+    complete: true,
+    fin: fin === 1,
+    rsv,
+    opcode,
+    opcodeName: OPCODE_NAMES[opcode],
+    masked: masked === 1,
+    maskKey: masked ? keyBytes(maskKey) : null,
+    payloadLength,
+    headerLength,
+    lengthForm: lengthBytes === 0 ? '7-bit' : lengthBytes === 2 ? '16-bit' : '64-bit',
+  };
 }
 
 /**
@@ -254,26 +252,29 @@ export function acceptKey(key) {
 export function parseRequest(buf, options = {}) {
   const input = typeof buf === 'string' ? encoder.encode(buf) : asBytes(buf, 'buf');
   const info = call(() => bg.parseRequest(input, limitArg(options.maxBytes, 0, 'maxBytes')));
-  if (info === undefined) return null;
-  try {
-    return {
-      path: info.path,
-      host: info.host,
-      key: info.key,
-      origin: info.origin === undefined ? null : info.origin,
-      protocols: info.protocols,
-      extensions: info.extensions,
-      headLength: info.head_len,
-    };
-  } finally {
-    info.free();
-  }
+  if (info.length === 0) return null;
+  const text = (i) => utf8.decode(input.subarray(info[i], info[i] + info[i + 1]));
+  const list = (i) => {
+    const items = [];
+    for (let k = 0; k < info[i]; k++) items.push(text(i + 1 + 2 * k));
+    return items;
+  };
+  const protocols = list(9);
+  return {
+    path: text(1),
+    host: text(3),
+    key: text(5),
+    origin: info[7] === 0xffffffff ? null : text(7),
+    protocols,
+    extensions: list(10 + 2 * protocols.length),
+    headLength: info[0],
+  };
 }
 
 /** Writes the 101 response to `request` (the request's bytes), choosing `protocol`. */
 export function buildResponse(request, protocol) {
   const input = typeof request === 'string' ? encoder.encode(request) : asBytes(request, 'request');
-  return call(() => bg.buildResponse(input, protocol === undefined || protocol === null ? undefined : String(protocol)));
+  return call(() => bg.buildResponse(input, protocol === undefined || protocol === null ? '' : String(protocol)));
 }
 
 /** Writes a refusal of the handshake with status 400, 403, 426 or 431. */
@@ -288,9 +289,9 @@ export function buildRejection(status) {
 export function buildRequest(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   const nonce = options.nonce === undefined ? randomBytes(16) : asBytes(options.nonce, 'nonce');
-  const protocols = (options.protocols || []).map(String);
+  const protocols = listArg(options.protocols || []);
   const bytes = call(() => bg.buildRequest(String(options.host), options.path === undefined ? '/' : String(options.path),
-    nonce, protocols, options.origin === undefined ? undefined : String(options.origin)));
+    nonce, protocols, optionalArg(options.origin)));
   return { bytes, nonce };
 }
 
@@ -300,13 +301,26 @@ export function buildRequest(options) {
  */
 export function parseResponse(buf, nonce, protocols = []) {
   const input = typeof buf === 'string' ? encoder.encode(buf) : asBytes(buf, 'buf');
-  const info = call(() => bg.parseResponse(input, asBytes(nonce, 'nonce'), protocols.map(String)));
-  if (info === undefined) return null;
-  try {
-    return { protocol: info.protocol === undefined ? null : info.protocol, headLength: info.head_len };
-  } finally {
-    info.free();
+  const info = call(() => bg.parseResponse(input, asBytes(nonce, 'nonce'), listArg(protocols)));
+  if (info.length === 0) return null;
+  return { protocol: info[1] === 0xffffffff ? null : utf8.decode(input.subarray(info[1], info[1] + info[2])), headLength: info[0] };
+}
+
+/**
+ * Subprotocols for the wasm layer: joined by commas. An empty name or one with a comma
+ * (neither is a token) cannot be told apart once joined, so it is refused here.
+ */
+function listArg(items) {
+  const list = Array.from(items, String);
+  for (const p of list) {
+    if (p === '' || p.includes(',')) throw new HandshakeError('invalid header name or value', 400);
   }
+  return list.join(',');
+}
+
+/** An optional string for the wasm layer, where '' means none. */
+function optionalArg(value) {
+  return value === undefined || value === null ? '' : String(value);
 }
 
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
@@ -521,12 +535,15 @@ export class Connection {
 
   /** Server: the request delivered by the 'request' event. */
   get request() {
-    return call(() => ({
-      path: this._conn.request_path(),
-      origin: this._conn.request_origin() === undefined ? null : this._conn.request_origin(),
-      protocols: this._conn.request_protocols(),
-      key: this._conn.request_key(),
-    }));
+    return call(() => {
+      const protocols = this._conn.request_protocols();
+      return {
+        path: this._conn.request_path(),
+        origin: this._conn.request_origin(),
+        protocols: protocols === '' ? [] : protocols.split(','),
+        key: this._conn.request_key(),
+      };
+    });
   }
 
   /**
@@ -534,9 +551,8 @@ export class Connection {
    * Sec-WebSocket-Extensions answer of a negotiated extension (e.g. permessage-deflate).
    */
   accept(protocol, extensions) {
-    const p = protocol === undefined || protocol === null || protocol === false ? undefined : String(protocol);
-    const e = extensions === undefined || extensions === null ? undefined : String(extensions);
-    return this._out(call(() => this._conn.accept(p, e)));
+    const p = protocol === undefined || protocol === null || protocol === false ? '' : String(protocol);
+    return this._out(call(() => this._conn.accept(p, optionalArg(extensions))));
   }
 
   /** Allows the RSV bits of a negotiated extension (RSV1 for permessage-deflate) from the next frame on. */
@@ -578,11 +594,16 @@ export class Connection {
   writeRequest(options) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     const nonce = randomBytes(16);
-    const headers = [];
-    for (const [name, value] of Object.entries(options.headers || {})) headers.push(String(name), String(value));
+    // Names and values each end with a NUL, which no valid header contains.
+    let headers = '';
+    for (const [name, value] of Object.entries(options.headers || {})) {
+      const n = String(name);
+      const v = String(value);
+      if (n.includes('\0') || v.includes('\0')) throw new HandshakeError('invalid header name or value', 400);
+      headers += `${n}\0${v}\0`;
+    }
     const n = call(() => this._conn.write_request(String(options.host), options.path === undefined ? '/' : String(options.path),
-      nonce, (options.protocols || []).map(String), options.origin === undefined ? undefined : String(options.origin),
-      options.extensions === undefined || options.extensions === null ? undefined : String(options.extensions), headers));
+      nonce, listArg(options.protocols || []), optionalArg(options.origin), optionalArg(options.extensions), headers));
     return this._out(n);
   }
 

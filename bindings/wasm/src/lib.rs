@@ -563,39 +563,40 @@ impl Conn {
     }
 
     /// Server: the request's path.
-    pub fn request_path(&self) -> Result<String, JsValue> {
-        Ok(self.request()?.path.into())
+    pub fn request_path(&self) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from_str(self.request()?.path))
     }
 
-    /// Server: the request's Origin header.
-    pub fn request_origin(&self) -> Result<Option<String>, JsValue> {
-        Ok(self.request()?.origin.map(Into::into))
+    /// Server: the request's Origin header, `null` without one.
+    pub fn request_origin(&self) -> Result<JsValue, JsValue> {
+        Ok(self
+            .request()?
+            .origin
+            .map_or(JsValue::NULL, JsValue::from_str))
     }
 
-    /// Server: the offered subprotocols, in order.
-    pub fn request_protocols(&self) -> Result<Vec<String>, JsValue> {
-        Ok(self.request()?.protocols().map(Into::into).collect())
+    /// Server: the offered subprotocols in order, joined by commas (they are tokens).
+    pub fn request_protocols(&self) -> Result<JsValue, JsValue> {
+        let request = self.request()?;
+        Ok(JsValue::from_str(&joined(request.protocols())))
     }
 
     /// Server: the request's Sec-WebSocket-Key.
-    pub fn request_key(&self) -> Result<String, JsValue> {
-        Ok(self.request()?.key.into())
+    pub fn request_key(&self) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from_str(self.request()?.key))
     }
 
     /// Server: accepts the request with an optional subprotocol; the 101 response is
     /// at [`out_ptr`](Self::out_ptr). Returns its length.
     /// `extensions` is the `Sec-WebSocket-Extensions` answer of a negotiated extension.
-    pub fn accept(
-        &mut self,
-        protocol: Option<String>,
-        extensions: Option<String>,
-    ) -> Result<usize, JsValue> {
+    /// `""` stands for none.
+    pub fn accept(&mut self, protocol: &str, extensions: &str) -> Result<usize, JsValue> {
         let head = core::mem::take(&mut self.head);
         let result = match server::Request::parse(&head, &self.limits) {
             Ok(Status::Complete { value, .. }) => {
                 let response = server::Response {
-                    protocol: protocol.as_deref(),
-                    extensions: extensions.as_deref(),
+                    protocol: none_if_empty(protocol),
+                    extensions: none_if_empty(extensions),
                     ..server::Response::default()
                 };
                 self.out.resize(self.out.len().max(4096), 0);
@@ -625,8 +626,9 @@ impl Conn {
     }
 
     /// Client: writes the opening request; it is at [`out_ptr`](Self::out_ptr).
-    /// `extensions` is the `Sec-WebSocket-Extensions` offer; `headers` alternates names
-    /// and values.
+    /// `protocols` are joined by commas; `origin` and `extensions` (the
+    /// `Sec-WebSocket-Extensions` offer) are `""` for none; `headers` alternates names
+    /// and values, each followed by a NUL byte.
     // The JavaScript boundary takes flat arguments rather than a struct.
     #[allow(clippy::too_many_arguments)]
     pub fn write_request(
@@ -634,35 +636,36 @@ impl Conn {
         host: &str,
         path: &str,
         nonce: &[u8],
-        protocols: Vec<String>,
-        origin: Option<String>,
-        extensions: Option<String>,
-        headers: Vec<String>,
+        protocols: &str,
+        origin: &str,
+        extensions: &str,
+        headers: &str,
     ) -> Result<usize, JsValue> {
         let nonce: [u8; 16] = nonce
             .try_into()
             .map_err(|_| arg_err("nonce must be 16 bytes"))?;
-        let protocols: Vec<&str> = protocols.iter().map(String::as_str).collect();
-        let headers: Vec<(&str, &str)> = headers
-            .chunks_exact(2)
-            .map(|pair| (pair[0].as_str(), pair[1].as_str()))
-            .collect();
+        let protocols = split_list(protocols);
+        let mut fields = headers.split_terminator('\0');
+        let mut pairs = Vec::new();
+        while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+            pairs.push((name, value));
+        }
         let request = client::Request {
             protocols: &protocols,
-            origin: origin.as_deref(),
-            extensions: extensions.as_deref(),
-            headers: &headers,
+            origin: none_if_empty(origin),
+            extensions: none_if_empty(extensions),
+            headers: &pairs,
             ..client::Request::new(host, path, nonce)
         };
         let size = 512
-            + extensions.as_deref().map_or(0, str::len)
             + host.len()
             + path.len()
-            + headers
-                .iter()
-                .map(|(n, v)| n.len() + v.len() + 4)
-                .sum::<usize>()
-            + protocols.iter().map(|p| p.len() + 2).sum::<usize>();
+            + extensions.len()
+            + origin.len()
+            + headers.len()
+            + 4 * pairs.len()
+            + 2 * protocols.len()
+            + protocols.iter().map(|p| p.len()).sum::<usize>();
         if self.out.len() < size {
             self.out.resize(size, 0);
         }
@@ -675,13 +678,13 @@ impl Conn {
     }
 
     /// Client: the subprotocol the server chose ("" for none).
-    pub fn protocol(&self) -> String {
-        self.protocol.clone()
+    pub fn protocol(&self) -> JsValue {
+        JsValue::from_str(&self.protocol)
     }
 
     /// Client: the extensions the server accepted ("" for none).
-    pub fn extensions(&self) -> String {
-        self.extensions.clone()
+    pub fn extensions(&self) -> JsValue {
+        JsValue::from_str(&self.extensions)
     }
 }
 
@@ -696,70 +699,68 @@ fn rejection(status: u16) -> Result<server::Rejection<'static>, JsValue> {
 }
 
 // ----- the codec: frames, masks, handshake messages -----
+//
+// Results that are several values cross the boundary as arrays of numbers (offsets into
+// the caller's input for strings): wasm-bindgen's glue for structs, string arrays and
+// optional strings would double the module.
 
-/// A decoded frame header, or how many more bytes one needs.
-#[wasm_bindgen]
-pub struct HeaderInfo {
-    /// Whether the header was complete.
-    pub complete: bool,
-    /// When incomplete: at least this many more bytes are needed.
-    pub needed: usize,
-    /// FIN bit.
-    pub fin: bool,
-    /// RSV1–RSV3 as a 3-bit number.
-    pub rsv: u8,
-    /// The opcode.
-    pub opcode: u8,
-    /// Whether the frame is masked.
-    pub masked: bool,
-    /// The masking key as a big-endian number (valid when `masked`).
-    pub mask_key: u32,
-    /// The payload length.
-    pub payload_len: u64,
-    /// The header length in bytes.
-    pub header_len: usize,
+/// `None` for `""`, the boundary's way of saying "none".
+fn none_if_empty(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// A comma-separated list of tokens (subprotocols) as a vector of its items.
+fn split_list(list: &str) -> Vec<&str> {
+    list.split(',').filter(|p| !p.is_empty()).collect()
+}
+
+/// Items joined by commas.
+fn joined<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for item in items {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out
 }
 
 /// Decodes the frame header at the start of `buf` as an endpoint of the given role
-/// would (`server` true: frames come from a client and must be masked). Throws a
-/// protocol error with its close code on a violation.
+/// would (`server` true: frames come from a client and must be masked). Returns `[]`
+/// plus the bytes needed as `[0, needed]` when incomplete, else `[1, fin, rsv, opcode,
+/// masked, mask key (big-endian), payload length low 32 bits, high 32 bits, header
+/// length]`. Throws a protocol error with its close code on a violation.
 #[wasm_bindgen(js_name = decodeHeader)]
 pub fn decode_header(
     buf: &[u8],
     server: bool,
     allowed_rsv: u8,
     max_payload: f64,
-) -> Result<HeaderInfo, JsValue> {
+) -> Result<Vec<u32>, JsValue> {
     let rules = DecodeRules {
         role: if server { Role::Server } else { Role::Client },
         allowed_rsv,
         max_payload_len: limit(max_payload),
     };
-    let mut info = HeaderInfo {
-        complete: false,
-        needed: 0,
-        fin: false,
-        rsv: 0,
-        opcode: 0,
-        masked: false,
-        mask_key: 0,
-        payload_len: 0,
-        header_len: 0,
-    };
-    match FrameHeader::decode(buf, &rules).map_err(protocol_err)? {
-        Decoded::Partial { needed } => info.needed = needed,
-        Decoded::Complete { header, header_len } => {
-            info.complete = true;
-            info.fin = header.fin;
-            info.rsv = header.rsv;
-            info.opcode = header.opcode.as_u8();
-            info.masked = header.mask.is_some();
-            info.mask_key = header.mask.map_or(0, u32::from_be_bytes);
-            info.payload_len = header.payload_len;
-            info.header_len = header_len;
-        }
-    }
-    Ok(info)
+    Ok(
+        match FrameHeader::decode(buf, &rules).map_err(protocol_err)? {
+            Decoded::Partial { needed } => vec![0, u32::try_from(needed).unwrap_or(u32::MAX)],
+            Decoded::Complete { header, header_len } => vec![
+                1,
+                u32::from(header.fin),
+                u32::from(header.rsv),
+                u32::from(header.opcode.as_u8()),
+                u32::from(header.mask.is_some()),
+                header.mask.map_or(0, u32::from_be_bytes),
+                // Splitting the u64 into halves: truncation is the point.
+                header.payload_len as u32,
+                (header.payload_len >> 32) as u32,
+                // At most 14.
+                header_len as u32,
+            ],
+        },
+    )
 }
 
 /// Encodes a whole frame; `masked` with `mask_key` (big-endian) masks the payload.
@@ -783,13 +784,6 @@ pub fn encode_frame_js(
     let n = encode_frame(header, payload, &mut out).map_err(send_err)?;
     out.truncate(n);
     Ok(out)
-}
-
-/// Masks (or unmasks) `buf` in place with a big-endian key, starting at key byte
-/// `offset`.
-#[wasm_bindgen(js_name = applyMask)]
-pub fn apply_mask_js(buf: &mut [u8], mask_key: u32, offset: usize) {
-    wsframe::apply_mask(buf, mask_key.to_be_bytes(), offset);
 }
 
 /// A buffer in wasm memory for masking without copying across the boundary.
@@ -829,54 +823,58 @@ impl Default for MaskBuffer {
 
 /// The Sec-WebSocket-Accept value for a Sec-WebSocket-Key.
 #[wasm_bindgen(js_name = acceptKey)]
-pub fn accept_key(key: &str) -> String {
-    String::from_utf8_lossy(&wsframe::accept_key(key.as_bytes())).into_owned()
+pub fn accept_key(key: &str) -> JsValue {
+    let accept = wsframe::accept_key(key.as_bytes());
+    // Base64 is ASCII.
+    JsValue::from_str(core::str::from_utf8(&accept).unwrap_or_default())
 }
 
-/// A parsed opening request.
-#[wasm_bindgen(getter_with_clone)]
-pub struct RequestInfo {
-    /// The request target.
-    pub path: String,
-    /// The Host header.
-    pub host: String,
-    /// The Sec-WebSocket-Key header.
-    pub key: String,
-    /// The Origin header.
-    pub origin: Option<String>,
-    /// The offered subprotocols.
-    pub protocols: Vec<String>,
-    /// The offered extension names.
-    pub extensions: Vec<String>,
-    /// The length of the HTTP head; the WebSocket stream starts there.
-    pub head_len: usize,
+/// Where `part` lies within `whole` (a slice of it): `[offset, length]`.
+fn span(whole: &[u8], part: &str) -> [u32; 2] {
+    let offset = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    [
+        u32::try_from(offset).unwrap_or(u32::MAX),
+        u32::try_from(part.len()).unwrap_or(u32::MAX),
+    ]
 }
 
-/// Parses and checks an opening request (RFC 6455 §4.2.1); `undefined` while
-/// incomplete; throws a handshake error carrying the HTTP status.
+/// Parses and checks an opening request (RFC 6455 §4.2.1). Returns `[]` while
+/// incomplete, else `[head length, path, host, key, origin, n, n protocols, m, m
+/// extension names]` where each string is `offset, length` into `buf` (origin
+/// `u32::MAX, 0` when absent). Throws a handshake error carrying the HTTP status.
 #[wasm_bindgen(js_name = parseRequest)]
-pub fn parse_request(buf: &[u8], max_bytes: usize) -> Result<Option<RequestInfo>, JsValue> {
+pub fn parse_request(buf: &[u8], max_bytes: usize) -> Result<Vec<u32>, JsValue> {
     let mut limits = HandshakeLimits::default();
     if max_bytes > 0 {
         limits.max_bytes = max_bytes;
     }
-    match server::Request::parse(buf, &limits).map_err(handshake_err)? {
-        Status::Partial => Ok(None),
-        Status::Complete { value, head_len } => Ok(Some(RequestInfo {
-            path: value.path.into(),
-            host: value.host.into(),
-            key: value.key.into(),
-            origin: value.origin.map(Into::into),
-            protocols: value.protocols().map(Into::into).collect(),
-            extensions: value.extensions().map(|e| e.name.into()).collect(),
-            head_len,
-        })),
+    let Status::Complete { value, head_len } =
+        server::Request::parse(buf, &limits).map_err(handshake_err)?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = vec![u32::try_from(head_len).unwrap_or(u32::MAX)];
+    for field in [value.path, value.host, value.key] {
+        out.extend_from_slice(&span(buf, field));
     }
+    out.extend_from_slice(&value.origin.map_or([u32::MAX, 0], |o| span(buf, o)));
+    let protocols: Vec<&str> = value.protocols().collect();
+    out.push(u32::try_from(protocols.len()).unwrap_or(u32::MAX));
+    for p in protocols {
+        out.extend_from_slice(&span(buf, p));
+    }
+    let names: Vec<&str> = value.extensions().map(|e| e.name).collect();
+    out.push(u32::try_from(names.len()).unwrap_or(u32::MAX));
+    for n in names {
+        out.extend_from_slice(&span(buf, n));
+    }
+    Ok(out)
 }
 
-/// Writes the 101 response to the request in `request` with an optional subprotocol.
+/// Writes the 101 response to the request in `request` with a subprotocol (`""` for
+/// none).
 #[wasm_bindgen(js_name = buildResponse)]
-pub fn build_response(request: &[u8], protocol: Option<String>) -> Result<Vec<u8>, JsValue> {
+pub fn build_response(request: &[u8], protocol: &str) -> Result<Vec<u8>, JsValue> {
     let limits = HandshakeLimits::default();
     let Status::Complete { value, .. } =
         server::Request::parse(request, &limits).map_err(handshake_err)?
@@ -884,7 +882,7 @@ pub fn build_response(request: &[u8], protocol: Option<String>) -> Result<Vec<u8
         return Err(arg_err("incomplete request"));
     };
     let response = server::Response {
-        protocol: protocol.as_deref(),
+        protocol: none_if_empty(protocol),
         ..server::Response::default()
     };
     let mut out = vec![0; 1024];
@@ -902,25 +900,26 @@ pub fn build_rejection(status: u16) -> Result<Vec<u8>, JsValue> {
     Ok(out)
 }
 
-/// Writes a client's opening request.
+/// Writes a client's opening request; `protocols` joined by commas, `origin` `""` for
+/// none.
 #[wasm_bindgen(js_name = buildRequest)]
 pub fn build_request(
     host: &str,
     path: &str,
     nonce: &[u8],
-    protocols: Vec<String>,
-    origin: Option<String>,
+    protocols: &str,
+    origin: &str,
 ) -> Result<Vec<u8>, JsValue> {
     let nonce: [u8; 16] = nonce
         .try_into()
         .map_err(|_| arg_err("nonce must be 16 bytes"))?;
-    let protocols: Vec<&str> = protocols.iter().map(String::as_str).collect();
+    let protocols = split_list(protocols);
     let request = client::Request {
         protocols: &protocols,
-        origin: origin.as_deref(),
+        origin: none_if_empty(origin),
         ..client::Request::new(host, path, nonce)
     };
-    let mut out = vec![0; 1024 + host.len() + path.len() + protocols.len() * 64];
+    let mut out = vec![0; 1024 + host.len() + path.len() + origin.len() + protocols.len() * 64];
     let n = request.write(&mut out).map_err(handshake_err)?;
     out.truncate(n);
     Ok(out)
@@ -928,7 +927,7 @@ pub fn build_request(
 
 struct OfferOf<'a> {
     accept: [u8; 28],
-    protocols: &'a [String],
+    protocols: &'a str,
 }
 
 impl client::Offer for OfferOf<'_> {
@@ -936,44 +935,38 @@ impl client::Offer for OfferOf<'_> {
         self.accept
     }
     fn offered_protocol(&self, protocol: &str) -> bool {
-        self.protocols.iter().any(|p| p == protocol)
+        self.protocols
+            .split(',')
+            .any(|p| !p.is_empty() && p == protocol)
     }
     fn offered_extension(&self, _name: &str) -> bool {
         false
     }
 }
 
-/// A checked server response.
-#[wasm_bindgen(getter_with_clone)]
-pub struct ResponseInfo {
-    /// The chosen subprotocol, if any.
-    pub protocol: Option<String>,
-    /// The length of the HTTP head; the WebSocket stream starts there.
-    pub head_len: usize,
-}
-
 /// Checks a server's response (RFC 6455 §4.1) to a request made with `nonce` and
-/// `protocols` (and no extensions); `undefined` while incomplete.
+/// `protocols` (joined by commas; no extensions). Returns `[]` while incomplete, else
+/// `[head length, protocol offset, protocol length]` (offset `u32::MAX` without one).
 #[wasm_bindgen(js_name = parseResponse)]
-pub fn parse_response(
-    buf: &[u8],
-    nonce: &[u8],
-    protocols: Vec<String>,
-) -> Result<Option<ResponseInfo>, JsValue> {
+pub fn parse_response(buf: &[u8], nonce: &[u8], protocols: &str) -> Result<Vec<u32>, JsValue> {
     let nonce: [u8; 16] = nonce
         .try_into()
         .map_err(|_| arg_err("nonce must be 16 bytes"))?;
     let offer = OfferOf {
         accept: client::Request::new("h", "/", nonce).expected_accept(),
-        protocols: &protocols,
+        protocols,
     };
     match client::Response::parse(buf, &offer, &HandshakeLimits::default())
         .map_err(handshake_err)?
     {
-        Status::Partial => Ok(None),
-        Status::Complete { value, head_len } => Ok(Some(ResponseInfo {
-            protocol: value.protocol.map(Into::into),
-            head_len,
-        })),
+        Status::Partial => Ok(Vec::new()),
+        Status::Complete { value, head_len } => {
+            let [offset, len] = value.protocol.map_or([u32::MAX, 0], |p| span(buf, p));
+            Ok(vec![
+                u32::try_from(head_len).unwrap_or(u32::MAX),
+                offset,
+                len,
+            ])
+        }
     }
 }
