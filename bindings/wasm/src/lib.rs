@@ -33,13 +33,10 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
-/// An error for JavaScript: `"<kind><number> <message>"`, built without the formatting
-/// machinery (it would more than double the module).
-fn js_err(kind: char, number: u16, message: &str) -> JsValue {
-    let mut s = String::with_capacity(message.len() + 8);
-    s.push(kind);
+/// Appends `n` in decimal.
+fn push_decimal(s: &mut String, n: u16) {
     let mut digits = [0u8; 5];
-    let mut n = number;
+    let mut n = n;
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -52,15 +49,51 @@ fn js_err(kind: char, number: u16, message: &str) -> JsValue {
     for &d in &digits[i..] {
         s.push(char::from(d));
     }
+}
+
+/// An error for JavaScript: `"<kind><number> <message><detail>"`, built without the
+/// formatting machinery (it would add a sixth to the module).
+fn js_err_with(
+    kind: char,
+    number: u16,
+    message: &str,
+    detail: impl FnOnce(&mut String),
+) -> JsValue {
+    let mut s = String::with_capacity(message.len() + 24);
+    s.push(kind);
+    push_decimal(&mut s, number);
     s.push(' ');
     s.push_str(message);
+    detail(&mut s);
     JsValue::from_str(&s)
 }
 
+fn js_err(kind: char, number: u16, message: &str) -> JsValue {
+    js_err_with(kind, number, message, |_| ())
+}
+
 fn protocol_err(e: ProtocolError) -> JsValue {
-    let message = match e {
-        ProtocolError::ReservedOpcode(_) => "reserved opcode",
-        ProtocolError::ReservedBits(_) => "reserved bits set",
+    let code = e.close_code().0;
+    match e {
+        ProtocolError::ReservedOpcode(op) => js_err_with('P', code, "reserved opcode 0x", |s| {
+            s.push(char::from_digit(u32::from(op & 0xf), 16).unwrap_or('?'));
+        }),
+        ProtocolError::ReservedBits(bits) => js_err_with('P', code, "reserved bits set (0b", |s| {
+            for shift in [2, 1, 0] {
+                s.push(if bits >> shift & 1 == 1 { '1' } else { '0' });
+            }
+            s.push(')');
+        }),
+        ProtocolError::InvalidCloseCode(close) => js_err_with('P', code, "close code ", |s| {
+            push_decimal(s, close);
+            s.push_str(" not allowed on the wire");
+        }),
+        _ => js_err('P', code, protocol_message(e)),
+    }
+}
+
+fn protocol_message(e: ProtocolError) -> &'static str {
+    match e {
         ProtocolError::FragmentedControlFrame => "fragmented control frame",
         ProtocolError::ControlFrameTooLong => "control frame longer than 125 bytes",
         ProtocolError::NonMinimalLength => "payload length not minimally encoded",
@@ -71,14 +104,12 @@ fn protocol_err(e: ProtocolError) -> JsValue {
         ProtocolError::ExpectedContinuation => "new message inside a fragmented message",
         ProtocolError::InvalidUtf8 => "invalid utf-8",
         ProtocolError::InvalidClosePayload => "close payload of one byte",
-        ProtocolError::InvalidCloseCode(_) => "close code not allowed on the wire",
         ProtocolError::FrameTooLarge => "frame over the size limit",
         ProtocolError::LengthOverflow => "frame length does not fit in memory",
         ProtocolError::MessageTooLarge => "message over the size limit",
         ProtocolError::TooManyFragments => "message over the fragment limit",
         _ => "protocol error",
-    };
-    js_err('P', e.close_code().0, message)
+    }
 }
 
 fn handshake_err(e: HandshakeError) -> JsValue {
@@ -109,10 +140,15 @@ fn handshake_err(e: HandshakeError) -> JsValue {
 }
 
 fn send_err(e: SendError) -> JsValue {
+    if let SendError::InvalidCloseCode(code) = e {
+        return js_err_with('S', 0, "close code ", |s| {
+            push_decimal(s, code);
+            s.push_str(" may not be sent");
+        });
+    }
     let message = match e {
         SendError::BufferTooSmall { .. } => "output buffer too small",
         SendError::ControlFrameTooLong => "control frame payload longer than 125 bytes",
-        SendError::InvalidCloseCode(_) => "close code may not be sent",
         SendError::FragmentOrder => "fragment out of order",
         SendError::NotOpen => "connection is not open",
         SendError::Connecting => "handshake not finished",

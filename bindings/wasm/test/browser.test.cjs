@@ -140,6 +140,35 @@ test('browser build in headless Chromium', { timeout: 120000 }, async (t) => {
     assert.deepEqual(echoed, { got: ['from chromium', [9, 8, 7]], code: 1000, wasClean: true, protocol: 'chat' });
   });
 
+  await t.test("Chromium's permessage-deflate offer accepted by the Node server", async () => {
+    const deflating = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: { threshold: 0 } });
+    await once(deflating, 'listening');
+    const accepted = [];
+    deflating.on('connection', (ws) => {
+      accepted.push(ws.extensions);
+      ws.on('message', (d, b) => ws.send(d, { binary: b }));
+    });
+    try {
+      const result = await page.evaluate(async (url) => new Promise((resolve, reject) => {
+        const ws = new WebSocket(url);
+        const big = JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `item ${i}`, text: 'ünïcödé ✓' })));
+        const sent = [big, 'small ✓', big.slice(0, 70000)];
+        const got = [];
+        ws.onopen = () => sent.forEach((m) => ws.send(m));
+        ws.onmessage = (e) => {
+          got.push(e.data);
+          if (got.length === sent.length) ws.close(1000);
+        };
+        ws.onclose = (e) => resolve({ same: got.every((m, i) => m === sent[i]), count: got.length, code: e.code, extensions: ws.extensions });
+        ws.onerror = () => reject(new Error('websocket error'));
+      }), `ws://127.0.0.1:${deflating.address().port}/`);
+      assert.deepEqual(result, { same: true, count: 3, code: 1000, extensions: 'permessage-deflate' });
+      assert.deepEqual(accepted, ['permessage-deflate']);
+    } finally {
+      await new Promise((r) => deflating.close(r));
+    }
+  });
+
   await t.test('frame inspector shows a known frame and a bad one', async () => {
     await page.goto(`${base}/inspector/index.html`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
