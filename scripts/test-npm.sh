@@ -4,11 +4,14 @@
 # Runs from the repository root on a fresh machine. Installs what is missing: the
 # wasm32-unknown-unknown target, wasm-bindgen-cli at the version the crate pins, Debian's
 # chromium, the npm devDependencies (npm ci; wasm-opt comes from npm binaryen), wstest
-# (through tests/autobahn/install.sh). Then: clippy and rustfmt of the crate, the build,
-# `node --test` (codec, server/client, ws interop, headless Chromium with the frame
-# inspector, npm pack + install in a fresh project), and Autobahn cases 1-10 for the
-# Node echo server (fuzzingclient) and the Node client (fuzzingserver), gated against
-# tests/autobahn/expected/{server,client}-node-wsframe.json.
+# (through tests/autobahn/install.sh). Then: clippy and rustfmt of the crates (the main
+# module wsframe-wasm and the permessage-deflate module wsframe-deflate-wasm), the build,
+# `node --test` (codec, server/client, permessage-deflate, ws interop, headless Chromium
+# with the frame inspector, npm pack + install in a fresh project), and Autobahn for the
+# Node echo server (fuzzingclient) and the Node client (fuzzingserver): cases 1-10 gated
+# against tests/autobahn/expected/{server,client}-node-wsframe.json, and with
+# permessage-deflate on, cases 12.* and 13.* against
+# tests/autobahn/expected/{server,client}-node-wsframe-deflate.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,9 +37,9 @@ fi
 (cd "$PKG" && npm ci --no-audit --no-fund)
 
 echo "== npm: rustfmt and clippy"
-cargo fmt -p wsframe-wasm -- --check
-cargo clippy -p wsframe-wasm --all-targets -- -D warnings
-cargo clippy -p wsframe-wasm --target wasm32-unknown-unknown -- -D warnings
+cargo fmt -p wsframe-wasm -p wsframe-deflate-wasm -- --check
+cargo clippy -p wsframe-wasm -p wsframe-deflate-wasm --all-targets -- -D warnings
+cargo clippy -p wsframe-wasm -p wsframe-deflate-wasm --target wasm32-unknown-unknown -- -D warnings
 
 echo "== npm: build"
 (cd "$PKG" && npm run build)
@@ -55,6 +58,17 @@ AUTOBAHN_TIMEOUT=900 tests/autobahn/run.sh server node-wsframe "ws://127.0.0.1:$
 
 echo "== npm: Autobahn, Node client"
 AUTOBAHN_TIMEOUT=900 tests/autobahn/run.sh client node-wsframe -- \
+  node "$PKG/test/autobahn/client.cjs" {url} {agent}
+
+echo "== npm: Autobahn 12.* 13.* (permessage-deflate), Node echo server"
+port="$(free_port)"
+AUTOBAHN_CASES="12.* 13.*" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT=1800 \
+  tests/autobahn/run.sh server node-wsframe-deflate "ws://127.0.0.1:$port" -- \
+  node "$PKG/test/autobahn/echo-server.cjs" "$port" --deflate
+
+echo "== npm: Autobahn 12.* 13.* (permessage-deflate), Node client"
+AUTOBAHN_CASES="12.* 13.*" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT=1800 \
+  tests/autobahn/run.sh client node-wsframe-deflate -- \
   node "$PKG/test/autobahn/client.cjs" {url} {agent}
 
 echo "== npm: all passed ($((SECONDS - started)) s)"

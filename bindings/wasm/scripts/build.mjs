@@ -1,8 +1,8 @@
-// Builds the npm package into dist/: cargo (wasm32, +simd128, size-optimised, LTO),
+// Builds the npm package into dist/: cargo (wasm32, +simd128, opt-level 3, LTO),
 // wasm-bindgen (nodejs and web targets), wasm-opt (npm binaryen), then the JS layers.
 // Also copies the browser build to examples/frame-inspector/pkg/.
 //
-//   node scripts/build.mjs [--size] [--no-opt]
+//   node scripts/build.mjs [--no-opt]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,8 +14,8 @@ const pkgDir = resolve(here, '..');
 const repo = resolve(pkgDir, '../..');
 const dist = join(pkgDir, 'dist');
 const noOpt = process.argv.includes('--no-opt');
-// Speed (default): opt-level 3, so the core's masking loops become SIMD; --size: opt-level s.
-const forSize = process.argv.includes('--size');
+// opt-level 3: opt-level s/z make the module no smaller (the size is not in inlined code)
+// and turn the masking loop's small copies into slow calls.
 
 function run(cmd, args, env) {
   console.log(`$ ${cmd} ${args.join(' ')}`);
@@ -33,7 +33,7 @@ if (cliVersion !== pinned) {
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, 'target');
 run('cargo', ['build', '-p', 'wsframe-wasm', '-p', 'wsframe-deflate-wasm', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], {
   RUSTFLAGS: '-C target-feature=+simd128',
-  CARGO_PROFILE_RELEASE_OPT_LEVEL: forSize ? 's' : '3',
+  CARGO_PROFILE_RELEASE_OPT_LEVEL: '3',
   CARGO_PROFILE_RELEASE_LTO: 'true',
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '1',
   CARGO_PROFILE_RELEASE_PANIC: 'abort',
@@ -48,7 +48,7 @@ for (const [dir, target] of Object.entries(outputs)) {
   run('wasm-bindgen', ['--target', target, '--out-dir', join(dist, dir), '--out-name', 'wsframe_wasm', '--no-typescript', wasm]);
   const bgWasm = join(dist, dir, 'wsframe_wasm_bg.wasm');
   if (!noOpt) {
-    run(join(pkgDir, 'node_modules/.bin/wasm-opt'), [...wasmOptFlags(forSize ? '-Oz' : '-O3'), bgWasm, '-o', bgWasm]);
+    run(join(pkgDir, 'node_modules/.bin/wasm-opt'), [...wasmOptFlags('-O3'), bgWasm, '-o', bgWasm]);
   }
 }
 
