@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Keeps the benchmarks from rotting without running the (slow) measurements:
-#   1. builds the criterion benches of wsframe-bench;
+#   1. checks formatting and clippy, and builds the criterion benches of wsframe-bench;
 #   2. runs every benchmark body once in criterion's test mode;
 #   3. runs a very short measurement into a scratch directory and checks that
 #      scripts/bench-report.py turns it into the table and a well-formed SVG chart;
@@ -16,6 +16,13 @@ fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
 fi
+
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+
+echo "== fmt and clippy (wsframe-bench)"
+cargo fmt -p wsframe-bench -- --check
+cargo clippy -q -p wsframe-bench --all-targets -- -D warnings
 
 echo "== build the benches"
 cargo bench --no-run -p wsframe-bench
