@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 fuzz_seconds="${FUZZ_SECONDS:-30}"
 cargo_fuzz_version=0.13.2
 fuzz_targets=(frame_header connection server_request client_response close_payload utf8)
+started=$(date +%s)
+section() { echo "== $1 (at $(( $(date +%s) - started ))s)"; }
 
 # ---- tools
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
@@ -30,18 +32,18 @@ if [ "$fuzz_seconds" != 0 ] && ! cargo fuzz --version 2>/dev/null | grep -q " $c
 fi
 
 # ---- native: differential test and limits
-echo "== differential test against tungstenite, limits"
+section "differential test against tungstenite, limits"
 cargo test -p wsframe --test differential --test limits
 
 # ---- 32-bit usize: the length handling of frame.rs and the connection
-echo "== i686 (32-bit usize)"
+section "i686 (32-bit usize)"
 cargo test -p wsframe --target i686-unknown-linux-gnu --lib --test connection --test limits --test split
 
 # ---- Miri: undefined behaviour in the core and its dependencies (httparse, heapless, ...)
 # Few proptest cases. Left to the native run, to keep Miri to a few minutes: the
 # exhaustive loops over plain safe code (masking at every length and offset, all 65536
 # close codes, the request cut at every byte) and the 300-case split property.
-echo "== miri"
+section "miri"
 PROPTEST_CASES=4 MIRIFLAGS="-Zmiri-disable-isolation" \
   cargo +nightly miri test -p wsframe --lib --test connection --test no_alloc --test limits -- \
   --skip mask::tests::long_buffers_at_every_offset_and_alignment \
@@ -60,7 +62,7 @@ run_target() {
     >"$work/$t.log" 2>&1
 }
 if [ "$fuzz_seconds" != 0 ]; then
-  echo "== fuzz (${fuzz_seconds}s per target)"
+  section "fuzz (${fuzz_seconds}s per target)"
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   (cd fuzz && cargo +nightly fuzz build -O -a)
@@ -91,4 +93,4 @@ if [ "$fuzz_seconds" != 0 ]; then
     exit 1
   fi
 fi
-echo "hardening: ok"
+echo "hardening: ok ($(( $(date +%s) - started ))s)"
