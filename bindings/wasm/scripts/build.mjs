@@ -24,21 +24,27 @@ function run(cmd, args, env) {
 
 // The wasm-bindgen CLI must match the crate pin exactly.
 const cargoToml = readFileSync(join(pkgDir, 'Cargo.toml'), 'utf8');
-const pinned = /wasm-bindgen = "=([0-9.]+)"/.exec(cargoToml)[1];
+const pinned = /^wasm-bindgen = .*"=([0-9.]+)"/m.exec(cargoToml)[1];
 const cliVersion = execFileSync('wasm-bindgen', ['--version'], { encoding: 'utf8' }).trim().split(/\s+/)[1];
 if (cliVersion !== pinned) {
   throw new Error(`wasm-bindgen CLI ${cliVersion} does not match the crate pin ${pinned}: cargo install wasm-bindgen-cli --version ${pinned}`);
 }
 
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, 'target');
-run('cargo', ['build', '-p', 'wsframe-wasm', '-p', 'wsframe-deflate-wasm', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], {
-  RUSTFLAGS: '-C target-feature=+simd128',
-  CARGO_PROFILE_RELEASE_OPT_LEVEL: '3',
-  CARGO_PROFILE_RELEASE_LTO: 'true',
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '1',
-  CARGO_PROFILE_RELEASE_PANIC: 'abort',
-  CARGO_PROFILE_RELEASE_DEBUG: 'false',
-});
+// One cargo run per module: built together, the deflate module's wasm-bindgen with std
+// would bring std (and its panic handler) into the no_std main module too.
+for (const crate of ['wsframe-wasm', 'wsframe-deflate-wasm']) {
+  // Only the cdylib: built together with the rlib, link-time optimisation keeps code the
+  // module never reaches (about a tenth of it).
+  run('cargo', ['rustc', '-p', crate, '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--release'], {
+    RUSTFLAGS: '-C target-feature=+simd128',
+    CARGO_PROFILE_RELEASE_OPT_LEVEL: '3',
+    CARGO_PROFILE_RELEASE_LTO: 'true',
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '1',
+    CARGO_PROFILE_RELEASE_PANIC: 'abort',
+    CARGO_PROFILE_RELEASE_DEBUG: 'false',
+  });
+}
 const wasm = join(targetDir, 'wasm32-unknown-unknown/release/wsframe_wasm.wasm');
 const deflateWasm = join(targetDir, 'wasm32-unknown-unknown/release/wsframe_deflate_wasm.wasm');
 

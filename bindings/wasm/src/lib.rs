@@ -12,12 +12,35 @@
 //! ([`Conn::reserve`], [`Conn::send_buf`], [`Conn::transmit`], handshake calls) may grow
 //! memory, after which views must be re-derived.
 //!
+//! On wasm32 the crate is `no_std` (with std's allocator, dlmalloc, as the global
+//! allocator): a panic, which would be a bug, traps without formatting its message, so
+//! the formatting machinery stays out of the module (about a ninth of it).
+//!
 //! Errors cross the boundary as strings `"<kind><number> <message>"`: kind `P`
 //! (protocol, number = close code), `H` (handshake, number = HTTP status), `S` (send),
 //! `C` (closed) or `A` (invalid argument); the JavaScript layer turns them into typed
 //! errors.
 
 #![warn(missing_docs)]
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// The allocator std would use on wasm32, without std around it.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+/// A panic (a bug: nothing here panics on purpose) traps; its message is not formatted.
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 use wasm_bindgen::prelude::*;
 use wsframe::frame::{encode_frame, MAX_CONTROL_PAYLOAD};
