@@ -6,5 +6,6 @@ export const {
   WebSocketError, ProtocolError, HandshakeError, SendError, ClosedError,
   decodeHeader, encodeFrame, mask, acceptKey, parseRequest, buildResponse, buildRejection, buildRequest, parseResponse,
   wasmBytes, toError, EVENT_NONE, EVENT_REQUEST, EVENT_OPENED, EVENT_DATA, EVENT_PING, EVENT_PONG, EVENT_CLOSE,
+  FLAG_COMPRESSED, RSV1,
 } = m;
 export default m;
