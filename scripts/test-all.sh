@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-all_parts=(core conformance c npm embedded bench)
+all_parts=(core conformance c npm embedded bench hardening)
 parts=("${@:-${all_parts[@]}}")
 failed=()
 summary=()
