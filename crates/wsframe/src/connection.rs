@@ -371,6 +371,16 @@ impl Connection {
         }
     }
 
+    /// Payload bytes of the current data frame not delivered yet: after a
+    /// [`Data`](Event::Data) piece that does not end its frame, how many more of this
+    /// frame are coming (so a caller can size the message buffer once); 0 between frames.
+    pub fn frame_remaining(&self) -> u64 {
+        match self.recv {
+            Recv::Payload(p) => p.remaining,
+            Recv::Header => 0,
+        }
+    }
+
     /// Whether [`poll_transmit`](Self::poll_transmit) has bytes to write.
     pub fn wants_transmit(&self) -> bool {
         matches!(
@@ -1027,6 +1037,25 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frame_remaining_counts_down_over_pieces() {
+        let mut conn = Connection::server(Config::default()).with_handshake_done();
+        assert_eq!(conn.frame_remaining(), 0);
+        // A masked (zero key) binary frame of 10 bytes, arriving as header + 4, then 6.
+        let mut first = *b"\x82\x8a\x00\x00\x00\x00abcd";
+        let got = conn.receive(&mut first).unwrap();
+        assert!(
+            matches!(got.event, Some(Event::Data(ref d)) if d.payload == b"abcd" && !d.end_of_frame)
+        );
+        assert_eq!(conn.frame_remaining(), 6);
+        let mut rest = *b"efghij";
+        let got = conn.receive(&mut rest).unwrap();
+        assert!(
+            matches!(got.event, Some(Event::Data(ref d)) if d.payload == b"efghij" && d.end_of_frame)
+        );
+        assert_eq!(conn.frame_remaining(), 0);
+    }
 
     #[test]
     fn fragment_count_does_not_overflow_without_a_limit() {
