@@ -402,7 +402,12 @@ export class Connection {
     return this._conn.ev_len();
   }
 
-  /** Flags of the last data event: 1 text, 2 end of frame, 4 end of message. */
+  /** Payload bytes of the current frame still to come after the last data event (0 at a frame's end). */
+  frameRemaining() {
+    return this._conn.frame_remaining();
+  }
+
+  /** Flags of the last data event: 1 text, 2 end of frame, 4 end of message, 8 compressed. */
   eventFlags() {
     return this._conn.ev_flags();
   }

@@ -425,6 +425,14 @@ impl Conn {
         self.ev_flags
     }
 
+    /// Payload bytes of the current frame still to come after the last data event (0
+    /// when it ended its frame), to size a message buffer once. A number: exact up to
+    /// 2^53, far beyond any payload limit.
+    pub fn frame_remaining(&self) -> f64 {
+        // u64 to f64 rounds only above 2^53.
+        self.conn.frame_remaining() as f64
+    }
+
     /// The last close event's status code, 0 when the close frame had none.
     pub fn close_code(&self) -> u16 {
         self.close_code

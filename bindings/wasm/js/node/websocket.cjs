@@ -98,8 +98,8 @@ class WebSocket extends EventEmitter {
     this._url = '';
     this._socket = null;
     this._conn = null;
-    this._fragments = null;
-    this._fragmentsLength = 0;
+    this._message = null;
+    this._messageLength = 0;
     this._closeFrameReceived = false;
     this._closeFrameSent = false;
     this._closeCode = 1006;
@@ -239,19 +239,28 @@ class WebSocket extends EventEmitter {
       this._onCompressed(conn, flags, wasmBytes().subarray(ptr, ptr + len));
       return;
     }
-    const data = Buffer.allocUnsafe(len);
-    if (len > 0) data.set(wasmBytes().subarray(ptr, ptr + len));
-    if ((flags & 4) !== 0 && this._fragments === null) {
+    const piece = wasmBytes().subarray(ptr, ptr + len);
+    if ((flags & 4) !== 0 && this._message === null) {
+      // A whole message in one piece: one copy out of wasm memory.
+      const data = Buffer.allocUnsafe(len);
+      data.set(piece);
       this.emit('message', data, (flags & 1) === 0);
       return;
     }
-    if (this._fragments === null) this._fragments = [];
-    this._fragments.push(data);
-    this._fragmentsLength += len;
+    // Pieces of a longer message go straight into one buffer, sized from the frame's
+    // length when its first piece arrives (doubling across frames of a fragmented one).
+    const needed = this._messageLength + len + ((flags & 2) === 0 ? conn.frameRemaining() : 0);
+    if (this._message === null || needed > this._message.length) {
+      const grown = Buffer.allocUnsafe(this._message === null ? needed : Math.max(needed, 2 * this._message.length));
+      if (this._message !== null) this._message.copy(grown, 0, 0, this._messageLength);
+      this._message = grown;
+    }
+    this._message.set(piece, this._messageLength);
+    this._messageLength += len;
     if ((flags & 4) !== 0) {
-      const message = Buffer.concat(this._fragments, this._fragmentsLength);
-      this._fragments = null;
-      this._fragmentsLength = 0;
+      const message = this._message.subarray(0, this._messageLength);
+      this._message = null;
+      this._messageLength = 0;
       this.emit('message', message, (flags & 1) === 0);
     }
   }
