@@ -238,11 +238,13 @@ ${table1}
 The package's server writes its replies to one received chunk with one write (the socket is
 corked while the chunk is processed), so small messages leave in fewer, larger writes; the
 payload of a server frame is never copied into wasm memory (the core writes only the header).
-With 64 KiB messages the shared \`ws\` client is the limit: profiling the package's server
-(\`node --cpu-prof\`) during this run shape showed it idle about 64% of the time; of the rest,
-garbage collection took 7%, \`writev\` 6%, the copies into and out of wasm memory with the
-unmasking about 8%. The ratio at this size mostly measures how the two servers share two
-busy cores with the client.
+A message that arrives in several reads is copied from wasm memory straight into one
+buffer sized from its frame's length (the core reports the payload still to come), so a
+64 KiB message costs one copy into wasm memory and one out. At 64 KiB the shared \`ws\`
+client is the limit: profiled with \`node --cpu-prof\`, the package's server and the client
+each sat idle about half the time, and the server's busy time went mostly to the kernel
+(\`writev\`) and garbage collection; the ratio at this size mostly measures how the two
+servers share two busy cores with the client.
 
 ## permessage-deflate
 
