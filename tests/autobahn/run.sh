@@ -19,8 +19,12 @@
 # tests/autobahn/expected/<role>-<NAME>.json.
 #
 # Environment (all optional):
-#   AUTOBAHN_CASES        case patterns, comma/space separated (default 1.* .. 10.*)
-#   AUTOBAHN_EXCLUDE      excluded patterns (default "12.* 13.*": no permessage-deflate yet)
+#   AUTOBAHN_CASES        case patterns, comma/space separated (default 1.* .. 10.*);
+#                         "deflate-sample" stands for every permessage-deflate
+#                         parameter set (12.1-12.5, 13.1-13.7) at three message shapes
+#                         (16 B, 1 KiB, 8 KiB in 256-byte frames): 36 of the 216 cases
+#   AUTOBAHN_EXCLUDE      excluded patterns (default "12.* 13.*": permessage-deflate
+#                         cases run only when asked for)
 #   AUTOBAHN_TIMEOUT      seconds for the whole run (default 1800)
 #   AUTOBAHN_PORT         fuzzingserver port in client role (default 9001, or a free one)
 #   AUTOBAHN_SERVER_WAIT  seconds to wait for the server testee's port (default 60)
@@ -79,6 +83,13 @@ OUT="$(cd "$OUT" && pwd)"
 
 CASES="${AUTOBAHN_CASES:-1.* 2.* 3.* 4.* 5.* 6.* 7.* 8.* 9.* 10.*}"
 EXCLUDE="${AUTOBAHN_EXCLUDE-12.* 13.*}"
+if [ "$CASES" = deflate-sample ]; then
+  CASES=""
+  for group in 12.1 12.2 12.3 12.4 12.5 13.1 13.2 13.3 13.4 13.5 13.6 13.7; do
+    CASES+="$group.1 $group.4 $group.11 "
+  done
+  EXCLUDE=""
+fi
 
 # ---- process bookkeeping ---------------------------------------------------
 WSTEST_PID=""; TESTEE_PID=""
