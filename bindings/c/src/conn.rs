@@ -857,14 +857,7 @@ pub unsafe extern "C" fn wsf_conn_set_allowed_rsv(conn: *mut wsf_conn, rsv: u8) 
 #[no_mangle]
 pub unsafe extern "C" fn wsf_conn_fail_with(conn: *mut wsf_conn, code: u16) -> wsf_error {
     // SAFETY: forwarded from the caller.
-    status(unsafe { self::conn(conn) }.and_then(|c| {
-        let code = CloseCode(code);
-        if !code.is_sendable() {
-            return Err(wsf_error::WSF_ERR_CLOSE_CODE_NOT_SENDABLE);
-        }
-        c.fail_with(code);
-        Ok(())
-    }))
+    status(unsafe { self::conn(conn) }.and_then(|c| Ok(c.fail_with(CloseCode(code))?)))
 }
 
 /// Writes a whole message whose payload a negotiated extension transformed (the output

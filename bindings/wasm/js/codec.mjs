@@ -572,8 +572,8 @@ export class Connection {
    * The close frame is then owed: take it with takeTransmit().
    */
   fail(code) {
-    if (!Number.isInteger(code) || code < 1000 || code > 4999) throw new RangeError('close code must be 1000 to 4999');
-    this._conn.fail(code);
+    if (!Number.isInteger(code) || code < 0 || code > 0xffff) throw new RangeError('close code must be an integer 0 to 65535');
+    call(() => this._conn.fail(code));
   }
 
   /**

@@ -595,8 +595,8 @@ impl Conn {
     /// Fails the connection for a reason found outside the core (1007 for compressed
     /// data that does not inflate to valid text, 1009 for a message inflating past the
     /// limit): the close frame is then owed through [`transmit`](Self::transmit).
-    pub fn fail(&mut self, code: u16) {
-        self.conn.fail_with(CloseCode(code));
+    pub fn fail(&mut self, code: u16) -> Result<(), JsValue> {
+        self.conn.fail_with(CloseCode(code)).map_err(send_err)
     }
 
     /// 0 connecting, 1 open, 2 closing, 3 closed (the browser API's numbering).

@@ -337,7 +337,8 @@ impl<S: Read + Write> WebSocket<S> {
                         Ok(None) => {}
                         Err(e) => {
                             // RFC 7692 §5: the client fails the connection.
-                            ws.conn.fail_with(CloseCode::PROTOCOL_ERROR);
+                            // 1002 may be sent, so this cannot be refused.
+                            let _ = ws.conn.fail_with(CloseCode::PROTOCOL_ERROR);
                             ws.flush_owed()?;
                             return Err(Error::DeflateNegotiation(e));
                         }
@@ -434,10 +435,11 @@ impl<S: Read + Write> WebSocket<S> {
     /// Fails the connection for an error found while inflating.
     fn fail_extension(&mut self, error: Error) -> Error {
         self.message = Vec::new();
+        // 1002, 1007 and 1009 may all be sent, so this cannot be refused.
         #[cfg(feature = "deflate")]
-        self.conn.fail_with(deflate::failure_code(&error));
+        let _ = self.conn.fail_with(deflate::failure_code(&error));
         #[cfg(not(feature = "deflate"))]
-        self.conn.fail_with(CloseCode::PROTOCOL_ERROR);
+        let _ = self.conn.fail_with(CloseCode::PROTOCOL_ERROR);
         let _ = self.flush_owed();
         error
     }

@@ -1016,8 +1016,13 @@ impl Connection {
     /// that does not inflate (1007) or inflates past the limit (1009): the close frame
     /// with `code` is owed through [`poll_transmit`](Self::poll_transmit) and no more
     /// input is accepted (§7.1.7). Does nothing once a close frame was received or the
-    /// connection is closed.
-    pub fn fail_with(&mut self, code: CloseCode) {
+    /// connection is closed. A code that may not be sent (§7.4) is refused with
+    /// [`SendError::InvalidCloseCode`] and changes nothing.
+    pub fn fail_with(&mut self, code: CloseCode) -> Result<(), SendError> {
+        // §7.4: the owed close frame must carry a code that may be sent.
+        if !code.is_sendable() {
+            return Err(SendError::InvalidCloseCode(code.0));
+        }
         self.incoming = None;
         self.recv = Recv::Header;
         match self.state {
@@ -1025,6 +1030,7 @@ impl Connection {
             State::CloseSent => self.state = State::Closed,
             _ => {}
         }
+        Ok(())
     }
 
     /// Marks the connection closed, e.g. when the transport ended or a timeout expired.

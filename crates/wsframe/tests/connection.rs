@@ -523,7 +523,12 @@ fn compressed_sends_set_rsv1_on_the_first_frame_only() {
 #[test]
 fn failing_from_above_the_core() {
     let mut conn = server_conn();
-    conn.fail_with(CloseCode::INVALID_PAYLOAD);
+    assert_eq!(
+        conn.fail_with(CloseCode::NO_STATUS),
+        Err(SendError::InvalidCloseCode(1005))
+    );
+    assert_eq!(conn.ready_state(), ReadyState::Open);
+    conn.fail_with(CloseCode::INVALID_PAYLOAD).unwrap();
     let mut out = [0u8; 16];
     let n = conn.poll_transmit(&mut out).unwrap().unwrap();
     assert_eq!(&out[..n], close_frame(1007));
