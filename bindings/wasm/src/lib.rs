@@ -12,8 +12,8 @@
 //! ([`Conn::reserve`], [`Conn::send_buf`], [`Conn::transmit`], handshake calls) may grow
 //! memory, after which views must be re-derived.
 //!
-//! On wasm32 the crate is `no_std` (with std's allocator, dlmalloc, as the global
-//! allocator): a panic, which would be a bug, traps without formatting its message, so
+//! On wasm32 the crate is `no_std` (with a small allocator of its own, `heap.rs`): a
+//! panic, which would be a bug, traps without formatting its message, so
 //! the formatting machinery stays out of the module (about a ninth of it).
 //!
 //! Errors cross the boundary as strings `"<kind><number> <message>"`: kind `P`
@@ -30,10 +30,13 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
-/// The allocator std would use on wasm32, without std around it.
+#[cfg(target_arch = "wasm32")]
+mod heap;
+
+/// A small allocator of power-of-two blocks (see the module).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: heap::Heap = heap::Heap::new();
 
 /// A panic (a bug: nothing here panics on purpose) traps; its message is not formatted.
 #[cfg(target_arch = "wasm32")]
