@@ -77,18 +77,53 @@ export class ClosedError extends WebSocketError {
   }
 }
 
-/** Turns an error thrown by the wasm layer ("<kind><number> <message>") into a typed error. */
+// Messages of the errors the wasm layer throws as numbers, by kind, in the order of the
+// indices src/lib.rs gives them (0: an error the core added later).
+const PROTOCOL_MESSAGES = [
+  'protocol error', 'reserved opcode 0x', 'reserved bits set (0b', 'close code ', 'fragmented control frame',
+  'control frame longer than 125 bytes', 'payload length not minimally encoded',
+  '64-bit payload length has its top bit set', 'unmasked frame from a client', 'masked frame from a server',
+  'continuation frame without a message', 'new message inside a fragmented message', 'invalid utf-8',
+  'close payload of one byte', 'frame over the size limit', 'frame length does not fit in memory',
+  'message over the size limit', 'message over the fragment limit',
+];
+const HANDSHAKE_MESSAGES = [
+  'handshake error', 'malformed http', 'method is not GET', 'http version older than 1.1', 'missing host header',
+  'upgrade header does not name websocket', 'connection header does not name upgrade', 'invalid sec-websocket-key',
+  'unsupported sec-websocket-version', 'header value is not valid utf-8', 'too many protocol or extension headers',
+  'invalid sec-websocket-extensions syntax', 'handshake too large', 'too many headers', 'origin refused',
+  'server did not switch protocols', 'sec-websocket-accept mismatch', 'subprotocol was not offered',
+  'extension was not offered', 'invalid header name or value', 'output buffer too small',
+];
+const SEND_MESSAGES = [
+  'send error', 'close code ', 'output buffer too small', 'control frame payload longer than 125 bytes',
+  'fragment out of order', 'connection is not open', 'handshake not finished', 'extension not negotiated',
+];
+
+/**
+ * Turns an error thrown by the wasm layer into a typed error: a number is
+ * `kind * 2^40 + number * 2^24 + message * 2^16 + detail` (kind 1 protocol, number the
+ * close code; 2 handshake, number the HTTP status; 3 send; 4 closed), a string the
+ * message of an invalid argument.
+ */
 export function toError(e) {
-  if (typeof e !== 'string') return e;
-  const space = e.indexOf(' ');
-  const number = Number(e.slice(1, space));
-  const message = e.slice(space + 1);
-  switch (e[0]) {
-    case 'P': return new ProtocolError(message, number);
-    case 'H': return new HandshakeError(message, number);
-    case 'S': return new SendError(message);
-    case 'C': return new ClosedError(message);
-    default: return new TypeError(message);
+  if (typeof e === 'string') return new TypeError(e);
+  if (typeof e !== 'number') return e;
+  const detail = e % 0x10000;
+  const index = Math.floor(e / 0x10000) % 0x100;
+  const number = Math.floor(e / 0x1000000) % 0x10000;
+  const kind = Math.floor(e / 0x10000000000);
+  switch (kind) {
+    case 1: {
+      let message = PROTOCOL_MESSAGES[index] || PROTOCOL_MESSAGES[0];
+      if (index === 1) message += detail.toString(16);
+      else if (index === 2) message += `${detail.toString(2).padStart(3, '0')})`;
+      else if (index === 3) message += `${detail} not allowed on the wire`;
+      return new ProtocolError(message, number);
+    }
+    case 2: return new HandshakeError(HANDSHAKE_MESSAGES[index] || HANDSHAKE_MESSAGES[0], number);
+    case 3: return new SendError(index === 1 ? `close code ${detail} may not be sent` : SEND_MESSAGES[index] || SEND_MESSAGES[0]);
+    default: return new ClosedError('connection closed');
   }
 }
 
@@ -538,17 +573,26 @@ export class Connection {
     return this._out(call(() => this._conn.close(code || 0, String(reason))));
   }
 
+  /**
+   * The handshake fields of the last request or opened event as `[values, text]`:
+   * `text(i)` decodes the string at `values[i]` (offset, length into the kept head).
+   */
+  _head() {
+    const conn = this._conn;
+    const mem = wasmBytes();
+    const values = new Uint32Array(mem.buffer, conn.info_ptr(), conn.info_len()).slice();
+    const head = conn.head_ptr();
+    const text = (i) => (values[i] === 0xffffffff ? null : utf8.decode(mem.subarray(head + values[i], head + values[i] + values[i + 1])));
+    return [values, text];
+  }
+
   /** Server: the request delivered by the 'request' event. */
   get request() {
-    return call(() => {
-      const protocols = this._conn.request_protocols();
-      return {
-        path: this._conn.request_path(),
-        origin: this._conn.request_origin(),
-        protocols: protocols === '' ? [] : protocols.split(','),
-        key: this._conn.request_key(),
-      };
-    });
+    if (this.role !== 'server' || this._conn.info_len() === 0) throw new TypeError('no request received');
+    const [values, text] = this._head();
+    const protocols = [];
+    for (let k = 0; k < values[9]; k++) protocols.push(text(10 + 2 * k));
+    return { path: text(1), origin: text(7), protocols, key: text(5) };
   }
 
   /**
@@ -614,12 +658,16 @@ export class Connection {
 
   /** Client: the subprotocol the server chose ('' for none). */
   get protocol() {
-    return this._conn.protocol();
+    if (this.role !== 'client' || this._conn.info_len() === 0) return '';
+    const [, text] = this._head();
+    return text(1) || '';
   }
 
   /** Client: the extensions the server accepted ('' for none). */
   get extensions() {
-    return this._conn.extensions();
+    if (this.role !== 'client' || this._conn.info_len() === 0) return '';
+    const [, text] = this._head();
+    return text(3) || '';
   }
 
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */

@@ -16,17 +16,15 @@
 //! panic, which would be a bug, traps without formatting its message, so
 //! the formatting machinery stays out of the module (about a ninth of it).
 //!
-//! Errors cross the boundary as strings `"<kind><number> <message>"`: kind `P`
-//! (protocol, number = close code), `H` (handshake, number = HTTP status), `S` (send),
-//! `C` (closed) or `A` (invalid argument); the JavaScript layer turns them into typed
-//! errors.
+//! Errors cross the boundary as numbers (kind, close code or HTTP status, message index,
+//! detail: see `js_err`), invalid arguments as their message; the JavaScript layer
+//! turns them into typed errors.
 
 #![warn(missing_docs)]
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
 extern crate alloc;
 
-use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -59,140 +57,102 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
-/// Appends `n` in decimal.
-fn push_decimal(s: &mut String, n: u16) {
-    let mut digits = [0u8; 5];
-    let mut n = n;
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        s.push(char::from(d));
-    }
+/// Error kinds, as the JavaScript layer decodes them.
+const KIND_PROTOCOL: u64 = 1;
+const KIND_HANDSHAKE: u64 = 2;
+const KIND_SEND: u64 = 3;
+const KIND_CLOSED: u64 = 4;
+
+/// An error for JavaScript as one number: `kind << 40 | number << 24 | message << 16 |
+/// detail` (below 2^53, so exact). `number` is the close code or HTTP status, `message`
+/// an index into the JavaScript layer's table of the kind's messages and `detail` the
+/// value some messages show. Texts live in JavaScript: here they would cost a tenth of
+/// the module (the strings and the code that builds them).
+fn js_err(kind: u64, number: u16, message: u8, detail: u16) -> JsValue {
+    let code = kind << 40 | u64::from(number) << 24 | u64::from(message) << 16;
+    // Exact: below 2^53.
+    JsValue::from_f64((code | u64::from(detail)) as f64)
 }
 
-/// An error for JavaScript: `"<kind><number> <message><detail>"`, built without the
-/// formatting machinery (it would add a sixth to the module).
-fn js_err_with(
-    kind: char,
-    number: u16,
-    message: &str,
-    detail: impl FnOnce(&mut String),
-) -> JsValue {
-    let mut s = String::with_capacity(message.len() + 24);
-    s.push(kind);
-    push_decimal(&mut s, number);
-    s.push(' ');
-    s.push_str(message);
-    detail(&mut s);
-    JsValue::from_str(&s)
-}
-
-fn js_err(kind: char, number: u16, message: &str) -> JsValue {
-    js_err_with(kind, number, message, |_| ())
-}
-
+/// The message index of a protocol error, in the order of `PROTOCOL_MESSAGES` in
+/// js/codec.mjs (0: a variant added to the core later), and its detail.
 fn protocol_err(e: ProtocolError) -> JsValue {
-    let code = e.close_code().0;
-    match e {
-        ProtocolError::ReservedOpcode(op) => js_err_with('P', code, "reserved opcode 0x", |s| {
-            s.push(char::from_digit(u32::from(op & 0xf), 16).unwrap_or('?'));
-        }),
-        ProtocolError::ReservedBits(bits) => js_err_with('P', code, "reserved bits set (0b", |s| {
-            for shift in [2, 1, 0] {
-                s.push(if bits >> shift & 1 == 1 { '1' } else { '0' });
-            }
-            s.push(')');
-        }),
-        ProtocolError::InvalidCloseCode(close) => js_err_with('P', code, "close code ", |s| {
-            push_decimal(s, close);
-            s.push_str(" not allowed on the wire");
-        }),
-        _ => js_err('P', code, protocol_message(e)),
-    }
+    let (message, detail) = match e {
+        ProtocolError::ReservedOpcode(op) => (1, u16::from(op & 0xf)),
+        ProtocolError::ReservedBits(bits) => (2, u16::from(bits & 7)),
+        ProtocolError::InvalidCloseCode(close) => (3, close),
+        ProtocolError::FragmentedControlFrame => (4, 0),
+        ProtocolError::ControlFrameTooLong => (5, 0),
+        ProtocolError::NonMinimalLength => (6, 0),
+        ProtocolError::LengthTopBitSet => (7, 0),
+        ProtocolError::UnmaskedFrame => (8, 0),
+        ProtocolError::MaskedFrame => (9, 0),
+        ProtocolError::UnexpectedContinuation => (10, 0),
+        ProtocolError::ExpectedContinuation => (11, 0),
+        ProtocolError::InvalidUtf8 => (12, 0),
+        ProtocolError::InvalidClosePayload => (13, 0),
+        ProtocolError::FrameTooLarge => (14, 0),
+        ProtocolError::LengthOverflow => (15, 0),
+        ProtocolError::MessageTooLarge => (16, 0),
+        ProtocolError::TooManyFragments => (17, 0),
+        _ => (0, 0),
+    };
+    js_err(KIND_PROTOCOL, e.close_code().0, message, detail)
 }
 
-fn protocol_message(e: ProtocolError) -> &'static str {
-    match e {
-        ProtocolError::FragmentedControlFrame => "fragmented control frame",
-        ProtocolError::ControlFrameTooLong => "control frame longer than 125 bytes",
-        ProtocolError::NonMinimalLength => "payload length not minimally encoded",
-        ProtocolError::LengthTopBitSet => "64-bit payload length has its top bit set",
-        ProtocolError::UnmaskedFrame => "unmasked frame from a client",
-        ProtocolError::MaskedFrame => "masked frame from a server",
-        ProtocolError::UnexpectedContinuation => "continuation frame without a message",
-        ProtocolError::ExpectedContinuation => "new message inside a fragmented message",
-        ProtocolError::InvalidUtf8 => "invalid utf-8",
-        ProtocolError::InvalidClosePayload => "close payload of one byte",
-        ProtocolError::FrameTooLarge => "frame over the size limit",
-        ProtocolError::LengthOverflow => "frame length does not fit in memory",
-        ProtocolError::MessageTooLarge => "message over the size limit",
-        ProtocolError::TooManyFragments => "message over the fragment limit",
-        _ => "protocol error",
-    }
-}
-
+/// A handshake error: its HTTP status and the index of `HANDSHAKE_MESSAGES`.
 fn handshake_err(e: HandshakeError) -> JsValue {
     let message = match e {
-        HandshakeError::MalformedHttp => "malformed http",
-        HandshakeError::MethodNotGet => "method is not GET",
-        HandshakeError::HttpVersion => "http version older than 1.1",
-        HandshakeError::MissingHost => "missing host header",
-        HandshakeError::MissingUpgrade => "upgrade header does not name websocket",
-        HandshakeError::MissingConnection => "connection header does not name upgrade",
-        HandshakeError::InvalidKey => "invalid sec-websocket-key",
-        HandshakeError::UnsupportedVersion => "unsupported sec-websocket-version",
-        HandshakeError::InvalidHeaderValue => "header value is not valid utf-8",
-        HandshakeError::TooManyOfferHeaders => "too many protocol or extension headers",
-        HandshakeError::InvalidExtensionSyntax => "invalid sec-websocket-extensions syntax",
-        HandshakeError::TooLarge => "handshake too large",
-        HandshakeError::TooManyHeaders => "too many headers",
-        HandshakeError::OriginRefused => "origin refused",
-        HandshakeError::NotSwitchingProtocols(_) => "server did not switch protocols",
-        HandshakeError::AcceptMismatch => "sec-websocket-accept mismatch",
-        HandshakeError::ProtocolNotOffered => "subprotocol was not offered",
-        HandshakeError::ExtensionNotOffered => "extension was not offered",
-        HandshakeError::InvalidArgument => "invalid header name or value",
-        HandshakeError::BufferTooSmall => "output buffer too small",
-        _ => "handshake error",
+        HandshakeError::MalformedHttp => 1,
+        HandshakeError::MethodNotGet => 2,
+        HandshakeError::HttpVersion => 3,
+        HandshakeError::MissingHost => 4,
+        HandshakeError::MissingUpgrade => 5,
+        HandshakeError::MissingConnection => 6,
+        HandshakeError::InvalidKey => 7,
+        HandshakeError::UnsupportedVersion => 8,
+        HandshakeError::InvalidHeaderValue => 9,
+        HandshakeError::TooManyOfferHeaders => 10,
+        HandshakeError::InvalidExtensionSyntax => 11,
+        HandshakeError::TooLarge => 12,
+        HandshakeError::TooManyHeaders => 13,
+        HandshakeError::OriginRefused => 14,
+        HandshakeError::NotSwitchingProtocols(_) => 15,
+        HandshakeError::AcceptMismatch => 16,
+        HandshakeError::ProtocolNotOffered => 17,
+        HandshakeError::ExtensionNotOffered => 18,
+        HandshakeError::InvalidArgument => 19,
+        HandshakeError::BufferTooSmall => 20,
+        _ => 0,
     };
-    js_err('H', e.http_status(), message)
+    js_err(KIND_HANDSHAKE, e.http_status(), message, 0)
 }
 
+/// A send error: the index of `SEND_MESSAGES` and its detail.
 fn send_err(e: SendError) -> JsValue {
-    if let SendError::InvalidCloseCode(code) = e {
-        return js_err_with('S', 0, "close code ", |s| {
-            push_decimal(s, code);
-            s.push_str(" may not be sent");
-        });
-    }
-    let message = match e {
-        SendError::BufferTooSmall { .. } => "output buffer too small",
-        SendError::ControlFrameTooLong => "control frame payload longer than 125 bytes",
-        SendError::FragmentOrder => "fragment out of order",
-        SendError::NotOpen => "connection is not open",
-        SendError::Connecting => "handshake not finished",
-        SendError::ExtensionNotNegotiated => "extension not negotiated",
-        _ => "send error",
+    let (message, detail) = match e {
+        SendError::InvalidCloseCode(code) => (1, code),
+        SendError::BufferTooSmall { .. } => (2, 0),
+        SendError::ControlFrameTooLong => (3, 0),
+        SendError::FragmentOrder => (4, 0),
+        SendError::NotOpen => (5, 0),
+        SendError::Connecting => (6, 0),
+        SendError::ExtensionNotNegotiated => (7, 0),
+        _ => (0, 0),
     };
-    js_err('S', 0, message)
+    js_err(KIND_SEND, 0, message, detail)
 }
 
+/// An invalid argument: thrown as its message, which JavaScript makes a `TypeError`.
 fn arg_err(message: &str) -> JsValue {
-    js_err('A', 0, message)
+    JsValue::from_str(message)
 }
 
 fn conn_err(e: Error) -> JsValue {
     match e {
         Error::Protocol(e) => protocol_err(e),
         Error::Handshake(e) => handshake_err(e),
-        _ => js_err('C', 0, "connection closed"),
+        _ => js_err(KIND_CLOSED, 0, 0, 0),
     }
 }
 
@@ -238,11 +198,11 @@ pub struct Conn {
     ev_len: usize,
     ev_flags: u32,
     close_code: u16,
-    /// Server: the request head, kept between the request event and accept/reject.
+    /// The handshake head received (a server keeps it between the request event and
+    /// accept/reject) and where its fields are, as offsets into it: see
+    /// [`info_ptr`](Self::info_ptr).
     head: Vec<u8>,
-    /// Client: the response's subprotocol and extensions.
-    protocol: String,
-    extensions: String,
+    info: Vec<u32>,
 }
 
 #[wasm_bindgen]
@@ -262,8 +222,7 @@ impl Conn {
             ev_flags: 0,
             close_code: 0,
             head: Vec::new(),
-            protocol: String::new(),
-            extensions: String::new(),
+            info: Vec::new(),
         }
     }
 
@@ -381,17 +340,22 @@ impl Conn {
                 close_code = close.code.map_or(0, |c| c.0);
                 (EV_CLOSE, close.reason.as_bytes())
             }
-            Some(Event::Request(_)) => {
+            Some(Event::Request(request)) => {
                 head = Some(consumed);
+                self.info = request_info(&request, base + self.start, consumed);
                 (EV_REQUEST, &[])
             }
             Some(Event::Opened(response)) => {
-                self.protocol = response.protocol.unwrap_or("").into();
-                self.extensions = response
+                head = Some(consumed);
+                let at = base + self.start;
+                let extensions = response
                     .header("sec-websocket-extensions")
-                    .and_then(|v| core::str::from_utf8(v).ok())
-                    .unwrap_or("")
-                    .into();
+                    .and_then(|v| core::str::from_utf8(v).ok());
+                self.info.clear();
+                self.info.push(len32(consumed));
+                self.info
+                    .extend_from_slice(&span_or_none(at, response.protocol));
+                self.info.extend_from_slice(&span_or_none(at, extensions));
                 (EV_OPENED, &[])
             }
         };
@@ -624,36 +588,24 @@ impl Conn {
 
     // ----- opening handshake -----
 
-    fn request(&self) -> Result<server::Request<'_>, JsValue> {
-        match server::Request::parse(&self.head, &self.limits) {
-            Ok(Status::Complete { value, .. }) => Ok(value),
-            Ok(Status::Partial) => Err(arg_err("no request received")),
-            Err(e) => Err(handshake_err(e)),
-        }
+    /// The address of the handshake head kept by the last request (server) or opened
+    /// (client) event.
+    pub fn head_ptr(&self) -> usize {
+        self.head.as_ptr() as usize
     }
 
-    /// Server: the request's path.
-    pub fn request_path(&self) -> Result<JsValue, JsValue> {
-        Ok(JsValue::from_str(self.request()?.path))
+    /// The address of the handshake fields of the last request or opened event: `u32`
+    /// values, [`info_len`](Self::info_len) of them, with strings as `offset, length`
+    /// into the head (offset `u32::MAX` for an absent one). A request has the layout of
+    /// [`parse_request`]'s result; a response is `[head length, protocol,
+    /// extensions]`. Empty before such an event.
+    pub fn info_ptr(&self) -> usize {
+        self.info.as_ptr() as usize
     }
 
-    /// Server: the request's Origin header, `null` without one.
-    pub fn request_origin(&self) -> Result<JsValue, JsValue> {
-        Ok(self
-            .request()?
-            .origin
-            .map_or(JsValue::NULL, JsValue::from_str))
-    }
-
-    /// Server: the offered subprotocols in order, joined by commas (they are tokens).
-    pub fn request_protocols(&self) -> Result<JsValue, JsValue> {
-        let request = self.request()?;
-        Ok(JsValue::from_str(&joined(request.protocols())))
-    }
-
-    /// Server: the request's Sec-WebSocket-Key.
-    pub fn request_key(&self) -> Result<JsValue, JsValue> {
-        Ok(JsValue::from_str(self.request()?.key))
+    /// The number of values at [`info_ptr`](Self::info_ptr).
+    pub fn info_len(&self) -> usize {
+        self.info.len()
     }
 
     /// Server: accepts the request with an optional subprotocol; the 101 response is
@@ -746,16 +698,6 @@ impl Conn {
         self.set_out(0, n);
         Ok(n)
     }
-
-    /// Client: the subprotocol the server chose ("" for none).
-    pub fn protocol(&self) -> JsValue {
-        JsValue::from_str(&self.protocol)
-    }
-
-    /// Client: the extensions the server accepted ("" for none).
-    pub fn extensions(&self) -> JsValue {
-        JsValue::from_str(&self.extensions)
-    }
 }
 
 fn rejection(status: u16) -> Result<server::Rejection<'static>, JsValue> {
@@ -782,18 +724,6 @@ fn none_if_empty(s: &str) -> Option<&str> {
 /// A comma-separated list of tokens (subprotocols) as a vector of its items.
 fn split_list(list: &str) -> Vec<&str> {
     list.split(',').filter(|p| !p.is_empty()).collect()
-}
-
-/// Items joined by commas.
-fn joined<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    for item in items {
-        if !out.is_empty() {
-            out.push(',');
-        }
-        out.push_str(item);
-    }
-    out
 }
 
 /// Decodes the frame header at the start of `buf` as an endpoint of the given role
@@ -899,13 +829,47 @@ pub fn accept_key(key: &str) -> JsValue {
     JsValue::from_str(core::str::from_utf8(&accept).unwrap_or_default())
 }
 
-/// Where `part` lies within `whole` (a slice of it): `[offset, length]`.
-fn span(whole: &[u8], part: &str) -> [u32; 2] {
-    let offset = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+/// A length or offset as a `u32` (wasm32 addresses fit).
+fn len32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Where `part` lies in memory relative to the address `at` (the start of the buffer it
+/// is a slice of): `[offset, length]`.
+fn span(at: usize, part: &str) -> [u32; 2] {
     [
-        u32::try_from(offset).unwrap_or(u32::MAX),
-        u32::try_from(part.len()).unwrap_or(u32::MAX),
+        len32((part.as_ptr() as usize).wrapping_sub(at)),
+        len32(part.len()),
     ]
+}
+
+/// [`span`], or `[u32::MAX, 0]` for `None`.
+fn span_or_none(at: usize, part: Option<&str>) -> [u32; 2] {
+    part.map_or([u32::MAX, 0], |p| span(at, p))
+}
+
+/// A request's fields as [`parse_request`] returns them, for a request parsed from the
+/// buffer at address `at`.
+fn request_info(request: &server::Request<'_>, at: usize, head_len: usize) -> Vec<u32> {
+    let mut out = vec![len32(head_len)];
+    for field in [request.path, request.host, request.key] {
+        out.extend_from_slice(&span(at, field));
+    }
+    out.extend_from_slice(&span_or_none(at, request.origin));
+    // Each list is its length, then its items.
+    let count = out.len();
+    out.push(0);
+    for p in request.protocols() {
+        out[count] += 1;
+        out.extend_from_slice(&span(at, p));
+    }
+    let count = out.len();
+    out.push(0);
+    for e in request.extensions() {
+        out[count] += 1;
+        out.extend_from_slice(&span(at, e.name));
+    }
+    out
 }
 
 /// Parses and checks an opening request (RFC 6455 §4.2.1). Returns `[]` while
@@ -918,27 +882,14 @@ pub fn parse_request(buf: &[u8], max_bytes: usize) -> Result<Vec<u32>, JsValue> 
     if max_bytes > 0 {
         limits.max_bytes = max_bytes;
     }
-    let Status::Complete { value, head_len } =
-        server::Request::parse(buf, &limits).map_err(handshake_err)?
-    else {
-        return Ok(Vec::new());
-    };
-    let mut out = vec![u32::try_from(head_len).unwrap_or(u32::MAX)];
-    for field in [value.path, value.host, value.key] {
-        out.extend_from_slice(&span(buf, field));
-    }
-    out.extend_from_slice(&value.origin.map_or([u32::MAX, 0], |o| span(buf, o)));
-    let protocols: Vec<&str> = value.protocols().collect();
-    out.push(u32::try_from(protocols.len()).unwrap_or(u32::MAX));
-    for p in protocols {
-        out.extend_from_slice(&span(buf, p));
-    }
-    let names: Vec<&str> = value.extensions().map(|e| e.name).collect();
-    out.push(u32::try_from(names.len()).unwrap_or(u32::MAX));
-    for n in names {
-        out.extend_from_slice(&span(buf, n));
-    }
-    Ok(out)
+    Ok(
+        match server::Request::parse(buf, &limits).map_err(handshake_err)? {
+            Status::Complete { value, head_len } => {
+                request_info(&value, buf.as_ptr() as usize, head_len)
+            }
+            Status::Partial => Vec::new(),
+        },
+    )
 }
 
 /// Writes the 101 response to the request in `request` with a subprotocol (`""` for
@@ -1031,7 +982,7 @@ pub fn parse_response(buf: &[u8], nonce: &[u8], protocols: &str) -> Result<Vec<u
     {
         Status::Partial => Ok(Vec::new()),
         Status::Complete { value, head_len } => {
-            let [offset, len] = value.protocol.map_or([u32::MAX, 0], |p| span(buf, p));
+            let [offset, len] = span_or_none(buf.as_ptr() as usize, value.protocol);
             Ok(vec![
                 u32::try_from(head_len).unwrap_or(u32::MAX),
                 offset,
