@@ -272,10 +272,10 @@ impl MaskKeys {
 
     fn next_key(&mut self) -> [u8; 4] {
         if self.used >= 20 {
-            let mut sha = sha1_smol::Sha1::new();
+            let mut sha = crate::sha1::Sha1::new();
             sha.update(&self.seed);
             sha.update(&self.counter.to_le_bytes());
-            self.pool = sha.digest().bytes();
+            self.pool = sha.digest();
             self.counter = self.counter.wrapping_add(1);
             self.used = 0;
         }

@@ -11,6 +11,7 @@
 //! unescaping; this parser accepts quoted tokens without backslash escapes (the form every
 //! known client sends) and rejects the rest as [`HandshakeError::InvalidExtensionSyntax`].
 
+use super::http::is_tchar;
 use crate::error::HandshakeError;
 
 /// One offered or accepted extension: `name; param; param=value`.
@@ -89,7 +90,7 @@ impl<'a> Extensions<'a> {
             lx.param()?;
             lx.ows();
         }
-        let params = &lx.src[start..lx.pos];
+        let params = lx.src.get(start..lx.pos).unwrap_or_default();
         if !(lx.at_end() || lx.eat(b',')) {
             return Err(HandshakeError::InvalidExtensionSyntax);
         }
@@ -186,9 +187,10 @@ impl<'a> Lexer<'a> {
         while self.peek().is_some_and(is_tchar) {
             self.pos += 1;
         }
-        match &self.src[start..self.pos] {
-            "" => Err(HandshakeError::InvalidExtensionSyntax),
-            token => Ok(token),
+        // Tokens are ASCII, so `start..pos` are char boundaries.
+        match self.src.get(start..self.pos) {
+            Some("") | None => Err(HandshakeError::InvalidExtensionSyntax),
+            Some(token) => Ok(token),
         }
     }
 
@@ -213,10 +215,6 @@ impl<'a> Lexer<'a> {
             value: Some(value),
         })
     }
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[cfg(test)]
