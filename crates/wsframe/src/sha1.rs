@@ -11,8 +11,9 @@
 pub(crate) struct Sha1 {
     state: [u32; 5],
     block: [u8; 64],
-    /// Bytes hashed so far; the low six bits are the fill of `block`.
-    len: u64,
+    /// Bytes hashed so far; the low six bits are the fill of `block`. 32 bits: the
+    /// inputs are a few dozen bytes (and 32-bit fields keep the state 4-aligned).
+    len: u32,
 }
 
 impl Sha1 {
@@ -43,17 +44,14 @@ impl Sha1 {
 
     /// The digest: padding with 0x80, zeros and the bit length (FIPS 180-4 §5.1.1).
     pub(crate) fn digest(mut self) -> [u8; 20] {
-        let bits = self.len.wrapping_mul(8);
+        let bits = u64::from(self.len) * 8;
         self.update(&[0x80]);
         while self.len % 64 != 56 {
             self.update(&[0]);
         }
         self.update(&bits.to_be_bytes());
-        let mut out = [0u8; 20];
-        for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
-            chunk.copy_from_slice(&word.to_be_bytes());
-        }
-        out
+        // Big-endian words; the shift is below 32.
+        core::array::from_fn(|i| (self.state[i / 4] >> (24 - 8 * (i % 4))) as u8)
     }
 }
 

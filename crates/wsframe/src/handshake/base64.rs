@@ -31,11 +31,20 @@ pub(crate) fn is_key_of_16_bytes(key: &[u8]) -> bool {
         return false;
     };
     body.len() == 21
-        && body.iter().all(|c| ALPHABET.contains(c))
-        && ALPHABET
-            .iter()
-            .position(|c| c == last)
-            .is_some_and(|v| v & 0x0f == 0)
+        && body.iter().all(|&c| value(c).is_some())
+        && value(*last).is_some_and(|v| v & 0x0f == 0)
+}
+
+/// The 6-bit value of a base64 character.
+fn value(c: u8) -> Option<u8> {
+    Some(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -58,6 +67,14 @@ mod tests {
             let n = expected.len();
             encode(input.as_bytes(), &mut out[..n]);
             assert_eq!(&out[..n], expected.as_bytes(), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn values_match_the_alphabet() {
+        for c in 0..=255u8 {
+            let expected = ALPHABET.iter().position(|&a| a == c).map(|i| i as u8);
+            assert_eq!(value(c), expected, "{c}");
         }
     }
 

@@ -74,10 +74,8 @@ impl<'a> Extensions<'a> {
 
     /// Checks the whole value; `Ok` when every element follows the grammar.
     pub fn validate(value: &'a str) -> Result<(), HandshakeError> {
-        Self::new(value).try_for_each(|ext| {
-            let ext = ext?;
-            ext.params().try_for_each(|p| p.map(|_| ()))
-        })
+        // Walking the extensions parses every parameter too.
+        Self::new(value).try_for_each(|ext| ext.map(|_| ()))
     }
 
     fn parse_one(&mut self) -> Result<Extension<'a>, HandshakeError> {

@@ -29,6 +29,10 @@ pub(crate) struct Head<'b> {
 /// Where the scanner is within a line.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum At {
+    /// In the start line.
+    Start,
+    /// After a CR in the start line, expecting LF.
+    StartCr,
     /// At the start of a header line (or of the blank line).
     LineStart,
     /// In a header name.
@@ -48,18 +52,20 @@ impl<'b> Head<'b> {
     ) -> Result<Option<Self>, HandshakeError> {
         let buf = buf.get(..limits.max_bytes).unwrap_or(buf);
         let max_headers = limits.max_headers.clamp(1, super::MAX_HEADERS);
-        let Some(line_end) = buf.iter().position(|&b| b == b'\n') else {
-            check_start_line_prefix(buf)?;
-            return partial(buf, limits);
-        };
-        let line = &buf[..line_end];
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let start = split_start_line(line)?;
-        let fields_at = line_end + 1;
-        let mut at = At::LineStart;
+        let mut start = [&buf[..0]; 3];
+        let mut fields_at = 0;
+        let mut at = At::Start;
         let mut headers = 0usize;
-        for (i, &b) in buf.iter().enumerate().skip(fields_at) {
+        for (i, &b) in buf.iter().enumerate() {
             at = match (at, b) {
+                (At::Start, b'\r') => At::StartCr,
+                (At::Start | At::StartCr, b'\n') => {
+                    let line = &buf[..i];
+                    start = split_start_line(line.strip_suffix(b"\r").unwrap_or(line))?;
+                    fields_at = i + 1;
+                    At::LineStart
+                }
+                (At::Start, _) if is_field_byte(b) => At::Start,
                 (At::LineStart | At::Cr { blank: true }, b'\n') => {
                     return Ok(Some(Head {
                         start,
@@ -185,32 +191,43 @@ fn partial<T>(capped: &[u8], limits: &HandshakeLimits) -> Result<Option<T>, Hand
 /// Splits a start line into its three parts at the first two spaces. The third part
 /// may hold spaces (a reason phrase) and may be missing in a status line.
 fn split_start_line(line: &[u8]) -> Result<[&[u8]; 3], HandshakeError> {
-    if line.iter().any(|&b| b != b'\t' && !is_field_byte(b)) {
-        return Err(HandshakeError::MalformedHttp);
-    }
-    let mut parts = line.splitn(3, |&b| b == b' ');
-    let first = parts.next().unwrap_or_default();
-    let second = parts.next().ok_or(HandshakeError::MalformedHttp)?;
-    let third = parts.next().unwrap_or_default();
+    let (first, rest) = split_at_space(line).ok_or(HandshakeError::MalformedHttp)?;
+    let (second, third) = split_at_space(rest).unwrap_or((rest, &[]));
     if first.is_empty() || second.is_empty() {
         return Err(HandshakeError::MalformedHttp);
     }
     Ok([first, second, third])
 }
 
-/// Refuses an unfinished start line early once it holds a byte no start line may.
-fn check_start_line_prefix(prefix: &[u8]) -> Result<(), HandshakeError> {
-    let prefix = prefix.strip_suffix(b"\r").unwrap_or(prefix);
-    if prefix.iter().any(|&b| b != b'\t' && !is_field_byte(b)) {
-        return Err(HandshakeError::MalformedHttp);
-    }
-    Ok(())
+fn split_at_space(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = s.iter().position(|&b| b == b' ')?;
+    Some((&s[..at], &s[at + 1..]))
 }
 
 /// RFC 9110 §5.6.2 `tchar`: what a method and a header name are made of.
 pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    // A 256-bit set: one load and a shift wherever it is inlined.
+    TCHAR[usize::from(b >> 5)] >> (b & 31) & 1 != 0
 }
+
+/// The `tchar` set, bit `b % 32` of word `b / 32`.
+const TCHAR: [u32; 8] = {
+    let mut set = [0u32; 8];
+    let mut b = 0usize;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+            )
+        {
+            set[b / 32] |= 1 << (b % 32);
+        }
+        b += 1;
+    }
+    set
+};
 
 /// A byte of a field value (RFC 9110 §5.5): visible ASCII, space, tab, obs-text.
 fn is_field_byte(b: u8) -> bool {
@@ -221,13 +238,10 @@ fn is_field_byte(b: u8) -> bool {
 /// them with the version, for [`check_version`] after the method is checked.
 pub(crate) fn request_line(start: [&[u8]; 3]) -> Result<(&[u8], &str, &[u8]), HandshakeError> {
     let [method, target, version] = start;
-    if !method.iter().all(|&b| is_tchar(b)) || target.contains(&b'\t') {
+    if !method.iter().all(|&b| is_tchar(b)) || !target.iter().all(u8::is_ascii_graphic) {
         return Err(HandshakeError::MalformedHttp);
     }
-    let target = core::str::from_utf8(target)
-        .ok()
-        .filter(|t| t.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or(HandshakeError::MalformedHttp)?;
+    let target = core::str::from_utf8(target).map_err(|_| HandshakeError::MalformedHttp)?;
     Ok((method, target, version))
 }
 
@@ -271,6 +285,15 @@ mod tests {
 
     fn parse(bytes: &[u8]) -> Result<Option<Head<'_>>, HandshakeError> {
         Head::parse(bytes, &limits(8192, 64))
+    }
+
+    #[test]
+    fn tchar_set() {
+        let symbols = b"!#$%&'*+-.^_`|~";
+        for b in 0..=255u8 {
+            let expected = b.is_ascii_alphanumeric() || symbols.contains(&b);
+            assert_eq!(is_tchar(b), expected, "{b}");
+        }
     }
 
     #[test]

@@ -112,7 +112,9 @@ fn split_list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// Whether a comma-separated header value lists `token`, ignoring ASCII case.
 pub(crate) fn lists_token(value: &[u8], token: &str) -> bool {
-    split_list(value).any(|item| item.eq_ignore_ascii_case(token.as_bytes()))
+    value
+        .split(|&b| b == b',')
+        .any(|item| item.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// RFC 7230 `tchar`: what a token (header name, subprotocol, extension name) is made of.
