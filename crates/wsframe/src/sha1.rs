@@ -67,11 +67,14 @@ fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
             let x = w[(t + 13) % 16] ^ w[(t + 8) % 16] ^ w[(t + 2) % 16] ^ w[t % 16];
             w[t % 16] = x.rotate_left(1);
         }
-        let (f, k) = match t {
-            0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
-            20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
-            40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
-            _ => (b ^ c ^ d, 0xCA62_C1D6),
+        let (f, k) = if t < 20 {
+            (d ^ (b & (c ^ d)), 0x5A82_7999)
+        } else if t < 40 {
+            (b ^ c ^ d, 0x6ED9_EBA1)
+        } else if t < 60 {
+            ((b & c) | (d & (b | c)), 0x8F1B_BCDC)
+        } else {
+            (b ^ c ^ d, 0xCA62_C1D6)
         };
         let temp = a
             .rotate_left(5)

@@ -185,10 +185,11 @@ impl<'a> Lexer<'a> {
         while self.peek().is_some_and(is_tchar) {
             self.pos += 1;
         }
-        // Tokens are ASCII, so `start..pos` are char boundaries.
-        match self.src.get(start..self.pos) {
-            Some("") | None => Err(HandshakeError::InvalidExtensionSyntax),
-            Some(token) => Ok(token),
+        // Tokens are ASCII: the slice is text (the check is the one the core already
+        // links, cheaper than char-boundary checks on `str` slicing).
+        match self.src.as_bytes().get(start..self.pos).map(core::str::from_utf8) {
+            Some(Ok(token)) if !token.is_empty() => Ok(token),
+            _ => Err(HandshakeError::InvalidExtensionSyntax),
         }
     }
 

@@ -142,20 +142,14 @@ impl<'b> Iterator for Fields<'b> {
     type Item = (&'b [u8], &'b [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.rest.is_empty() {
-            let end = self
-                .rest
-                .iter()
-                .position(|&b| b == b'\n')
-                .unwrap_or(self.rest.len());
-            let (line, rest) = self.rest.split_at(end);
-            self.rest = rest.get(1..).unwrap_or_default();
-            if let Some(colon) = line.iter().position(|&b| b == b':') {
-                let (name, value) = line.split_at(colon);
-                return Some((name, value[1..].trim_ascii()));
-            }
-        }
-        None
+        // In a checked head every header line has a colon right after its name and
+        // the blank line has none: the next colon ends the next name.
+        let rest = self.rest;
+        let colon = rest.iter().position(|&b| b == b':')?;
+        let (name, after) = rest.split_at(colon);
+        let end = after.iter().position(|&b| b == b'\n')?;
+        self.rest = &after[end + 1..];
+        Some((name, after[1..end].trim_ascii()))
     }
 }
 
