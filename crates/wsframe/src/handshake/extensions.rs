@@ -187,7 +187,12 @@ impl<'a> Lexer<'a> {
         }
         // Tokens are ASCII: the slice is text (the check is the one the core already
         // links, cheaper than char-boundary checks on `str` slicing).
-        match self.src.as_bytes().get(start..self.pos).map(core::str::from_utf8) {
+        match self
+            .src
+            .as_bytes()
+            .get(start..self.pos)
+            .map(core::str::from_utf8)
+        {
             Some(Ok(token)) if !token.is_empty() => Ok(token),
             _ => Err(HandshakeError::InvalidExtensionSyntax),
         }
