@@ -49,7 +49,8 @@ fn serve(input: &mut [u8], out: &mut [u8]) -> Option<usize> {
     };
     let mut utf8 = Utf8Validator::new();
     while pos < input.len() {
-        let Ok(Decoded::Complete { header, header_len }) = FrameHeader::decode(&input[pos..], &rules)
+        let Ok(Decoded::Complete { header, header_len }) =
+            FrameHeader::decode(&input[pos..], &rules)
         else {
             break;
         };
@@ -67,9 +68,16 @@ fn serve(input: &mut [u8], out: &mut [u8]) -> Option<usize> {
             OpCode::Ping => OpCode::Pong,
             OpCode::Close => {
                 let close = CloseFrame::parse(payload).ok()?;
-                let n = CloseFrame { reason: "", ..close }.write(payload).ok()?;
+                let n = CloseFrame {
+                    reason: "",
+                    ..close
+                }
+                .write(payload)
+                .ok()?;
                 let reply = FrameHeader::new(OpCode::Close, true, 0);
-                return Some(written + encode_frame(reply, &payload[..n], &mut out[written..]).ok()?);
+                return Some(
+                    written + encode_frame(reply, &payload[..n], &mut out[written..]).ok()?,
+                );
             }
             other => other,
         };
