@@ -38,6 +38,8 @@ impl Sha1 {
             self.len = self.len.wrapping_add(1);
             if self.len % 64 == 0 {
                 compress(&mut self.state, &self.block);
+                // Bytes past the fill stay zero, ready for the padding.
+                self.block = [0; 64];
             }
         }
     }
@@ -45,48 +47,59 @@ impl Sha1 {
     /// The digest: padding with 0x80, zeros and the bit length (FIPS 180-4 §5.1.1).
     pub(crate) fn digest(mut self) -> [u8; 20] {
         let bits = u64::from(self.len) * 8;
-        self.update(&[0x80]);
-        while self.len % 64 != 56 {
-            self.update(&[0]);
+        // The fill is below 64, so there is room for the 0x80; the bytes after it are
+        // zero already.
+        let fill = (self.len % 64) as usize;
+        self.block[fill] = 0x80;
+        if fill >= 56 {
+            // No room for the length: it goes into one more block.
+            compress(&mut self.state, &self.block);
+            self.block = [0; 64];
         }
-        self.update(&bits.to_be_bytes());
+        self.block[56..].copy_from_slice(&bits.to_be_bytes());
+        compress(&mut self.state, &self.block);
         // Big-endian words; the shift is below 32.
         core::array::from_fn(|i| (self.state[i / 4] >> (24 - 8 * (i % 4))) as u8)
     }
 }
 
-/// One 64-byte block (FIPS 180-4 §6.1.2).
+/// One 64-byte block (FIPS 180-4 §6.1.2). Never inlined: its three callers share one copy.
+#[inline(never)]
 fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
     let mut w = [0u32; 16];
     for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
         *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     }
     let [mut a, mut b, mut c, mut d, mut e] = *state;
-    for t in 0..80 {
-        if t >= 16 {
-            let x = w[(t + 13) % 16] ^ w[(t + 8) % 16] ^ w[(t + 2) % 16] ^ w[t % 16];
-            w[t % 16] = x.rotate_left(1);
+    // Five passes over the 16 schedule words: inside a pass the word index is the
+    // loop counter, which a speed-optimising build can unroll into registers.
+    for pass in 0..5 {
+        for i in 0..16 {
+            if pass > 0 {
+                w[i] = (w[(i + 13) % 16] ^ w[(i + 8) % 16] ^ w[(i + 2) % 16] ^ w[i]).rotate_left(1);
+            }
+            let t = pass * 16 + i;
+            let (f, k) = if t < 20 {
+                (d ^ (b & (c ^ d)), 0x5A82_7999)
+            } else if t < 40 {
+                (b ^ c ^ d, 0x6ED9_EBA1)
+            } else if t < 60 {
+                ((b & c) | (d & (b | c)), 0x8F1B_BCDC)
+            } else {
+                (b ^ c ^ d, 0xCA62_C1D6)
+            };
+            let temp = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(w[i]);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = temp;
         }
-        let (f, k) = if t < 20 {
-            (d ^ (b & (c ^ d)), 0x5A82_7999)
-        } else if t < 40 {
-            (b ^ c ^ d, 0x6ED9_EBA1)
-        } else if t < 60 {
-            ((b & c) | (d & (b | c)), 0x8F1B_BCDC)
-        } else {
-            (b ^ c ^ d, 0xCA62_C1D6)
-        };
-        let temp = a
-            .rotate_left(5)
-            .wrapping_add(f)
-            .wrapping_add(e)
-            .wrapping_add(k)
-            .wrapping_add(w[t % 16]);
-        e = d;
-        d = c;
-        c = b.rotate_left(30);
-        b = a;
-        a = temp;
     }
     for (s, v) in state.iter_mut().zip([a, b, c, d, e]) {
         *s = s.wrapping_add(v);
