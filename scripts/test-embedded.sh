@@ -45,5 +45,5 @@ echo "== network image under QEMU with Python websockets"
 timeout 300 python3 tests/net_echo.py "$images/net"
 
 echo "== sizes (text = flash, data + bss = static RAM)"
-arm-none-eabi-size "$images"/{size-base,size-core,size-tcp,net,selftest}
+arm-none-eabi-size "$images"/{size-base,size-codec,size-core,size-tcp,net,selftest}
 echo "embedded: ok"

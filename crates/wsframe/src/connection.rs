@@ -272,10 +272,10 @@ impl MaskKeys {
 
     fn next_key(&mut self) -> [u8; 4] {
         if self.used >= 20 {
-            let mut sha = sha1_smol::Sha1::new();
+            let mut sha = crate::sha1::Sha1::new();
             sha.update(&self.seed);
             sha.update(&self.counter.to_le_bytes());
-            self.pool = sha.digest().bytes();
+            self.pool = sha.digest();
             self.counter = self.counter.wrapping_add(1);
             self.used = 0;
         }
@@ -304,12 +304,25 @@ pub struct Connection {
     /// The payload of the latest ping, owed a pong (§5.5.3: only the latest needs one).
     pong: Option<heapless::Vec<u8, MAX_CONTROL_PAYLOAD>>,
     masks: Option<MaskKeys>,
+    /// Reads the opening handshake of this endpoint's role. Chosen by the constructor
+    /// and called through the pointer, so a program that only makes servers (or only
+    /// clients) does not link the other role's HTTP parsing.
+    read_handshake: ReadHandshake,
 }
+
+/// [`Connection::receive_request`] or [`Connection::receive_response`].
+type ReadHandshake = for<'b> fn(&mut Connection, &'b mut [u8]) -> Result<Received<'b>, Error>;
 
 impl Connection {
     /// A server connection waiting for the client's opening request.
     pub fn server(config: Config) -> Self {
-        Self::new(Role::Server, config, State::AwaitRequest, None)
+        Self::new(
+            Role::Server,
+            config,
+            State::AwaitRequest,
+            None,
+            Self::receive_request,
+        )
     }
 
     /// A client connection; write the request with [`write_request`](Self::write_request).
@@ -322,11 +335,19 @@ impl Connection {
             config,
             State::ClientStart,
             Some(MaskKeys::new(mask_seed)),
+            Self::receive_response,
         )
     }
 
-    fn new(role: Role, config: Config, state: State, masks: Option<MaskKeys>) -> Self {
+    fn new(
+        role: Role,
+        config: Config,
+        state: State,
+        masks: Option<MaskKeys>,
+        read_handshake: ReadHandshake,
+    ) -> Self {
         Self {
+            read_handshake,
             role,
             config,
             state,
@@ -416,8 +437,7 @@ impl Connection {
     fn receive_other<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
         match &self.state {
             State::Open | State::CloseSent => self.receive_frames(input),
-            State::AwaitRequest => self.receive_request(input),
-            State::AwaitResponse(_) => self.receive_response(input),
+            State::AwaitRequest | State::AwaitResponse(_) => (self.read_handshake)(self, input),
             State::AwaitDecision | State::ClientStart => Ok(Received {
                 consumed: 0,
                 event: None,
@@ -669,7 +689,7 @@ impl Connection {
         let payload: &'b [u8] = payload;
         let event = match header.opcode {
             OpCode::Ping => {
-                if self.config.auto_pong && self.state == State::Open {
+                if self.config.auto_pong && matches!(self.state, State::Open) {
                     let mut pong = heapless::Vec::new();
                     // At most 125 bytes, the capacity.
                     let _ = pong.extend_from_slice(payload);
@@ -708,7 +728,7 @@ impl Connection {
         response: &server::Response<'_>,
         out: &mut [u8],
     ) -> Result<usize, HandshakeError> {
-        if self.state != State::AwaitDecision {
+        if !matches!(self.state, State::AwaitDecision) {
             return Err(HandshakeError::InvalidArgument);
         }
         let n = response.write(request, out)?;
@@ -723,7 +743,7 @@ impl Connection {
         rejection: &server::Rejection<'_>,
         out: &mut [u8],
     ) -> Result<usize, HandshakeError> {
-        if self.state != State::AwaitDecision {
+        if !matches!(self.state, State::AwaitDecision) {
             return Err(HandshakeError::InvalidArgument);
         }
         let n = rejection.write(out)?;
@@ -740,7 +760,7 @@ impl Connection {
         request: &client::Request<'_>,
         out: &mut [u8],
     ) -> Result<usize, HandshakeError> {
-        if self.state != State::ClientStart {
+        if !matches!(self.state, State::ClientStart) {
             return Err(HandshakeError::InvalidArgument);
         }
         let mut offer = StoredOffer {

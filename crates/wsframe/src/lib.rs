@@ -69,6 +69,7 @@ pub mod frame;
 pub mod handshake;
 pub mod mask;
 pub mod message;
+mod sha1;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};

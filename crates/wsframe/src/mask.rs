@@ -15,6 +15,12 @@
 //! On wasm32 built with `simd128` the compiler does not vectorize the word loop (not at
 //! all for size-optimised builds), so there the blocks go through four explicit `v128`
 //! XORs instead (still safe code: the intrinsics used need no `unsafe`).
+//!
+//! Bare-metal targets (`target_os = "none"`: microcontrollers) have no vector registers
+//! to fill and little flash, so there one plain loop of 4-byte words does the work.
+
+// The block loops are compiled but unused on bare metal.
+#![cfg_attr(target_os = "none", allow(dead_code))]
 
 /// Bytes handled per block: four SSE2 registers, two AVX2 or one AVX-512 register, so
 /// the compiler can keep several independent XORs in flight on any target with SIMD.
@@ -177,7 +183,16 @@ fn mask_short(buf: &mut [u8], key: u64) {
 /// ```
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
-    let key = key_word(key, offset);
+    #[cfg(target_os = "none")]
+    return compact::apply_mask(buf, key_word(key, offset));
+    #[cfg(not(target_os = "none"))]
+    apply_mask_blocks(buf, key_word(key, offset));
+}
+
+/// [`apply_mask`] in 64-byte blocks, for targets with vector registers.
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
+fn apply_mask_blocks(buf: &mut [u8], key: u64) {
     let mut blocks = buf.chunks_exact_mut(BLOCK);
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
@@ -216,6 +231,20 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 pub fn copy_masked(src: &[u8], dst: &mut [u8], key: [u8; 4], offset: usize) -> Option<usize> {
     let dst = dst.get_mut(..src.len())?;
     let key = key_word(key, offset);
+    #[cfg(target_os = "none")]
+    {
+        dst.copy_from_slice(src);
+        compact::apply_mask(dst, key);
+    }
+    #[cfg(not(target_os = "none"))]
+    copy_masked_blocks(src, dst, key);
+    Some(src.len())
+}
+
+/// [`copy_masked`] in 64-byte blocks, for targets with vector registers.
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
+fn copy_masked_blocks(src: &[u8], dst: &mut [u8], key: u64) {
     let mut out_blocks = dst.chunks_exact_mut(BLOCK);
     let mut in_blocks = src.chunks_exact(BLOCK);
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -237,7 +266,25 @@ pub fn copy_masked(src: &[u8], dst: &mut [u8], key: [u8; 4], offset: usize) -> O
     let tail = out_blocks.into_remainder();
     tail.copy_from_slice(in_blocks.remainder());
     mask_short(tail, key);
-    Some(src.len())
+}
+
+/// The bare-metal loop: 4-byte words, then single bytes.
+#[cfg(any(test, target_os = "none"))]
+mod compact {
+    /// XORs `buf` with the key word of [`key_word`](super::key_word).
+    pub(super) fn apply_mask(buf: &mut [u8], key: u64) {
+        // Both halves of the key word are the rotated key.
+        let key = key as u32;
+        let mut words = buf.chunks_exact_mut(4);
+        for word in &mut words {
+            if let Ok(word) = <&mut [u8; 4]>::try_from(word) {
+                *word = (u32::from_ne_bytes(*word) ^ key).to_ne_bytes();
+            }
+        }
+        for (b, k) in words.into_remainder().iter_mut().zip(key.to_ne_bytes()) {
+            *b ^= k;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -296,6 +343,21 @@ mod tests {
                     assert_eq!(n, Some(len));
                     assert_eq!(&copied[3..], &theirs[start..start + len]);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn compact_loop_matches_reference() {
+        let key = [0x12, 0x34, 0x56, 0x78];
+        let data: [u8; 40] = core::array::from_fn(|i| (i * 7 + 3) as u8);
+        for len in 0..=40 {
+            for offset in 0..8 {
+                let mut ours = data;
+                let mut theirs = data;
+                compact::apply_mask(&mut ours[..len], key_word(key, offset));
+                reference(&mut theirs[..len], key, offset);
+                assert_eq!(ours, theirs, "len {len} offset {offset}");
             }
         }
     }

@@ -107,8 +107,9 @@ impl Utf8Validator {
             }
         }
         // Short pieces (a chat message, a small JSON frame) are mostly ASCII: a few word
-        // operations settle them without the general validator's setup cost.
-        if chunk.len() <= SHORT_ASCII_MAX && is_ascii(chunk) {
+        // operations settle them without the general validator's setup cost. Not on
+        // bare metal, where the flash it takes matters more.
+        if cfg!(not(target_os = "none")) && chunk.len() <= SHORT_ASCII_MAX && is_ascii(chunk) {
             return Ok(());
         }
         match core::str::from_utf8(chunk) {

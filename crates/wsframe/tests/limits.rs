@@ -133,8 +133,8 @@ fn client_response_caps() {
 
 #[test]
 fn header_values_that_are_not_text_are_400() {
-    // httparse allows obs-text (0x80-0xFF) in values; the request view hands out
-    // `&str`, so values that are not UTF-8 are refused.
+    // HTTP allows obs-text (0x80-0xFF) in values; the request view hands out `&str`,
+    // so values that are not UTF-8 are refused.
     for (from, to) in [
         ("Host: h", "Host: h\\xff"),
         ("\r\n", "\r\nOrigin: http://\\xff\r\n"),

@@ -5,9 +5,10 @@
 //! requirement: status 101, Upgrade and Connection, the Accept value, and that the chosen
 //! subprotocol and extensions were offered.
 
+use super::http::{self, Head};
 use super::{
-    accept_key, encode_key, find, header_storage, is_header_value, is_token, list_items,
-    lists_token, HandshakeLimits, HeaderValues, Status, Writer, MAX_HEADERS,
+    accept_key, encode_key, is_header_value, is_token, list_items, lists_token, HandshakeLimits,
+    Status, Writer, EXTENSIONS, PROTOCOL,
 };
 use crate::error::HandshakeError;
 use crate::handshake::extensions::Extensions;
@@ -143,8 +144,7 @@ impl Offer for Request<'_> {
 pub struct Response<'a> {
     /// The subprotocol the server chose, if any.
     pub protocol: Option<&'a str>,
-    extensions: HeaderValues<'a>,
-    head: &'a [u8],
+    head: Head<'a>,
 }
 
 impl<'a> Response<'a> {
@@ -164,35 +164,30 @@ impl<'a> Response<'a> {
         offer: &impl Offer,
         limits: &HandshakeLimits,
     ) -> Result<Status<Self>, HandshakeError> {
-        let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let headers = header_storage(&mut storage, limits);
-        let mut res = httparse::Response::new(headers);
-        let capped = limits.capped(buf);
-        let Some(head_len) = limits.head_len(res.parse(capped), capped)? else {
+        let Some(head) = Head::parse(buf, limits)? else {
             return Ok(Status::Partial);
         };
+        let head_len = head.len;
         // §4.1 items 1–4 of the response checks.
-        match res.code {
-            Some(101) => {}
-            other => return Err(HandshakeError::NotSwitchingProtocols(other.unwrap_or(0))),
+        match http::status_line(head.start)? {
+            101 => {}
+            other => return Err(HandshakeError::NotSwitchingProtocols(other)),
         }
-        let headers = res.headers;
-        if !find(headers, "upgrade").is_some_and(|v| lists_token(v, "websocket")) {
+        if !head.all("upgrade").any(|v| lists_token(v, "websocket")) {
             return Err(HandshakeError::MissingUpgrade);
         }
-        if !find(headers, "connection").is_some_and(|v| lists_token(v, "upgrade")) {
+        if !head.all("connection").any(|v| lists_token(v, "upgrade")) {
             return Err(HandshakeError::MissingConnection);
         }
-        let accept = find(headers, "sec-websocket-accept").map(|v| v.trim_ascii());
-        if accept != Some(&offer.expected_accept()[..]) {
+        if head.find("sec-websocket-accept") != Some(&offer.expected_accept()[..]) {
             return Err(HandshakeError::AcceptMismatch);
         }
         // Item 6: at most one protocol, and one that was offered.
-        let protocols = HeaderValues::collect(headers, "sec-websocket-protocol")?;
-        let protocol = match protocols.as_slice() {
-            [] => None,
-            [one] => {
-                let one = one.trim();
+        head.check_values(PROTOCOL)?;
+        let mut lines = head.values(PROTOCOL);
+        let protocol = match (lines.next(), lines.next()) {
+            (None, _) => None,
+            (Some(one), None) => {
                 let mut items = list_items(one);
                 match (items.next(), items.next()) {
                     (Some(p), None) if offer.offered_protocol(p) => Some(p),
@@ -202,8 +197,8 @@ impl<'a> Response<'a> {
             _ => return Err(HandshakeError::ProtocolNotOffered),
         };
         // Item 5: every extension in use must have been offered.
-        let extensions = HeaderValues::collect(headers, "sec-websocket-extensions")?;
-        for value in extensions.as_slice() {
+        head.check_values(EXTENSIONS)?;
+        for value in head.values(EXTENSIONS) {
             for ext in Extensions::new(value) {
                 if !offer.offered_extension(ext?.name) {
                     return Err(HandshakeError::ExtensionNotOffered);
@@ -211,31 +206,21 @@ impl<'a> Response<'a> {
             }
         }
         Ok(Status::Complete {
-            value: Response {
-                protocol,
-                extensions,
-                head: &buf[..head_len],
-            },
+            value: Response { protocol, head },
             head_len,
         })
     }
 
     /// The extensions the server accepted, in order.
     pub fn extensions(&self) -> impl Iterator<Item = super::extensions::Extension<'a>> + '_ {
-        self.extensions
-            .as_slice()
-            .iter()
+        self.head
+            .values(EXTENSIONS)
             .flat_map(|v| Extensions::new(v).filter_map(Result::ok))
     }
 
     /// The value of any other response header; the first line of that name.
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
-        let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut res = httparse::Response::new(&mut storage);
-        match res.parse(self.head) {
-            Ok(httparse::Status::Complete(_)) => find(res.headers, name),
-            _ => None,
-        }
+        self.head.find(name)
     }
 }
 
@@ -281,7 +266,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n{extra}\r\n"
             max_headers: 32,
         };
         let mut bytes = reply("").into_bytes();
-        bytes[110] = 0x01; // refused by httparse, but past the cap
+        bytes[110] = 0x01; // a control byte, but past the cap
         for len in 100..=bytes.len() {
             assert_eq!(
                 Response::parse(&bytes[..len], &request, &limits),

@@ -11,6 +11,7 @@
 //! unescaping; this parser accepts quoted tokens without backslash escapes (the form every
 //! known client sends) and rejects the rest as [`HandshakeError::InvalidExtensionSyntax`].
 
+use super::http::is_tchar;
 use crate::error::HandshakeError;
 
 /// One offered or accepted extension: `name; param; param=value`.
@@ -73,10 +74,8 @@ impl<'a> Extensions<'a> {
 
     /// Checks the whole value; `Ok` when every element follows the grammar.
     pub fn validate(value: &'a str) -> Result<(), HandshakeError> {
-        Self::new(value).try_for_each(|ext| {
-            let ext = ext?;
-            ext.params().try_for_each(|p| p.map(|_| ()))
-        })
+        // Walking the extensions parses every parameter too.
+        Self::new(value).try_for_each(|ext| ext.map(|_| ()))
     }
 
     fn parse_one(&mut self) -> Result<Extension<'a>, HandshakeError> {
@@ -89,7 +88,7 @@ impl<'a> Extensions<'a> {
             lx.param()?;
             lx.ows();
         }
-        let params = &lx.src[start..lx.pos];
+        let params = lx.src.get(start..lx.pos).unwrap_or_default();
         if !(lx.at_end() || lx.eat(b',')) {
             return Err(HandshakeError::InvalidExtensionSyntax);
         }
@@ -186,9 +185,16 @@ impl<'a> Lexer<'a> {
         while self.peek().is_some_and(is_tchar) {
             self.pos += 1;
         }
-        match &self.src[start..self.pos] {
-            "" => Err(HandshakeError::InvalidExtensionSyntax),
-            token => Ok(token),
+        // Tokens are ASCII: the slice is text (the check is the one the core already
+        // links, cheaper than char-boundary checks on `str` slicing).
+        match self
+            .src
+            .as_bytes()
+            .get(start..self.pos)
+            .map(core::str::from_utf8)
+        {
+            Some(Ok(token)) if !token.is_empty() => Ok(token),
+            _ => Err(HandshakeError::InvalidExtensionSyntax),
         }
     }
 
@@ -213,10 +219,6 @@ impl<'a> Lexer<'a> {
             value: Some(value),
         })
     }
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[cfg(test)]

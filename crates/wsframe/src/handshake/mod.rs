@@ -1,31 +1,37 @@
-//! The opening handshake (RFC 6455 §4): HTTP/1.1 Upgrade, parsed with `httparse` into
-//! borrowed views and written into caller buffers.
+//! The opening handshake (RFC 6455 §4): HTTP/1.1 Upgrade, parsed into borrowed views
+//! and written into caller buffers.
 //!
 //! - [`server`]: read a client's request, answer 101 or reject with 400/403/426/431.
 //! - [`client`]: write a request, check the server's response.
 //! - [`extensions`]: the `Sec-WebSocket-Extensions` grammar of §9.1.
 //!
-//! Nothing here allocates: header storage is a fixed array on the stack
-//! ([`MAX_HEADERS`]), every output goes into a caller slice, and every cap is in
+//! Nothing here allocates: the head is checked in place and walked again for each
+//! header looked up, every output goes into a caller slice, and every cap is in
 //! [`HandshakeLimits`].
 
+mod base64;
 pub mod client;
 pub mod extensions;
+mod http;
 pub mod server;
 
-use base64::Engine as _;
-
 use crate::error::HandshakeError;
+use crate::sha1::Sha1;
 
 /// The GUID appended to the key before hashing (§1.3, §4.2.2 item 5.4).
 pub const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// The most headers any handshake message may have; the hard ceiling for
-/// [`HandshakeLimits::max_headers`] (the array that holds them lives on the stack).
+/// [`HandshakeLimits::max_headers`].
 pub const MAX_HEADERS: usize = 64;
 
 /// The most `Sec-WebSocket-Protocol` (or `-Extensions`) header lines kept per message.
 pub const MAX_OFFER_HEADERS: usize = 8;
+
+/// The header carrying subprotocols (§11.3.4), lower case for lookups.
+pub(crate) const PROTOCOL: &str = "sec-websocket-protocol";
+/// The header carrying extensions (§11.3.2), lower case for lookups.
+pub(crate) const EXTENSIONS: &str = "sec-websocket-extensions";
 
 /// Caps on a handshake message, checked before it is accepted (§10.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,33 +52,7 @@ impl Default for HandshakeLimits {
     }
 }
 
-impl HandshakeLimits {
-    /// The part of the input a parser may read: only the first `max_bytes`, so the
-    /// verdict cannot depend on how the bytes arrive (a bad byte past the cap is 431
-    /// whether or not it came yet).
-    pub(crate) fn capped<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
-        buf.get(..self.max_bytes).unwrap_or(buf)
-    }
-
-    /// Applies the size cap to httparse's answer for `capped`: the head length, `None`
-    /// while the head is incomplete, [`HandshakeError::TooLarge`] once the cap is full
-    /// without a complete head.
-    pub(crate) fn head_len(
-        &self,
-        parsed: Result<httparse::Status<usize>, httparse::Error>,
-        capped: &[u8],
-    ) -> Result<Option<usize>, HandshakeError> {
-        match parsed.map_err(http_error)? {
-            httparse::Status::Partial if capped.len() >= self.max_bytes => {
-                Err(HandshakeError::TooLarge)
-            }
-            httparse::Status::Partial => Ok(None),
-            httparse::Status::Complete(n) => Ok(Some(n)),
-        }
-    }
-}
-
-/// The answer of a handshake parser, httparse style.
+/// The answer of a handshake parser: complete, or wait for more (as in `httparse`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status<T> {
     /// The message is complete; the WebSocket stream starts at `head_len` in the input.
@@ -95,54 +75,51 @@ pub enum Status<T> {
 /// assert_eq!(&accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
 pub fn accept_key(key: &[u8]) -> [u8; 28] {
-    let mut sha = sha1_smol::Sha1::new();
+    let mut sha = Sha1::new();
     sha.update(key);
     sha.update(GUID);
-    let digest = sha.digest().bytes();
     let mut out = [0u8; 28];
-    // 20 bytes always encode to exactly 28 base64 characters.
-    let _ = base64::engine::general_purpose::STANDARD.encode_slice(digest, &mut out);
+    base64::encode(&sha.digest(), &mut out);
     out
 }
 
 /// Encodes 16 key bytes as the 24-character `Sec-WebSocket-Key` (§4.1 item 7).
 pub fn encode_key(nonce: &[u8; 16]) -> [u8; 24] {
     let mut out = [0u8; 24];
-    let _ = base64::engine::general_purpose::STANDARD.encode_slice(nonce, &mut out);
+    base64::encode(nonce, &mut out);
     out
 }
 
 /// Whether `key` is base64 of exactly 16 bytes (§4.2.1 item 5).
 pub(crate) fn is_valid_key(key: &[u8]) -> bool {
-    let mut decoded = [0u8; 18];
-    key.len() == 24
-        && matches!(
-            base64::engine::general_purpose::STANDARD.decode_slice(key, &mut decoded),
-            Ok(16)
-        )
+    base64::is_key_of_16_bytes(key)
 }
 
 /// Iterates the comma-separated elements of a header value, trimmed, empties skipped
 /// (RFC 7230 §7 `#rule`).
 pub(crate) fn list_items(value: &str) -> impl Iterator<Item = &str> {
+    split_list(value.as_bytes()).filter_map(|item| core::str::from_utf8(item).ok())
+}
+
+/// The byte form of [`list_items`]: commas are ASCII, so the pieces of a `str` stay
+/// valid UTF-8.
+fn split_list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     value
-        .split(',')
-        .map(|item| item.trim_matches(|c| c == ' ' || c == '\t'))
+        .split(|&b| b == b',')
+        .map(<[u8]>::trim_ascii)
         .filter(|item| !item.is_empty())
 }
 
 /// Whether a comma-separated header value lists `token`, ignoring ASCII case.
 pub(crate) fn lists_token(value: &[u8], token: &str) -> bool {
-    core::str::from_utf8(value)
-        .map(|v| list_items(v).any(|item| item.eq_ignore_ascii_case(token)))
-        .unwrap_or(false)
+    value
+        .split(|&b| b == b',')
+        .any(|item| item.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// RFC 7230 `tchar`: what a token (header name, subprotocol, extension name) is made of.
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !s.is_empty() && s.bytes().all(http::is_tchar)
 }
 
 /// Whether `s` may be sent as a header value: visible ASCII, spaces and tabs only (no
@@ -215,68 +192,6 @@ impl<'o> Writer<'o> {
     pub(crate) fn len(&self) -> usize {
         self.len
     }
-}
-
-/// Maps an httparse failure onto the handshake errors.
-fn http_error(e: httparse::Error) -> HandshakeError {
-    match e {
-        httparse::Error::TooManyHeaders => HandshakeError::TooManyHeaders,
-        _ => HandshakeError::MalformedHttp,
-    }
-}
-
-/// Header storage for one parse, capped by the limits.
-pub(crate) fn header_storage<'h, 'b>(
-    storage: &'h mut [httparse::Header<'b>; MAX_HEADERS],
-    limits: &HandshakeLimits,
-) -> &'h mut [httparse::Header<'b>] {
-    let n = limits.max_headers.clamp(1, MAX_HEADERS);
-    &mut storage[..n]
-}
-
-/// The values of every header line of one name (a list header may be split over
-/// several lines, §4.2.1 / RFC 7230 §3.2.2). A plain array, so views that hold it stay
-/// `Copy` and free of drop glue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct HeaderValues<'b> {
-    values: [&'b str; MAX_OFFER_HEADERS],
-    len: usize,
-}
-
-impl<'b> HeaderValues<'b> {
-    /// Collects the values of every header named `name`.
-    pub(crate) fn collect(
-        headers: &[httparse::Header<'b>],
-        name: &str,
-    ) -> Result<Self, HandshakeError> {
-        let mut out = Self {
-            values: [""; MAX_OFFER_HEADERS],
-            len: 0,
-        };
-        for h in headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
-            let v =
-                core::str::from_utf8(h.value).map_err(|_| HandshakeError::InvalidHeaderValue)?;
-            let slot = out
-                .values
-                .get_mut(out.len)
-                .ok_or(HandshakeError::TooManyOfferHeaders)?;
-            *slot = v;
-            out.len += 1;
-        }
-        Ok(out)
-    }
-
-    pub(crate) fn as_slice(&self) -> &[&'b str] {
-        &self.values[..self.len]
-    }
-}
-
-/// The single value of header `name`, if present.
-pub(crate) fn find<'b>(headers: &[httparse::Header<'b>], name: &str) -> Option<&'b [u8]> {
-    headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.value)
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@
 //! bytes of the WebSocket stream, and [`Status::Complete::head_len`](super::Status) says
 //! where they start.
 
+use super::http::{self, Head};
 use super::{
-    accept_key, find, header_storage, is_header_value, is_valid_key, list_items, lists_token,
-    HandshakeLimits, HeaderValues, Status, Writer, MAX_HEADERS,
+    accept_key, is_header_value, is_valid_key, list_items, lists_token, HandshakeLimits, Status,
+    Writer, EXTENSIONS, PROTOCOL,
 };
 use crate::error::HandshakeError;
 use crate::handshake::extensions::Extensions;
@@ -24,9 +25,7 @@ pub struct Request<'a> {
     pub key: &'a str,
     /// The `Origin` header, sent by browsers (§10.2).
     pub origin: Option<&'a str>,
-    protocols: HeaderValues<'a>,
-    extensions: HeaderValues<'a>,
-    head: &'a [u8],
+    head: Head<'a>,
 }
 
 impl<'a> Request<'a> {
@@ -49,53 +48,46 @@ impl<'a> Request<'a> {
     /// assert_eq!(&req[head_len..], b"\x81"); // the WebSocket stream begins here
     /// ```
     pub fn parse(buf: &'a [u8], limits: &HandshakeLimits) -> Result<Status<Self>, HandshakeError> {
-        let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let headers = header_storage(&mut storage, limits);
-        let mut req = httparse::Request::new(headers);
-        let capped = limits.capped(buf);
-        let Some(head_len) = limits.head_len(req.parse(capped), capped)? else {
+        let Some(head) = Head::parse(buf, limits)? else {
             return Ok(Status::Partial);
         };
+        let head_len = head.len;
+        let (method, path, version) = http::request_line(head.start)?;
         // §4.2.1 item 1: "An HTTP/1.1 or higher GET request".
-        if req.method != Some("GET") {
+        if method != b"GET" {
             return Err(HandshakeError::MethodNotGet);
         }
-        if req.version != Some(1) {
-            return Err(HandshakeError::HttpVersion);
-        }
-        let path = req.path.unwrap_or("/");
-        let headers = req.headers;
+        http::check_version(version)?;
         // Item 2: a Host header field.
-        let host = find(headers, "host").ok_or(HandshakeError::MissingHost)?;
+        let host = head.find("host").ok_or(HandshakeError::MissingHost)?;
         let host = core::str::from_utf8(host).map_err(|_| HandshakeError::InvalidHeaderValue)?;
         // Items 3 and 4: Upgrade lists "websocket", Connection lists "Upgrade",
         // case-insensitively and possibly among other tokens.
-        if !any_lists(headers, "upgrade", "websocket") {
+        if !head.all("upgrade").any(|v| lists_token(v, "websocket")) {
             return Err(HandshakeError::MissingUpgrade);
         }
-        if !any_lists(headers, "connection", "upgrade") {
+        if !head.all("connection").any(|v| lists_token(v, "upgrade")) {
             return Err(HandshakeError::MissingConnection);
         }
         // Item 6: version 13; anything else gets 426 and the version we speak (§4.4).
-        if find(headers, "sec-websocket-version").map(trim) != Some(b"13") {
+        if head.find("sec-websocket-version") != Some(b"13") {
             return Err(HandshakeError::UnsupportedVersion);
         }
         // Item 5: exactly one key, base64 of 16 bytes.
-        let mut keys = headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-key"));
+        let mut keys = head.all("sec-websocket-key");
         let key = match (keys.next(), keys.next()) {
-            (Some(h), None) if is_valid_key(trim(h.value)) => trim(h.value),
+            (Some(key), None) if is_valid_key(key) => key,
             _ => return Err(HandshakeError::InvalidKey),
         };
         let key = core::str::from_utf8(key).map_err(|_| HandshakeError::InvalidKey)?;
-        let origin = find(headers, "origin")
+        let origin = head
+            .find("origin")
             .map(core::str::from_utf8)
             .transpose()
             .map_err(|_| HandshakeError::InvalidHeaderValue)?;
-        let protocols = HeaderValues::collect(headers, "sec-websocket-protocol")?;
-        let extensions = HeaderValues::collect(headers, "sec-websocket-extensions")?;
-        for value in extensions.as_slice() {
+        head.check_values(PROTOCOL)?;
+        head.check_values(EXTENSIONS)?;
+        for value in head.values(EXTENSIONS) {
             Extensions::validate(value)?;
         }
         Ok(Status::Complete {
@@ -104,9 +96,7 @@ impl<'a> Request<'a> {
                 host,
                 key,
                 origin,
-                protocols,
-                extensions,
-                head: &buf[..head_len],
+                head,
             },
             head_len,
         })
@@ -115,45 +105,27 @@ impl<'a> Request<'a> {
     /// The offered subprotocols (§4.2.1 item 8), in the client's order of preference,
     /// across all `Sec-WebSocket-Protocol` lines.
     pub fn protocols(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.protocols.as_slice().iter().flat_map(|v| list_items(v))
+        self.head.values(PROTOCOL).flat_map(list_items)
     }
 
     /// The offered extensions (§4.2.1 item 9, §9.1), across all header lines. The
     /// syntax was checked by [`parse`](Self::parse), so every item is `Ok`.
     pub fn extensions(&self) -> impl Iterator<Item = super::extensions::Extension<'a>> + '_ {
-        self.extensions
-            .as_slice()
-            .iter()
+        self.head
+            .values(EXTENSIONS)
             .flat_map(|v| Extensions::new(v).filter_map(Result::ok))
     }
 
     /// The value of any other header, e.g. `Cookie` or `Authorization`; the first
     /// line of that name.
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
-        let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut req = httparse::Request::new(&mut storage);
-        // The head parsed once already, so it parses again the same way.
-        match req.parse(self.head) {
-            Ok(httparse::Status::Complete(_)) => find(req.headers, name),
-            _ => None,
-        }
+        self.head.find(name)
     }
 
     /// The Sec-WebSocket-Accept value for this request's key.
     pub fn accept_key(&self) -> [u8; 28] {
         accept_key(self.key.as_bytes())
     }
-}
-
-fn trim(value: &[u8]) -> &[u8] {
-    value.trim_ascii()
-}
-
-fn any_lists(headers: &[httparse::Header<'_>], name: &str, token: &str) -> bool {
-    headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case(name))
-        .any(|h| lists_token(h.value, token))
 }
 
 /// What the server accepts: the 101 response of §4.2.2 item 5.
@@ -431,7 +403,7 @@ Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-de
             max_headers: 32,
         };
         let mut bytes = FIREFOX.to_vec();
-        bytes[110] = 0x01; // refused by httparse, but past the cap
+        bytes[110] = 0x01; // a control byte, but past the cap
         for len in 100..=bytes.len() {
             assert_eq!(
                 Request::parse(&bytes[..len], &limits),
