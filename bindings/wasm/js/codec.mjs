@@ -579,8 +579,9 @@ export class Connection {
    */
   _head() {
     const conn = this._conn;
+    const len = conn.handshake_info();
     const mem = wasmBytes();
-    const values = new Uint32Array(mem.buffer, conn.info_ptr(), conn.info_len()).slice();
+    const values = new Uint32Array(mem.buffer, conn.info_ptr(), len).slice();
     const head = conn.head_ptr();
     const text = (i) => (values[i] === 0xffffffff ? null : utf8.decode(mem.subarray(head + values[i], head + values[i] + values[i + 1])));
     return [values, text];
@@ -588,8 +589,8 @@ export class Connection {
 
   /** Server: the request delivered by the 'request' event. */
   get request() {
-    if (this.role !== 'server' || this._conn.info_len() === 0) throw new TypeError('no request received');
-    const [values, text] = this._head();
+    const [values, text] = this.role === 'server' ? this._head() : [[]];
+    if (values.length === 0) throw new TypeError('no request received');
     const protocols = [];
     for (let k = 0; k < values[9]; k++) protocols.push(text(10 + 2 * k));
     return { path: text(1), origin: text(7), protocols, key: text(5) };
@@ -658,16 +659,16 @@ export class Connection {
 
   /** Client: the subprotocol the server chose ('' for none). */
   get protocol() {
-    if (this.role !== 'client' || this._conn.info_len() === 0) return '';
-    const [, text] = this._head();
-    return text(1) || '';
+    if (this.role !== 'client') return '';
+    const [values, text] = this._head();
+    return values.length === 0 ? '' : text(1) || '';
   }
 
   /** Client: the extensions the server accepted ('' for none). */
   get extensions() {
-    if (this.role !== 'client' || this._conn.info_len() === 0) return '';
-    const [, text] = this._head();
-    return text(3) || '';
+    if (this.role !== 'client') return '';
+    const [values, text] = this._head();
+    return values.length === 0 ? '' : text(3) || '';
   }
 
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
