@@ -46,4 +46,12 @@ timeout 300 python3 tests/net_echo.py "$images/net"
 
 echo "== sizes (text = flash, data + bss = static RAM)"
 arm-none-eabi-size "$images"/{size-base,size-codec,size-core,size-tcp,net,selftest}
+text_of() { arm-none-eabi-size "$1" | awk 'NR == 2 { print $1 }'; }
+codec=$(($(text_of "$images/size-codec") - $(text_of "$images/size-base")))
+connection=$(($(text_of "$images/size-core") - $(text_of "$images/size-base")))
+echo "core codec + server handshake: $codec bytes of flash (budget 8000); through Connection: $connection"
+if [ "$codec" -gt 8000 ]; then
+  echo "embedded: the codec and server handshake grew past their 8,000-byte budget" >&2
+  exit 1
+fi
 echo "embedded: ok"
