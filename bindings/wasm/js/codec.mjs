@@ -281,13 +281,35 @@ export function acceptKey(key) {
 }
 
 /**
+ * Runs `fn(conn, code)` with a server connection that received `input` and polled once
+ * (code 0 while the request is incomplete, else the request event), then frees it. The
+ * connection's request path is the one place the module parses requests.
+ */
+function withRequest(input, maxBytes, fn) {
+  const conn = bg.Conn.server(0, 0, false, maxBytes, false);
+  try {
+    const ptr = conn.reserve(input.length);
+    wasmBytes().set(input, ptr);
+    conn.commit(input.length);
+    return fn(conn, call(() => conn.poll()));
+  } finally {
+    conn.free();
+  }
+}
+
+/**
  * Parses and checks an opening request (RFC 6455 §4.2.1). Returns null while the head is
  * incomplete; throws a HandshakeError carrying the HTTP status for a bad request.
  */
 export function parseRequest(buf, options = {}) {
   const input = typeof buf === 'string' ? encoder.encode(buf) : asBytes(buf, 'buf');
-  const info = call(() => bg.parseRequest(input, limitArg(options.maxBytes, 0, 'maxBytes')));
-  if (info.length === 0) return null;
+  const info = withRequest(input, limitArg(options.maxBytes, 0, 'maxBytes'), (conn, code) => {
+    if (code === EVENT_NONE) return null;
+    // Offsets into the kept head, which is the start of `input`.
+    const len = conn.handshake_info();
+    return new Uint32Array(wasmBytes().buffer, conn.info_ptr(), len).slice();
+  });
+  if (info === null) return null;
   const text = (i) => utf8.decode(input.subarray(info[i], info[i] + info[i + 1]));
   const list = (i) => {
     const items = [];
@@ -309,7 +331,13 @@ export function parseRequest(buf, options = {}) {
 /** Writes the 101 response to `request` (the request's bytes), choosing `protocol`. */
 export function buildResponse(request, protocol) {
   const input = typeof request === 'string' ? encoder.encode(request) : asBytes(request, 'request');
-  return call(() => bg.buildResponse(input, protocol === undefined || protocol === null ? '' : String(protocol)));
+  const p = protocol === undefined || protocol === null ? '' : String(protocol);
+  return withRequest(input, 0, (conn, code) => {
+    if (code === EVENT_NONE) throw new TypeError('incomplete request');
+    const n = call(() => conn.accept(p, ''));
+    const ptr = conn.out_ptr();
+    return wasmBytes().slice(ptr, ptr + n);
+  });
 }
 
 /** Writes a refusal of the handshake with status 400, 403, 426 or 431. */

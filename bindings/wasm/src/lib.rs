@@ -593,8 +593,9 @@ impl Conn {
     /// Finds the fields of the handshake head kept by the last request (server) or
     /// opened (client) event and returns their number (0 before such an event): `u32`
     /// values at [`info_ptr`](Self::info_ptr), with strings as `offset, length` into
-    /// the head (offset `u32::MAX` for an absent one). A request has the layout of
-    /// [`parse_request`]'s result; a response is `[head length, protocol, extensions]`.
+    /// the head (offset `u32::MAX` for an absent one). A request is `[head length, path,
+    /// host, key, origin, n, n protocols, m, m extension names]`; a response is `[head
+    /// length, protocol, extensions]`. The codec's `parseRequest` reads a request this way.
     pub fn handshake_info(&mut self) -> usize {
         let at = self.head.as_ptr() as usize;
         self.info = if self.head.is_empty() {
@@ -872,8 +873,8 @@ fn span_or_none(at: usize, part: Option<&str>) -> [u32; 2] {
     part.map_or([u32::MAX, 0], |p| span(at, p))
 }
 
-/// A request's fields as [`parse_request`] returns them, for a request parsed from the
-/// buffer at address `at`.
+/// A request's fields as [`Conn::handshake_info`] gives them, for a request parsed from
+/// the buffer at address `at`.
 fn request_info(request: &server::Request<'_>, at: usize, head_len: usize) -> Vec<u32> {
     let mut out = vec![len32(head_len)];
     for field in [request.path, request.host, request.key] {
@@ -894,46 +895,6 @@ fn request_info(request: &server::Request<'_>, at: usize, head_len: usize) -> Ve
         out.extend_from_slice(&span(at, e.name));
     }
     out
-}
-
-/// Parses and checks an opening request (RFC 6455 §4.2.1). Returns `[]` while
-/// incomplete, else `[head length, path, host, key, origin, n, n protocols, m, m
-/// extension names]` where each string is `offset, length` into `buf` (origin
-/// `u32::MAX, 0` when absent). Throws a handshake error carrying the HTTP status.
-#[wasm_bindgen(js_name = parseRequest)]
-pub fn parse_request(buf: &[u8], max_bytes: usize) -> Result<Vec<u32>, JsValue> {
-    let mut limits = HandshakeLimits::default();
-    if max_bytes > 0 {
-        limits.max_bytes = max_bytes;
-    }
-    Ok(
-        match server::Request::parse(buf, &limits).map_err(handshake_err)? {
-            Status::Complete { value, head_len } => {
-                request_info(&value, buf.as_ptr() as usize, head_len)
-            }
-            Status::Partial => Vec::new(),
-        },
-    )
-}
-
-/// Writes the 101 response to the request in `request` with a subprotocol (`""` for
-/// none).
-#[wasm_bindgen(js_name = buildResponse)]
-pub fn build_response(request: &[u8], protocol: &str) -> Result<Vec<u8>, JsValue> {
-    let limits = HandshakeLimits::default();
-    let Status::Complete { value, .. } =
-        server::Request::parse(request, &limits).map_err(handshake_err)?
-    else {
-        return Err(arg_err("incomplete request"));
-    };
-    let response = server::Response {
-        protocol: none_if_empty(protocol),
-        ..server::Response::default()
-    };
-    let mut out = vec![0; 1024];
-    let n = response.write(&value, &mut out).map_err(handshake_err)?;
-    out.truncate(n);
-    Ok(out)
 }
 
 /// Writes a refusal with status 400, 403, 426 or 431.
