@@ -691,7 +691,7 @@ impl Conn {
             .try_into()
             .map_err(|_| arg_err("nonce must be 16 bytes"))?;
         let protocols = split_list(protocols);
-        let mut fields = headers.split_terminator('\0');
+        let mut fields = split_on(headers, 0);
         let mut pairs = Vec::new();
         while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
             pairs.push((name, value));
@@ -746,9 +746,29 @@ fn none_if_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
+/// The pieces of `s` between the ASCII separator `sep`: `str::split` with a byte, whose
+/// general pattern search would add a kilobyte to the module.
+fn split_on(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    core::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == sep) {
+            Some(i) => {
+                // `sep` is ASCII, so both sides are on character boundaries.
+                rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// A comma-separated list of tokens (subprotocols) as a vector of its items.
 fn split_list(list: &str) -> Vec<&str> {
-    list.split(',').filter(|p| !p.is_empty()).collect()
+    split_on(list, b',').filter(|p| !p.is_empty()).collect()
 }
 
 /// Decodes the frame header at the start of `buf` as an endpoint of the given role
@@ -945,7 +965,7 @@ impl client::Offer for OfferOf<'_> {
     }
     fn offered_protocol(&self, protocol: &str) -> bool {
         self.protocols
-            .is_none_or(|list| list.split(',').any(|p| !p.is_empty() && p == protocol))
+            .is_none_or(|list| split_on(list, b',').any(|p| !p.is_empty() && p == protocol))
     }
     fn offered_extension(&self, _name: &str) -> bool {
         self.protocols.is_none()
