@@ -33,6 +33,51 @@ const wss = new WebSocketServer({ port: Number(process.argv[1]), host: '127.0.0.
 wss.on('connection', (s) => s.on('message', (d, b) => s.send(d, { binary: b })));
 `;
 
+// A reference, not a WebSocket server: after the handshake it counts received bytes and, for
+// every whole client frame of the fixed size the benchmark sends, answers with a prebuilt
+// unmasked frame of the same size (the replies to one chunk in one write). It never reads,
+// unmasks or checks a payload and allocates nothing per message: what the shared client and
+// the kernel leave for a server that does no work.
+const REFERENCE_SERVER = `
+const net = require('node:net');
+const { createHash } = require('node:crypto');
+const size = Number(process.argv[2]);
+const header = size < 126 ? [0x82, size] : size < 65536 ? [0x82, 126, size >> 8, size & 255]
+  : [0x82, 127, 0, 0, 0, 0, Math.floor(size / 2 ** 24) & 255, (size >> 16) & 255, (size >> 8) & 255, size & 255];
+const inLength = header.length + 4 + size; // a client frame carries a 4-byte masking key
+const replyLength = header.length + size;
+// Replies to several messages leave as one slice of a prebuilt run of replies.
+const run = Math.max(1, Math.floor(262144 / replyLength));
+const replies = Buffer.alloc(run * replyLength, 0x61);
+for (let i = 0; i < run; i++) replies.set(header, i * replyLength);
+net.createServer((socket) => {
+  socket.setNoDelay(true);
+  let request = '';
+  let pending = -1;
+  socket.on('data', (chunk) => {
+    if (pending < 0) {
+      request += chunk.toString('latin1');
+      const end = request.indexOf('\\r\\n\\r\\n');
+      if (end === -1) return;
+      const key = /^sec-websocket-key:[ \\t]*(\\S+)/im.exec(request)[1];
+      const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+      socket.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: ' + accept + '\\r\\n\\r\\n');
+      pending = request.length - end - 4;
+    } else {
+      pending += chunk.length;
+    }
+    let owed = Math.floor(pending / inLength);
+    pending -= owed * inLength;
+    while (owed > 0) {
+      const n = Math.min(owed, run);
+      socket.write(replies.subarray(0, n * replyLength));
+      owed -= n;
+    }
+  });
+  socket.on('error', () => {});
+}).listen(Number(process.argv[1]), '127.0.0.1');
+`;
+
 function freePort() {
   return new Promise((res) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -42,12 +87,13 @@ function freePort() {
   });
 }
 
-async function startServer(kind, deflate = false) {
+async function startServer(kind, deflate = false, size = 0) {
   const port = await freePort();
   const flags = deflate ? ['--deflate'] : [];
-  const child = kind === 'wsframe'
-    ? spawn(process.execPath, [join(pkgDir, 'test/autobahn/echo-server.cjs'), String(port), ...flags], { stdio: 'ignore' })
-    : spawn(process.execPath, ['-e', WS_SERVER, String(port), ...flags], { stdio: 'ignore' });
+  let child;
+  if (kind === 'wsframe') child = spawn(process.execPath, [join(pkgDir, 'test/autobahn/echo-server.cjs'), String(port), ...flags], { stdio: 'ignore' });
+  else if (kind === 'reference') child = spawn(process.execPath, ['-e', REFERENCE_SERVER, String(port), String(size)], { stdio: 'ignore' });
+  else child = spawn(process.execPath, ['-e', WS_SERVER, String(port), ...flags], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise((res) => {
       const s = net.connect(port, '127.0.0.1', () => { s.destroy(); res(true); });
@@ -154,10 +200,10 @@ function unmaskCosts(size) {
 // The machine is shared: alternate the servers and keep each one's best round.
 const rows = [];
 for (const size of SIZES) {
-  const rates = { ws: 0, wsframe: 0 };
+  const rates = { ws: 0, wsframe: 0, reference: 0 };
   for (let round = 0; round < rounds; round++) {
-    for (const kind of ['ws', 'wsframe']) {
-      const { child, port } = await startServer(kind);
+    for (const kind of ['ws', 'wsframe', 'reference']) {
+      const { child, port } = await startServer(kind, false, size);
       try {
         rates[kind] = Math.max(rates[kind], (await echoRate(port, [Buffer.alloc(size, 0x61)])).rate);
       } finally {
@@ -201,8 +247,8 @@ const unmask = [125, 1024, 65536].map((size) => {
 
 const label = (n) => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const table1 = ['| payload | ws + bufferutil (msg/s) | wsframe (msg/s) | wsframe / ws |', '|---|---:|---:|---:|',
-  ...rows.map((r) => `| ${label(r.size)} | ${fmt(r.ws)} | ${fmt(r.wsframe)} | ${r.ratio.toFixed(2)}× |`)].join('\n');
+const table1 = ['| payload | ws + bufferutil (msg/s) | wsframe (msg/s) | wsframe / ws | no-work reference (msg/s) | reference / ws |', '|---|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${label(r.size)} | ${fmt(r.ws)} | ${fmt(r.wsframe)} | ${r.ratio.toFixed(2)}× | ${fmt(r.reference)} | ${(r.reference / r.ws).toFixed(2)}× |`)].join('\n');
 const table2 = ['| payload | bufferutil.unmask (ns) | wsframe in wasm memory (ns) | wsframe mask() with copies (ns) | in-wasm vs bufferutil |', '|---|---:|---:|---:|---:|',
   ...unmask.map((u) => `| ${label(u.size)} | ${u.viaBufferutil.toFixed(0)} | ${u.viaWasm.toFixed(0)} | ${u.viaCopy.toFixed(0)} | ${(u.viaBufferutil / u.viaWasm).toFixed(2)}× |`)].join('\n');
 const table3 = deflateRow === null ? '' : ['| corpus | ws + bufferutil (msg/s) | wsframe (msg/s) | wsframe / ws | bytes on the wire per echo, ws | wsframe |', '|---|---:|---:|---:|---:|---:|',

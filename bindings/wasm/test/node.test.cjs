@@ -383,3 +383,96 @@ test('server: handshakeTimeout drops an upgrade that verifyClient never decides'
   assert.ok(Date.now() - started >= 150);
   await closeServer(wss);
 });
+
+/** Server frames in `bytes` (unmasked), parsed with the codec's header decoder. */
+function serverFrames(bytes) {
+  const frames = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const h = w.decodeHeader(bytes.subarray(at), { role: 'client' });
+    assert.ok(h.complete, `truncated frame at ${at}`);
+    const start = at + h.headerLength;
+    frames.push({ opcode: h.opcode, fin: h.fin, payload: Buffer.from(bytes.subarray(start, start + Number(h.payloadLength))) });
+    at = start + Number(h.payloadLength);
+  }
+  return frames;
+}
+
+test('server: echoes, pong and close reply stay whole and in order however the input is split', async () => {
+  const { wss } = await echoServer();
+  const port = wss.address().port;
+  let seed = 7;
+  const random = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const sizes = [0, 1, 125, 126, 1000, 65535, 65536, 300000];
+  const binaries = sizes.map((n) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + n) & 255)));
+  const key = (i) => (0x9e3779b9 * (i + 1)) >>> 0;
+  const input = [];
+  binaries.forEach((payload, i) => input.push(w.encodeFrame({ opcode: 'binary', payload, maskKey: key(i) })));
+  input.push(w.encodeFrame({ opcode: 'text', payload: 'héllo wörld ✓', maskKey: key(20) }));
+  input.push(w.encodeFrame({ opcode: 'text', payload: 'frag', fin: false, maskKey: key(21) }));
+  input.push(w.encodeFrame({ opcode: 'ping', payload: 'p', maskKey: key(22) }));
+  input.push(w.encodeFrame({ opcode: 'continuation', payload: 'men', fin: false, maskKey: key(23) }));
+  input.push(w.encodeFrame({ opcode: 'continuation', payload: 't ✓', maskKey: key(24) }));
+  input.push(w.encodeFrame({ opcode: 'close', payload: Buffer.from([0x03, 0xe8]), maskKey: key(25) }));
+  const stream = Buffer.concat(input);
+  const expected = [
+    ...binaries.map((payload) => ({ opcode: 2, fin: true, payload })),
+    { opcode: 1, fin: true, payload: Buffer.from('héllo wörld ✓') },
+    { opcode: 10, fin: true, payload: Buffer.from('p') },
+    { opcode: 1, fin: true, payload: Buffer.from('fragment ✓') },
+    { opcode: 8, fin: true, payload: Buffer.from([0x03, 0xe8]) },
+  ];
+  // Whole; one byte per write over the small frames' headers and payloads; random pieces.
+  const splits = [
+    [stream.length],
+    [...Array(1400).fill(1), stream.length],
+    Array.from({ length: 400 }, () => 1 + random(4000)),
+  ];
+  for (const pieces of splits) {
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.setNoDelay(true);
+    socket.write(upgradeRequest());
+    const received = [];
+    let head = null;
+    socket.on('data', (c) => {
+      if (head === null) {
+        const all = Buffer.concat([...received, c]);
+        const end = all.indexOf('\r\n\r\n');
+        if (end === -1) {
+          received.push(c);
+          return;
+        }
+        head = all.subarray(0, end).toString('latin1');
+        received.length = 0;
+        received.push(all.subarray(end + 4));
+        return;
+      }
+      received.push(c);
+    });
+    const closed = once(socket, 'close');
+    await new Promise((r) => setTimeout(r, 20));
+    let at = 0;
+    for (const n of pieces) {
+      if (at >= stream.length) break;
+      socket.write(stream.subarray(at, Math.min(at + n, stream.length)));
+      at += n;
+      // Separate turns of the server's event loop, not only separate writes.
+      if (random(4) === 0) await new Promise((r) => setImmediate(r));
+    }
+    if (at < stream.length) socket.write(stream.subarray(at));
+    await closed;
+    assert.match(head, /^HTTP\/1\.1 101 /);
+    const frames = serverFrames(Buffer.concat(received));
+    assert.equal(frames.length, expected.length);
+    frames.forEach((f, i) => {
+      assert.equal(f.opcode, expected[i].opcode, `frame ${i}`);
+      assert.equal(f.fin, true, `frame ${i}`);
+      assert.ok(f.payload.equals(expected[i].payload), `frame ${i}: ${f.payload.length} bytes`);
+    });
+  }
+  await closeServer(wss);
+});
