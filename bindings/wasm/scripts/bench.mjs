@@ -284,15 +284,16 @@ best of ${rounds} rounds.
 
 ${table1}
 
-The package's server keeps the socket corked while it reads: replies sent during one turn of
-the event loop (libuv reads up to 32 chunks of 64 KiB in a turn) leave in one write at the end
-of the turn, or as soon as 256 KiB wait, while they are still in the CPU's cache. Small
-messages leave in few, large writes; 64 KiB echoes leave four to a \`writev\` (one each when
-the socket was corked per received chunk). The payload of a server frame is never copied into
-wasm memory (the core writes only the header). A message that arrives in several reads is
-copied from wasm memory straight into one buffer sized from its frame's length (the core
-reports the payload still to come), so a 64 KiB message costs one copy into wasm memory, the
-in-place unmasking there and one copy out into the buffer the application receives.
+The package's server writes its replies to one received chunk with one write (the socket is
+corked while the chunk is processed), so small messages leave in fewer, larger writes; the
+payload of a server frame is never copied into wasm memory (the core writes only the header).
+A message that arrives in several reads is copied from wasm memory straight into one buffer
+sized from its frame's length (the core reports the payload still to come), so a 64 KiB
+message costs one copy into wasm memory, the in-place unmasking there and one copy out into
+the buffer the application receives. Keeping the socket corked for all the reads of one turn
+of the event loop (four 64 KiB echoes to a \`writev\` instead of one) changed neither the
+64 KiB rate nor the server's cycles per echo beyond the noise, and cost about 5% at 1 KiB (the
+client probably waits longer for the first replies), so replies still leave per chunk.
 
 At 16 B and 1 KiB the package's server is about as fast as the no-work reference. At 64 KiB
 even the reference is only about 1.2× of \`ws\`: the bytes dominate, and most of them are
@@ -300,7 +301,7 @@ handled by the kernel (each echo crosses loopback twice: four 64 KiB copies) and
 shared client (its 64 KiB reads always split a 65,546-byte frame, so it joins the pieces into
 a new buffer, and it masks every message it sends into another). \`perf stat -e cycles\` on
 each process over five alternating 2 s runs (2026-11-22, medians, thousands of cycles per
-echo): client 110 to 116 whatever the server; server \`ws\` 94, the package 91, the reference
+echo): client 110 to 116 whatever the server; server \`ws\` 94, the package 94, the reference
 58. A 64 KiB echo costs the package's server the same as \`ws\`'s: one pass into fresh memory
 for the message the application gets (\`ws\` joins the pieces, the package copies out of wasm
 memory), a few microseconds of allocation and garbage collection for it, and the kernel's

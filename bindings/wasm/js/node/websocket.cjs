@@ -27,11 +27,6 @@ const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'blob'];
 /** Server frames up to this payload size are copied into one buffer with their header. */
 const SMALL_FRAME = 4096;
-/**
- * Replies corked while input is read go out at the end of the event loop's turn, or as
- * soon as this many bytes wait, so that they are written while still in the CPU's cache.
- */
-const FLUSH_BYTES = 256 * 1024;
 
 /** A message event (WHATWG shape). */
 class MessageEvent extends Event {
@@ -116,11 +111,6 @@ class WebSocket extends EventEmitter {
     this._deflate = null;
     this._deflater = null;
     this._sendingFragments = false;
-    this._corked = false;
-    this._uncork = () => {
-      this._corked = false;
-      this._socket.uncork();
-    };
     if (address === kServer) {
       this._initServerSide(protocols);
     } else {
@@ -214,19 +204,13 @@ class WebSocket extends EventEmitter {
     const conn = this._conn;
     if (conn === null) return;
     conn.feed(chunk);
-    // Replies sent while input is processed (echoes, pongs) stay corked until the reads
-    // of this turn of the event loop are done (a turn reads up to 32 chunks), then leave
-    // in one write: fewer, larger writes and TCP segments than one write per chunk.
+    // Replies sent while this chunk is processed (echoes, pongs) leave in one write.
     const socket = this._socket;
-    if (!this._corked) {
-      this._corked = true;
-      socket.cork();
-      setImmediate(this._uncork);
-    }
-    this._processInput(conn);
-    if (this._corked && socket.writableLength >= FLUSH_BYTES) {
+    socket.cork();
+    try {
+      this._processInput(conn);
+    } finally {
       socket.uncork();
-      socket.cork();
     }
   }
 
