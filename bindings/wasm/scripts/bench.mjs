@@ -295,23 +295,27 @@ of the event loop (four 64 KiB echoes to a \`writev\` instead of one) changed ne
 64 KiB rate nor the server's cycles per echo beyond the noise, and cost about 5% at 1 KiB (the
 client probably waits longer for the first replies), so replies still leave per chunk.
 
-At 16 B and 1 KiB the package's server is about as fast as the no-work reference. At 64 KiB
-even the reference is only about 1.2× of \`ws\`: the bytes dominate, and most of them are
-handled by the kernel (each echo crosses loopback twice: four 64 KiB copies) and by the
-shared client (its 64 KiB reads always split a 65,546-byte frame, so it joins the pieces into
-a new buffer, and it masks every message it sends into another). \`perf stat -e cycles\` on
-each process over five alternating 2 s runs (2026-11-22, medians, thousands of cycles per
-echo): client 110 to 116 whatever the server; server \`ws\` 94, the package 94, the reference
-58. A 64 KiB echo costs the package's server the same as \`ws\`'s: one pass into fresh memory
-for the message the application gets (\`ws\` joins the pieces, the package copies out of wasm
-memory), a few microseconds of allocation and garbage collection for it, and the kernel's
-reads and writes, which are half of either server's cycles. On two cores the client and the
-server run either on one core (the scheduler keeps a pair that wakes each other there:
-about 20,000 echoes/s with any of the three servers, the sum of both processes' cycles
-setting the rate) or on one core each (30,000 to 40,000/s, bounded by the client), and which
-one a run gets changes from run to run; the best of ${rounds} rounds mostly shows whether a
-server got runs on separate cores, so the 64 KiB ratio moves between about 0.9× and 1.2×
-from one invocation to the next.
+On two cores the client and the server run either on one core (the scheduler keeps a pair
+that wakes each other there, and the sum of both processes' cycles sets the rate) or on one
+core each (the slower process, the client, sets it), and which one a run gets changes from
+run to run and from server to server. The best of ${rounds} rounds mostly shows whether a server
+got a run on separate cores, so the ratios move between invocations: at 64 KiB about 20,000
+echoes/s on one core and 30,000 to 40,000/s on two with any of the three servers, and a
+64 KiB ratio between about 0.9× and 1.3×; at 1 KiB between about 0.8× and 1.8×. At 16 B
+the package's server echoes as fast as the no-work reference.
+
+At 64 KiB the bytes dominate, and most of them are handled by the kernel (each echo crosses
+loopback twice: four 64 KiB copies) and by the shared client (its 64 KiB reads always split a
+65,546-byte frame, so it joins the pieces into a new buffer, and it masks every message it
+sends into another). \`perf stat -e cycles\` on each process over five alternating 2 s runs
+(2026-11-22, medians, thousands of cycles per echo): client 110 to 116 whatever the server;
+server \`ws\` 94, the package 94, the no-work reference 58. So on one core even the
+reference is only about 1.2× of \`ws\` ((116 + 94) / (116 + 58)), and on two cores every
+server waits for the client. A 64 KiB echo costs the package's server the same as \`ws\`'s:
+one pass into fresh memory for the message the application gets (\`ws\` joins the pieces,
+the package copies out of wasm memory), a few microseconds of allocation and garbage
+collection for it, and the kernel's reads and writes, which are half of either server's
+cycles.
 
 ## permessage-deflate
 
