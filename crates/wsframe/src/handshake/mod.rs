@@ -139,6 +139,9 @@ impl<'o> Writer<'o> {
         Self { out, len: 0 }
     }
 
+    // Handshake messages are written once per connection: one shared copy of the
+    // bounds check and copy instead of one per call site.
+    #[inline(never)]
     pub(crate) fn push(&mut self, bytes: &[u8]) -> Result<(), HandshakeError> {
         let end = self.len + bytes.len();
         let dst = self
