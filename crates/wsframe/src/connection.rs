@@ -239,6 +239,16 @@ struct PayloadState {
     compressed: bool,
 }
 
+/// What a frame header starts.
+enum Next {
+    /// A data frame: its payload state and header length.
+    Data(PayloadState, usize),
+    /// A control frame, delivered whole once it is complete.
+    Control(FrameHeader, usize),
+    /// The header is not complete.
+    Partial,
+}
+
 /// A fragmented message being received (§5.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Incoming {
@@ -519,17 +529,33 @@ impl Connection {
 
     #[inline]
     fn receive_frames<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
-        if let Recv::Payload(p) = self.recv {
-            return self.payload(p, input, 0);
-        }
+        // One call of the (inlined) payload step for both cases, so it is compiled once.
+        let (p, start) = match self.recv {
+            Recv::Payload(p) => (p, 0),
+            Recv::Header => match self.start_frame(input) {
+                Ok(Next::Data(p, header_len)) => (p, header_len),
+                Ok(Next::Control(header, header_len)) => {
+                    return self.control(header, header_len, input)
+                }
+                Ok(Next::Partial) => {
+                    return Ok(Received {
+                        consumed: 0,
+                        event: None,
+                    })
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        self.payload(p, input, start)
+    }
+
+    /// Reads the frame header at the start of `input` and starts or continues the
+    /// message of a data frame.
+    #[inline(always)]
+    fn start_frame(&mut self, input: &[u8]) -> Result<Next, Error> {
         let (header, header_len) = match FrameHeader::decode(input, &self.rules()) {
             Ok(Decoded::Complete { header, header_len }) => (header, header_len),
-            Ok(Decoded::Partial { .. }) => {
-                return Ok(Received {
-                    consumed: 0,
-                    event: None,
-                })
-            }
+            Ok(Decoded::Partial { .. }) => return Ok(Next::Partial),
             Err(e) => return Err(self.fail(e)),
         };
         let started = match header.opcode {
@@ -537,7 +563,7 @@ impl Connection {
                 Err(ProtocolError::ReservedBits(header.rsv))
             }
             OpCode::Close | OpCode::Ping | OpCode::Pong => {
-                return self.control(header, header_len, input)
+                return Ok(Next::Control(header, header_len))
             }
             OpCode::Text => self.start_message(DataKind::Text, &header),
             OpCode::Binary => self.start_message(DataKind::Binary, &header),
@@ -555,7 +581,7 @@ impl Connection {
             fin: header.fin,
             compressed,
         };
-        self.payload(p, input, header_len)
+        Ok(Next::Data(p, header_len))
     }
 
     /// §5.4: a text or binary frame starts a message only when none is in progress.
