@@ -161,7 +161,7 @@ impl<'a> Response<'a> {
     /// ```
     pub fn parse(
         buf: &'a [u8],
-        offer: &impl Offer,
+        offer: &dyn Offer,
         limits: &HandshakeLimits,
     ) -> Result<Status<Self>, HandshakeError> {
         let Some(head) = Head::parse(buf, limits)? else {
