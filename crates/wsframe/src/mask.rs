@@ -19,11 +19,9 @@
 //! Bare-metal targets (`target_os = "none"`: microcontrollers) have no vector registers
 //! to fill and little flash, so there one plain loop of 4-byte words does the work.
 
-// The block loops are compiled but unused on bare metal.
-#![cfg_attr(target_os = "none", allow(dead_code))]
-
 /// Bytes handled per block: four SSE2 registers, two AVX2 or one AVX-512 register, so
 /// the compiler can keep several independent XORs in flight on any target with SIMD.
+#[cfg(not(target_os = "none"))]
 const BLOCK: usize = 64;
 
 /// The key rotated so that its first byte applies to payload byte `offset`, repeated
@@ -38,12 +36,14 @@ fn key_word(key: [u8; 4], offset: usize) -> u64 {
 }
 
 /// XORs one 8-byte word with the key word.
+#[cfg(not(target_os = "none"))]
 #[inline(always)]
 fn xor_word(word: &mut [u8; 8], key: u64) {
     *word = (u64::from_ne_bytes(*word) ^ key).to_ne_bytes();
 }
 
 /// XORs whole words of `buf` (a multiple of 8 bytes long) with the key word.
+#[cfg(not(target_os = "none"))]
 #[inline(always)]
 fn xor_words(buf: &mut [u8], key: u64) {
     for word in buf.chunks_exact_mut(8) {
@@ -54,7 +54,10 @@ fn xor_words(buf: &mut [u8], key: u64) {
 }
 
 /// The key word repeated over a block.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[cfg(not(any(
+    target_os = "none",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
 #[inline(always)]
 fn key_block(key: u64) -> [u8; BLOCK] {
     let mut block = [0u8; BLOCK];
@@ -69,7 +72,10 @@ fn key_block(key: u64) -> [u8; BLOCK] {
 /// build enables them) and has no reason to vectorise across blocks instead, which it
 /// did, with gathers and scatters 5x slower, on AVX-512 targets (`-C target-cpu=native`
 /// on Zen 4/5) when a block was written as a loop of 8-byte words.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[cfg(not(any(
+    target_os = "none",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
 #[inline(always)]
 fn xor_block(block: &mut [u8; BLOCK], pattern: &[u8; BLOCK]) {
     for (b, k) in block.iter_mut().zip(pattern) {
@@ -78,7 +84,10 @@ fn xor_block(block: &mut [u8; BLOCK], pattern: &[u8; BLOCK]) {
 }
 
 /// Writes `src` XOR the key pattern into `dst`.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[cfg(not(any(
+    target_os = "none",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
 #[inline(always)]
 fn xor_block_into(src: &[u8; BLOCK], dst: &mut [u8; BLOCK], pattern: &[u8; BLOCK]) {
     for ((o, i), k) in dst.iter_mut().zip(src).zip(pattern) {
@@ -143,6 +152,7 @@ mod simd {
 
 /// Masks fewer than [`BLOCK`] bytes that start at the key phase of `key`: 8, 4, then
 /// single bytes, so a short frame costs a handful of word operations.
+#[cfg(not(target_os = "none"))]
 #[inline(always)]
 fn mask_short(buf: &mut [u8], key: u64) {
     let words = buf.len() & !7;
