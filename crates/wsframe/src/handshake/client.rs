@@ -65,9 +65,8 @@ impl<'r> Request<'r> {
     /// assert!(text.contains("Sec-WebSocket-Protocol: chat\r\n"));
     /// ```
     pub fn write(&self, out: &mut [u8]) -> Result<usize, HandshakeError> {
-        let path_ok = self.path.starts_with('/')
-            && is_header_value(self.path)
-            && !self.path.contains([' ', '\t']);
+        // A request target is visible ASCII (RFC 9112 §3.2): no spaces, tabs or controls.
+        let path_ok = self.path.starts_with('/') && self.path.bytes().all(|b| b.is_ascii_graphic());
         if !path_ok || self.host.is_empty() || !is_header_value(self.host) {
             return Err(HandshakeError::InvalidArgument);
         }
