@@ -635,7 +635,7 @@ impl Connection {
         Ok((message.kind, message.compressed))
     }
 
-    // Inlined into both callers: the payload state then stays in registers instead
+    // Inlined into the frame path: the payload state then stays in registers instead
     // of being stored piecewise and reloaded whole (a store-forwarding stall).
     #[inline(always)]
     fn payload<'b>(
