@@ -131,6 +131,11 @@ mod tests {
             sha1(&[b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"]),
             "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
         );
+    }
+
+    #[test]
+    fn million_a() {
+        // FIPS 180-2 appendix A.3: 15,625 blocks.
         let million = std::vec![b'a'; 1_000_000];
         assert_eq!(
             sha1(&[&million]),
