@@ -28,6 +28,14 @@ const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'blob'];
 /** Server frames up to this payload size are copied into one buffer with their header. */
 const SMALL_FRAME = 4096;
 
+/** The bytes of a message to send: text as UTF-8, binary data as a view (no copy). */
+function payloadBytes(payload) {
+  if (typeof payload === 'string') return Buffer.from(payload, 'utf8');
+  if (payload instanceof Uint8Array) return payload;
+  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
+  return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
 /** A message event (WHATWG shape). */
 class MessageEvent extends Event {
   constructor(type, init = {}) {
@@ -476,11 +484,7 @@ class WebSocket extends EventEmitter {
 
   /** A whole message compressed by the deflate module, framed by the core with RSV1. */
   _sendCompressed(payload, text, size, cb) {
-    let bytes;
-    if (typeof payload === 'string') bytes = Buffer.from(payload, 'utf8');
-    else if (payload instanceof Uint8Array) bytes = payload;
-    else if (payload instanceof ArrayBuffer) bytes = new Uint8Array(payload);
-    else bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    const bytes = payloadBytes(payload);
     const code = this._deflater.compress(bytes);
     if (code !== 0) {
       const err = new SendError('compressor failure');
@@ -500,11 +504,7 @@ class WebSocket extends EventEmitter {
 
   /** Server side: the core writes the header; the payload goes to the socket as it is. */
   _sendUnmasked(payload, text, fin, cb) {
-    let bytes;
-    if (typeof payload === 'string') bytes = Buffer.from(payload, 'utf8');
-    else if (payload instanceof Uint8Array) bytes = payload;
-    else if (payload instanceof ArrayBuffer) bytes = new Uint8Array(payload);
-    else bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    const bytes = payloadBytes(payload);
     const h = this._conn.headerInPlace(text, fin, bytes.length);
     const size = bytes.length;
     this._bufferedAmount += size;
