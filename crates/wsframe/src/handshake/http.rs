@@ -411,6 +411,13 @@ mod tests {
         out
     }
 
+    /// `bytes` with the byte at `at` replaced.
+    fn with_byte_changed(mut bytes: Vec<u8>, at: prop::sample::Index, byte: u8) -> Vec<u8> {
+        let i = at.index(bytes.len());
+        bytes[i] = byte;
+        bytes
+    }
+
     /// A head's length and its (name, value) pairs.
     type View = Option<(usize, Vec<(Vec<u8>, Vec<u8>)>)>;
 
@@ -461,9 +468,7 @@ mod tests {
             at in any::<prop::sample::Index>(),
             byte in any::<u8>(),
         ) {
-            let mut bytes = head_bytes(&headers, false);
-            let i = at.index(bytes.len());
-            bytes[i] = byte;
+            let bytes = with_byte_changed(head_bytes(&headers, false), at, byte);
             if let Some(own) = own_view(&bytes) {
                 prop_assert_eq!(Some(own), httparse_view(&bytes));
             }
@@ -476,9 +481,7 @@ mod tests {
             at in any::<prop::sample::Index>(),
             byte in any::<u8>(),
         ) {
-            let mut bytes = head_bytes(&headers, false);
-            let i = at.index(bytes.len());
-            bytes[i] = byte;
+            let bytes = with_byte_changed(head_bytes(&headers, false), at, byte);
             let whole = parse(&bytes).map(|h| h.map(|h| h.len));
             for cut in 0..bytes.len() {
                 match parse(&bytes[..cut]) {
