@@ -6,8 +6,8 @@
 #![no_std]
 #![no_main]
 
-use core::panic::PanicInfo;
-use core::ptr::{addr_of, addr_of_mut};
+#[path = "../probe.rs"]
+mod probe;
 
 use cortex_m_rt::entry;
 use wsframe::frame::{encode_frame, DecodeRules, Decoded};
@@ -15,25 +15,6 @@ use wsframe::handshake::server::{Rejection, Request, Response};
 use wsframe::handshake::{HandshakeLimits, Status};
 use wsframe::utf8::Utf8Validator;
 use wsframe::{apply_mask, CloseFrame, FrameHeader, OpCode, Role};
-
-static mut DEVICE_IN: [u8; 512] = [0; 512];
-static mut DEVICE_OUT: [u8; 512] = [0; 512];
-
-/// Reads what the "device" received; volatile, so nothing is known at compile time.
-fn receive(buf: &mut [u8; 512]) -> usize {
-    for (i, b) in buf.iter_mut().enumerate() {
-        // SAFETY: in bounds of a static only this image touches, one thread.
-        *b = unsafe { addr_of!(DEVICE_IN[i]).read_volatile() };
-    }
-    usize::from(buf[0]) + 256
-}
-
-fn transmit(bytes: &[u8]) {
-    for (i, b) in bytes.iter().enumerate().take(512) {
-        // SAFETY: as in `receive`.
-        unsafe { addr_of_mut!(DEVICE_OUT[i]).write_volatile(*b) };
-    }
-}
 
 fn serve(input: &mut [u8], out: &mut [u8]) -> Option<usize> {
     let (mut written, mut pos) = match Request::parse(input, &HandshakeLimits::default()) {
@@ -92,13 +73,8 @@ fn main() -> ! {
     let mut input = [0u8; 512];
     let mut out = [0u8; 512];
     loop {
-        let n = receive(&mut input);
+        let n = probe::receive(&mut input);
         let written = serve(&mut input[..n], &mut out).unwrap_or(0);
-        transmit(&out[..written]);
+        probe::transmit(&out[..written]);
     }
-}
-
-#[panic_handler]
-fn panic(_: &PanicInfo<'_>) -> ! {
-    loop {}
 }

@@ -4,38 +4,19 @@
 #![no_std]
 #![no_main]
 
-use core::panic::PanicInfo;
-use core::ptr::{addr_of, addr_of_mut};
+#[path = "../probe.rs"]
+mod probe;
 
 use cortex_m_rt::entry;
 use wsframe::handshake::server::Response;
 use wsframe::{Config, Connection, Event};
-
-static mut DEVICE_IN: [u8; 512] = [0; 512];
-static mut DEVICE_OUT: [u8; 512] = [0; 512];
-
-/// Reads what the "device" received; volatile, so nothing is known at compile time.
-fn receive(buf: &mut [u8; 512]) -> usize {
-    for (i, b) in buf.iter_mut().enumerate() {
-        // SAFETY: in bounds of a static only this image touches, one thread.
-        *b = unsafe { addr_of!(DEVICE_IN[i]).read_volatile() };
-    }
-    usize::from(buf[0]) + 256
-}
-
-fn transmit(bytes: &[u8]) {
-    for (i, b) in bytes.iter().enumerate().take(512) {
-        // SAFETY: as in `receive`.
-        unsafe { addr_of_mut!(DEVICE_OUT[i]).write_volatile(*b) };
-    }
-}
 
 #[entry]
 fn main() -> ! {
     let mut input = [0u8; 512];
     let mut out = [0u8; 512];
     loop {
-        let n = receive(&mut input);
+        let n = probe::receive(&mut input);
         let mut conn = Connection::server(Config::default());
         let mut pos = 0;
         let mut written = 0;
@@ -64,11 +45,6 @@ fn main() -> ! {
                 Some(_) => conn.poll_transmit(out).ok().flatten().unwrap_or(0),
             };
         }
-        transmit(&out[..written]);
+        probe::transmit(&out[..written]);
     }
-}
-
-#[panic_handler]
-fn panic(_: &PanicInfo<'_>) -> ! {
-    loop {}
 }
