@@ -99,16 +99,18 @@ const SEND_MESSAGES = [
   'send error', 'close code ', 'output buffer too small', 'control frame payload longer than 125 bytes',
   'fragment out of order', 'connection is not open', 'handshake not finished', 'extension not negotiated',
 ];
+const ARGUMENT_MESSAGES = [
+  'invalid argument', 'nonce must be 16 bytes', 'rsv must be 0 to 7', 'payload not written with send_buf',
+  'only a server sends payloads without masking', 'no request received',
+  'rejection status must be 400, 403, 426 or 431',
+];
 
 /**
- * Turns an error thrown by the wasm layer into a typed error: a number is
- * `kind * 2^40 + number * 2^24 + message * 2^16 + detail` (kind 1 protocol, number the
- * close code; 2 handshake, number the HTTP status; 3 send; 4 closed), a string the
- * message of an invalid argument.
+ * Turns an error code of the wasm layer into a typed error: `kind * 2^40 + number * 2^24
+ * + message * 2^16 + detail` (kind 1 protocol, number the close code; 2 handshake, number
+ * the HTTP status; 3 send; 4 closed; 5 invalid argument).
  */
 export function toError(e) {
-  if (typeof e === 'string') return new TypeError(e);
-  if (typeof e !== 'number') return e;
   const detail = e % 0x10000;
   const index = Math.floor(e / 0x10000) % 0x100;
   const number = Math.floor(e / 0x1000000) % 0x10000;
@@ -123,16 +125,68 @@ export function toError(e) {
     }
     case 2: return new HandshakeError(HANDSHAKE_MESSAGES[index] || HANDSHAKE_MESSAGES[0], number);
     case 3: return new SendError(index === 1 ? `close code ${detail} may not be sent` : SEND_MESSAGES[index] || SEND_MESSAGES[0]);
+    case 5: return new TypeError(ARGUMENT_MESSAGES[index] || ARGUMENT_MESSAGES[0]);
     default: return new ClosedError('connection closed');
   }
 }
 
-function call(fn) {
-  try {
-    return fn();
-  } catch (e) {
-    throw toError(e);
+/** A wasm call's result: a number, or an error code negated. */
+function check(result) {
+  if (result < 0) throw toError(-result);
+  return result;
+}
+
+// The registers of a wasm connection (src/lib.rs `R_*`): u32 values a call leaves behind.
+const R_EV_PTR = 0;
+const R_EV_LEN = 1;
+const R_EV_FLAGS = 2;
+const R_CLOSE_CODE = 3;
+const R_OUT_PTR = 4;
+const R_HEAD_PTR = 6;
+const R_INFO_PTR = 7;
+const R_INFO_LEN = 8;
+const REGS = 9;
+
+/** A view of a wasm connection's registers (re-derive it after memory growth). */
+function registers(conn) {
+  return new Uint32Array(wasmBytes().buffer, conn.regs_ptr(), REGS);
+}
+
+/** Copies `input` into a wasm connection's input buffer. */
+function feedInto(conn, input) {
+  const ptr = conn.reserve(input.length);
+  wasmBytes().set(input, ptr);
+  conn.commit(input.length);
+}
+
+/** A client's 16 seed bytes as the four big-endian words the wasm layer takes. */
+function seedWords(seed) {
+  if (seed.length !== 16) throw new TypeError('seed must be 16 bytes');
+  const view = new DataView(seed.buffer, seed.byteOffset, 16);
+  return Uint32Array.of(view.getUint32(0), view.getUint32(4), view.getUint32(8), view.getUint32(12));
+}
+
+/** A client connection used for one request, with no frames: its masks are never used. */
+function requestConn() {
+  return bg.Conn.client(0, 0, false, 0, new Uint32Array(4), false);
+}
+
+/**
+ * The fields of an opening request as the wasm layer takes them: host, path, origin,
+ * extension offer, subprotocols joined by commas, then header names and values, each
+ * followed by a NUL. A NUL inside a field (never valid in a header) or an empty header
+ * name would change the split, so both are refused here.
+ */
+function requestFields(options, protocols, extensions) {
+  const fields = [String(options.host), options.path === undefined ? '/' : String(options.path),
+    optionalArg(options.origin), extensions, protocols];
+  for (const [name, value] of Object.entries(options.headers || {})) fields.push(String(name), String(value));
+  for (let i = 0; i < fields.length; i++) {
+    if (fields[i].includes('\0') || (i >= 5 && i % 2 === 1 && fields[i] === '')) {
+      throw new HandshakeError('invalid header name or value', 400);
+    }
   }
+  return `${fields.join('\0')}\0`;
 }
 
 function asBytes(data, what) {
@@ -187,7 +241,12 @@ export function decodeHeader(buf, options = {}) {
   const maxPayload = limitArg(options.maxPayload, Number.MAX_SAFE_INTEGER, 'maxPayload');
   const allowedRsv = options.allowedRsv === undefined ? 0 : options.allowedRsv;
   if (!Number.isInteger(allowedRsv) || allowedRsv < 0 || allowedRsv > 7) throw new RangeError('allowedRsv must be 0 to 7');
-  const info = call(() => bg.decodeHeader(input, role === 'server', allowedRsv, maxPayload));
+  // A header is at most 14 bytes: the decoder never needs more.
+  const len = Math.min(input.length, 14);
+  const c = codec();
+  wasmBytes().set(input.subarray(0, len), c.reserve(len));
+  const n = check(c.decode_header(len, role === 'server', allowedRsv, maxPayload));
+  const info = new Uint32Array(wasmBytes().buffer, c.vals_ptr(), n);
   if (info[0] === 0) return { complete: false, needed: info[1] };
   const [, fin, rsv, opcode, masked, maskKey, low, high, headerLength] = info;
   const payloadLength = high < 0x200000 ? high * 0x100000000 + low : (BigInt(high) << 32n) | BigInt(low);
@@ -224,7 +283,13 @@ export function encodeFrame(frame) {
   let payload = frame.payload === undefined ? new Uint8Array(0) : frame.payload;
   payload = typeof payload === 'string' ? encoder.encode(payload) : asBytes(payload, 'payload');
   const key = keyNumber(frame.maskKey);
-  return call(() => bg.encodeFrame(frame.fin !== false, rsv, opcode, key !== null, key || 0, payload));
+  // The payload goes after room for the longest header, which is written in front of it.
+  const c = codec();
+  const end = 14 + payload.length;
+  const ptr = c.reserve(end);
+  wasmBytes().set(payload, ptr + 14);
+  const start = check(c.encode_frame(frame.fin !== false, rsv, opcode, key !== null, key || 0, end));
+  return wasmBytes().slice(ptr + start, ptr + end);
 }
 
 /** Masks (or unmasks: the same operation) `buf` in place; returns it. */
@@ -234,18 +299,19 @@ export function mask(buf, maskKey, offset = 0) {
   if (key === null) throw new TypeError('mask key is required');
   if (!Number.isInteger(offset) || offset < 0) throw new RangeError('offset must be an integer >= 0');
   if (data.length === 0) return buf;
-  const masker = maskBuffer();
-  const ptr = masker.reserve(data.length);
+  const c = codec();
+  const ptr = c.reserve(data.length);
   wasmBytes().set(data, ptr);
-  masker.apply(data.length, key, offset);
+  c.apply(data.length, key, offset);
   data.set(wasmBytes().subarray(ptr, ptr + data.length));
   return buf;
 }
 
-let sharedMasker = null;
-function maskBuffer() {
-  if (sharedMasker === null) sharedMasker = new bg.MaskBuffer();
-  return sharedMasker;
+// The wasm buffer the codec functions pass their input and output through.
+let sharedCodec = null;
+function codec() {
+  if (sharedCodec === null) sharedCodec = new bg.Codec();
+  return sharedCodec;
 }
 
 /**
@@ -254,7 +320,7 @@ function maskBuffer() {
  */
 export class MaskBuffer {
   constructor() {
-    this._inner = new bg.MaskBuffer();
+    this._inner = new bg.Codec();
     this._len = 0;
   }
   /** A view of `len` bytes in wasm memory. */
@@ -277,7 +343,13 @@ export class MaskBuffer {
 /** The Sec-WebSocket-Accept value for a Sec-WebSocket-Key. */
 export function acceptKey(key) {
   if (typeof key !== 'string') throw new TypeError('key must be a string');
-  return bg.acceptKey(key);
+  const bytes = encoder.encode(key);
+  const c = codec();
+  // Room for the answer too, so the buffer does not move during the call.
+  const ptr = c.reserve(Math.max(bytes.length, 28));
+  wasmBytes().set(bytes, ptr);
+  const n = c.accept_key(bytes.length);
+  return utf8.decode(wasmBytes().subarray(ptr, ptr + n));
 }
 
 /**
@@ -288,10 +360,8 @@ export function acceptKey(key) {
 function withRequest(input, maxBytes, fn) {
   const conn = bg.Conn.server(0, 0, false, maxBytes, false);
   try {
-    const ptr = conn.reserve(input.length);
-    wasmBytes().set(input, ptr);
-    conn.commit(input.length);
-    return fn(conn, call(() => conn.poll()));
+    feedInto(conn, input);
+    return fn(conn, check(conn.poll()));
   } finally {
     conn.free();
   }
@@ -306,8 +376,8 @@ export function parseRequest(buf, options = {}) {
   const info = withRequest(input, limitArg(options.maxBytes, 0, 'maxBytes'), (conn, code) => {
     if (code === EVENT_NONE) return null;
     // Offsets into the kept head, which is the start of `input`.
-    const len = conn.handshake_info();
-    return new Uint32Array(wasmBytes().buffer, conn.info_ptr(), len).slice();
+    const regs = registers(conn);
+    return new Uint32Array(wasmBytes().buffer, regs[R_INFO_PTR], regs[R_INFO_LEN]).slice();
   });
   if (info === null) return null;
   const text = (i) => utf8.decode(input.subarray(info[i], info[i] + info[i + 1]));
@@ -334,15 +404,19 @@ export function buildResponse(request, protocol) {
   const p = protocol === undefined || protocol === null ? '' : String(protocol);
   return withRequest(input, 0, (conn, code) => {
     if (code === EVENT_NONE) throw new TypeError('incomplete request');
-    const n = call(() => conn.accept(p, ''));
-    const ptr = conn.out_ptr();
+    const n = check(conn.accept(p, ''));
+    const ptr = registers(conn)[R_OUT_PTR];
     return wasmBytes().slice(ptr, ptr + n);
   });
 }
 
 /** Writes a refusal of the handshake with status 400, 403, 426 or 431. */
 export function buildRejection(status) {
-  return call(() => bg.buildRejection(status));
+  const c = codec();
+  // Room for any refusal, so the buffer does not move during the call.
+  const ptr = c.reserve(512);
+  const n = check(c.build_rejection(status));
+  return wasmBytes().slice(ptr, ptr + n);
 }
 
 /**
@@ -352,10 +426,17 @@ export function buildRejection(status) {
 export function buildRequest(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   const nonce = options.nonce === undefined ? randomBytes(16) : asBytes(options.nonce, 'nonce');
-  const protocols = listArg(options.protocols || []);
-  const bytes = call(() => bg.buildRequest(String(options.host), options.path === undefined ? '/' : String(options.path),
-    nonce, protocols, optionalArg(options.origin)));
-  return { bytes, nonce };
+  const fields = requestFields({ host: options.host, path: options.path, origin: options.origin },
+    listArg(options.protocols || []), '');
+  // The request a client connection writes: one request writer in the module.
+  const conn = requestConn();
+  try {
+    const n = check(conn.write_request(fields, nonce));
+    const ptr = registers(conn)[R_OUT_PTR];
+    return { bytes: wasmBytes().slice(ptr, ptr + n), nonce };
+  } finally {
+    conn.free();
+  }
 }
 
 /**
@@ -364,9 +445,20 @@ export function buildRequest(options) {
  */
 export function parseResponse(buf, nonce, protocols = []) {
   const input = typeof buf === 'string' ? encoder.encode(buf) : asBytes(buf, 'buf');
-  const info = call(() => bg.parseResponse(input, asBytes(nonce, 'nonce'), listArg(protocols)));
-  if (info.length === 0) return null;
-  return { protocol: info[1] === 0xffffffff ? null : utf8.decode(input.subarray(info[1], info[1] + info[2])), headLength: info[0] };
+  // A client connection that made the request checks the response: one response
+  // checker in the module.
+  const conn = requestConn();
+  try {
+    check(conn.write_request(requestFields({ host: 'h' }, listArg(protocols), ''), asBytes(nonce, 'nonce')));
+    feedInto(conn, input);
+    if (check(conn.poll()) === EVENT_NONE) return null;
+    // Offsets into the kept head, which is the start of `input`.
+    const regs = registers(conn);
+    const info = new Uint32Array(wasmBytes().buffer, regs[R_INFO_PTR], regs[R_INFO_LEN]);
+    return { protocol: info[1] === 0xffffffff ? null : utf8.decode(input.subarray(info[1], info[1] + info[2])), headLength: info[0] };
+  } finally {
+    conn.free();
+  }
 }
 
 /**
@@ -411,9 +503,17 @@ export class Connection {
       this._conn = bg.Conn.server(maxPayload, maxPayload, autoPong, maxHandshake, done);
     } else {
       const seed = options.seed === undefined ? randomBytes(16) : asBytes(options.seed, 'seed');
-      this._conn = call(() => bg.Conn.client(maxPayload, maxPayload, autoPong, maxHandshake, seed, done));
+      this._conn = bg.Conn.client(maxPayload, maxPayload, autoPong, maxHandshake, seedWords(seed), done);
     }
-    this._nonce = null;
+    this._regsPtr = this._conn.regs_ptr();
+    this._regs = null;
+  }
+
+  /** The registers, re-derived after memory growth. */
+  _r() {
+    const buffer = wasmBytes().buffer;
+    if (this._regs === null || this._regs.buffer !== buffer) this._regs = new Uint32Array(buffer, this._regsPtr, REGS);
+    return this._regs;
   }
 
   /** A server connection. */
@@ -428,11 +528,7 @@ export class Connection {
 
   /** Copies received bytes into wasm memory (the one copy on the receive path). */
   feed(data) {
-    const input = asBytes(data, 'data');
-    const conn = this._conn;
-    const ptr = conn.reserve(input.length);
-    wasmBytes().set(input, ptr);
-    conn.commit(input.length);
+    feedInto(this._conn, asBytes(data, 'data'));
   }
 
   /** Bytes received and not consumed yet. */
@@ -442,27 +538,25 @@ export class Connection {
 
   /** Reads the next event code (EVENT_*); the event's fields come from the accessors below. */
   poll() {
-    try {
-      return this._conn.poll();
-    } catch (e) {
-      throw toError(e);
-    }
+    const code = this._conn.poll();
+    if (code < 0) throw toError(-code);
+    return code;
   }
 
   /** The last event's bytes as a view into wasm memory (valid until the next feed). */
   eventView() {
-    const ptr = this._conn.ev_ptr();
-    return wasmBytes().subarray(ptr, ptr + this._conn.ev_len());
+    const r = this._r();
+    return wasmBytes().subarray(r[R_EV_PTR], r[R_EV_PTR] + r[R_EV_LEN]);
   }
 
   /** Address and length of the last event's bytes, for callers that keep their own view. */
   eventPtr() {
-    return this._conn.ev_ptr();
+    return this._r()[R_EV_PTR];
   }
 
   /** Length of the last event's bytes. */
   eventLength() {
-    return this._conn.ev_len();
+    return this._r()[R_EV_LEN];
   }
 
   /** Payload bytes of the current frame still to come after the last data event (0 at a frame's end). */
@@ -472,12 +566,12 @@ export class Connection {
 
   /** Flags of the last data event: 1 text, 2 end of frame, 4 end of message, 8 compressed. */
   eventFlags() {
-    return this._conn.ev_flags();
+    return this._r()[R_EV_FLAGS];
   }
 
   /** The last close event's code, or null when the close frame had none. */
   closeCode() {
-    const code = this._conn.close_code();
+    const code = this._r()[R_CLOSE_CODE];
     return code === 0 ? null : code;
   }
 
@@ -495,7 +589,7 @@ export class Connection {
       case EVENT_REQUEST: return { type: 'request' };
       case EVENT_OPENED: return { type: 'open', protocol: this.protocol, extensions: this.extensions };
       case EVENT_DATA: {
-        const flags = this._conn.ev_flags();
+        const flags = this.eventFlags();
         return {
           type: 'data',
           text: (flags & FLAG_TEXT) !== 0,
@@ -512,14 +606,15 @@ export class Connection {
     }
   }
 
+  /** The output of the last call, `len` bytes, as a new Uint8Array. */
   _out(len) {
-    const ptr = this._conn.out_ptr();
+    const ptr = this._r()[R_OUT_PTR];
     return wasmBytes().slice(ptr, ptr + len);
   }
 
   /** The bytes the protocol owes the peer (pong, close reply, failing close, HTTP rejection), or null. */
   takeTransmit() {
-    const n = call(() => this._conn.transmit());
+    const n = check(this._conn.transmit());
     return n === 0 ? null : this._out(n);
   }
 
@@ -545,13 +640,8 @@ export class Connection {
       const ptr = conn.send_buf(len);
       wasmBytes().set(data, ptr);
     }
-    let n;
-    try {
-      n = conn.send(text, fin, len);
-    } catch (e) {
-      throw toError(e);
-    }
-    return { ptr: conn.out_ptr(), len: n, payloadLength: len };
+    const n = check(conn.send(text, fin, len));
+    return { ptr: this._r()[R_OUT_PTR], len: n, payloadLength: len };
   }
 
   /**
@@ -559,14 +649,8 @@ export class Connection {
    * itself, right after it (a server does not mask); its address and length in wasm memory.
    */
   headerInPlace(text, fin, len) {
-    const conn = this._conn;
-    let n;
-    try {
-      n = conn.send_header(text, fin, len);
-    } catch (e) {
-      throw toError(e);
-    }
-    return { ptr: conn.out_ptr(), len: n };
+    const n = check(this._conn.send_header(text, fin, len));
+    return { ptr: this._r()[R_OUT_PTR], len: n };
   }
 
   /** A text frame (a string, or UTF-8 bytes) as a new Uint8Array. */
@@ -584,13 +668,13 @@ export class Connection {
   /** A ping frame (payload ≤ 125 bytes). */
   ping(data = new Uint8Array(0)) {
     const payload = typeof data === 'string' ? encoder.encode(data) : asBytes(data, 'data');
-    return this._out(call(() => this._conn.ping(payload)));
+    return this._out(check(this._conn.ping(payload)));
   }
 
   /** An unsolicited pong frame (payload ≤ 125 bytes). */
   pong(data = new Uint8Array(0)) {
     const payload = typeof data === 'string' ? encoder.encode(data) : asBytes(data, 'data');
-    return this._out(call(() => this._conn.pong(payload)));
+    return this._out(check(this._conn.pong(payload)));
   }
 
   /** A close frame; `code` null or undefined sends none. Starts or completes the closing handshake. */
@@ -598,7 +682,7 @@ export class Connection {
     if (code !== undefined && code !== null && (!Number.isInteger(code) || code < 1 || code > 65535)) {
       throw new RangeError('close code must be an integer 1 to 65535');
     }
-    return this._out(call(() => this._conn.close(code || 0, String(reason))));
+    return this._out(check(this._conn.close(code || 0, String(reason))));
   }
 
   /**
@@ -606,11 +690,10 @@ export class Connection {
    * `text(i)` decodes the string at `values[i]` (offset, length into the kept head).
    */
   _head() {
-    const conn = this._conn;
-    const len = conn.handshake_info();
+    const r = this._r();
     const mem = wasmBytes();
-    const values = new Uint32Array(mem.buffer, conn.info_ptr(), len).slice();
-    const head = conn.head_ptr();
+    const values = new Uint32Array(mem.buffer, r[R_INFO_PTR], r[R_INFO_LEN]).slice();
+    const head = r[R_HEAD_PTR];
     const text = (i) => (values[i] === 0xffffffff ? null : utf8.decode(mem.subarray(head + values[i], head + values[i] + values[i + 1])));
     return [values, text];
   }
@@ -630,7 +713,7 @@ export class Connection {
    */
   accept(protocol, extensions) {
     const p = protocol === undefined || protocol === null || protocol === false ? '' : String(protocol);
-    return this._out(call(() => this._conn.accept(p, optionalArg(extensions))));
+    return this._out(check(this._conn.accept(p, optionalArg(extensions))));
   }
 
   /** Allows the RSV bits of a negotiated extension (RSV1 for permessage-deflate) from the next frame on. */
@@ -646,7 +729,7 @@ export class Connection {
    */
   fail(code) {
     if (!Number.isInteger(code) || code < 0 || code > 0xffff) throw new RangeError('close code must be an integer 0 to 65535');
-    call(() => this._conn.fail(code));
+    check(this._conn.fail(code));
   }
 
   /**
@@ -655,13 +738,13 @@ export class Connection {
    */
   compressedInPlace(payload, text) {
     const data = asBytes(payload, 'payload');
-    const n = call(() => this._conn.send_compressed(text, data));
-    return { ptr: this._conn.out_ptr(), len: n };
+    const n = check(this._conn.send_compressed(text, data));
+    return { ptr: this._r()[R_OUT_PTR], len: n };
   }
 
   /** Server: refuses the request with 400, 403, 426 or 431; returns the response bytes. */
   reject(status) {
-    return this._out(call(() => this._conn.reject(status)));
+    return this._out(check(this._conn.reject(status)));
   }
 
   /**
@@ -671,18 +754,8 @@ export class Connection {
    */
   writeRequest(options) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-    const nonce = randomBytes(16);
-    // Names and values each end with a NUL, which no valid header contains.
-    let headers = '';
-    for (const [name, value] of Object.entries(options.headers || {})) {
-      const n = String(name);
-      const v = String(value);
-      if (n.includes('\0') || v.includes('\0')) throw new HandshakeError('invalid header name or value', 400);
-      headers += `${n}\0${v}\0`;
-    }
-    const n = call(() => this._conn.write_request(String(options.host), options.path === undefined ? '/' : String(options.path),
-      nonce, listArg(options.protocols || []), optionalArg(options.origin), optionalArg(options.extensions), headers));
-    return this._out(n);
+    const fields = requestFields(options, listArg(options.protocols || []), optionalArg(options.extensions));
+    return this._out(check(this._conn.write_request(fields, randomBytes(16))));
   }
 
   /** Client: the subprotocol the server chose ('' for none). */

@@ -117,7 +117,7 @@ function wasmOptFlags(level) {
   return [
     level, '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
     '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
-    '--strip-debug', '--strip-producers',
+    '--strip-debug', '--strip-producers', '--strip-target-features',
   ];
 }
 

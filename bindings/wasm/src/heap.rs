@@ -105,7 +105,9 @@ impl Default for Heap {
 // memory no block ever used or from the free list of its class, which holds only blocks
 // given back through `dealloc` with a layout of that same class.
 unsafe impl GlobalAlloc for Heap {
-    #[inline]
+    // Out of line: every buffer and every argument the glue copies in is allocated and
+    // freed here, and a copy at each of those places would cost kilobytes.
+    #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let Some(class) = Self::class(&layout) else {
             return ptr::null_mut();
@@ -123,7 +125,7 @@ unsafe impl GlobalAlloc for Heap {
         self.fresh(1 << class, layout.align())
     }
 
-    #[inline]
+    #[inline(never)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // The layout is the one the block was allocated with, so the class matches.
         if let Some(class) = Self::class(&layout) {

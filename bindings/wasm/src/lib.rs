@@ -5,8 +5,9 @@
 //! Hot paths keep bytes in wasm memory. A [`Conn`] owns an input buffer and an output
 //! buffer inside linear memory: JavaScript reserves room in the input buffer
 //! ([`Conn::reserve`]), copies socket data there once, and [`Conn::poll`] parses and
-//! unmasks it in place; events point into that buffer ([`Conn::ev_ptr`],
-//! [`Conn::ev_len`]) so JavaScript reads them through views over `wasmMemory().buffer`.
+//! unmasks it in place; events point into that buffer (their address and length are in
+//! the connection's registers, [`Conn::regs_ptr`]) so JavaScript reads them through
+//! views over `wasmMemory().buffer`.
 //! Outgoing payloads are written by JavaScript straight into the output buffer
 //! ([`Conn::send_buf`]) and framed in place. Any call that may allocate
 //! ([`Conn::reserve`], [`Conn::send_buf`], [`Conn::transmit`], handshake calls) may grow
@@ -16,9 +17,11 @@
 //! panic, which would be a bug, traps without formatting its message, so
 //! the formatting machinery stays out of the module (about a ninth of it).
 //!
-//! Errors cross the boundary as numbers (kind, close code or HTTP status, message index,
-//! detail: see `js_err`), invalid arguments as their message; the JavaScript layer
-//! turns them into typed errors.
+//! Every call returns a number: a fallible one returns its result, or an error as a
+//! negative number (kind, close code or HTTP status, message index, detail: see
+//! `js_err`), which the JavaScript layer turns into a typed error. Nothing else crosses
+//! the boundary, so the module needs none of wasm-bindgen's machinery for JavaScript
+//! values, results and returned arrays.
 
 #![warn(missing_docs)]
 #![cfg_attr(target_arch = "wasm32", no_std)]
@@ -44,7 +47,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 use wasm_bindgen::prelude::*;
-use wsframe::frame::{encode_frame, MAX_CONTROL_PAYLOAD};
+use wsframe::frame::{self, MAX_CONTROL_PAYLOAD};
 use wsframe::handshake::{client, server, HandshakeLimits, Status};
 use wsframe::{
     CloseCode, Config, Connection, DataKind, DecodeRules, Decoded, Error, Event, FrameHeader,
@@ -62,21 +65,35 @@ const KIND_PROTOCOL: u64 = 1;
 const KIND_HANDSHAKE: u64 = 2;
 const KIND_SEND: u64 = 3;
 const KIND_CLOSED: u64 = 4;
+const KIND_ARGUMENT: u64 = 5;
+
+/// An error as a call returns it: `-code`, with `code` from [`js_err`].
+type Code = f64;
 
 /// An error for JavaScript as one number: `kind << 40 | number << 24 | message << 16 |
 /// detail` (below 2^53, so exact). `number` is the close code or HTTP status, `message`
 /// an index into the JavaScript layer's table of the kind's messages and `detail` the
 /// value some messages show. Texts live in JavaScript: here they would cost a tenth of
 /// the module (the strings and the code that builds them).
-fn js_err(kind: u64, number: u16, message: u8, detail: u16) -> JsValue {
+fn js_err(kind: u64, number: u16, message: u8, detail: u16) -> Code {
     let code = kind << 40 | u64::from(number) << 24 | u64::from(message) << 16;
     // Exact: below 2^53.
-    JsValue::from_f64((code | u64::from(detail)) as f64)
+    (code | u64::from(detail)) as f64
+}
+
+/// A call's result as the number it returns: the value, or the error negated.
+fn ret(result: Result<usize, Code>) -> f64 {
+    match result {
+        // Lengths and addresses of wasm32 memory: exact.
+        Ok(n) => n as f64,
+        Err(code) => -code,
+    }
 }
 
 /// The message index of a protocol error, in the order of `PROTOCOL_MESSAGES` in
 /// js/codec.mjs (0: a variant added to the core later), and its detail.
-fn protocol_err(e: ProtocolError) -> JsValue {
+#[inline(never)]
+fn protocol_err(e: ProtocolError) -> Code {
     let (message, detail) = match e {
         ProtocolError::ReservedOpcode(op) => (1, u16::from(op & 0xf)),
         ProtocolError::ReservedBits(bits) => (2, u16::from(bits & 7)),
@@ -101,7 +118,8 @@ fn protocol_err(e: ProtocolError) -> JsValue {
 }
 
 /// A handshake error: its HTTP status and the index of `HANDSHAKE_MESSAGES`.
-fn handshake_err(e: HandshakeError) -> JsValue {
+#[inline(never)]
+fn handshake_err(e: HandshakeError) -> Code {
     let message = match e {
         HandshakeError::MalformedHttp => 1,
         HandshakeError::MethodNotGet => 2,
@@ -129,7 +147,8 @@ fn handshake_err(e: HandshakeError) -> JsValue {
 }
 
 /// A send error: the index of `SEND_MESSAGES` and its detail.
-fn send_err(e: SendError) -> JsValue {
+#[inline(never)]
+fn send_err(e: SendError) -> Code {
     let (message, detail) = match e {
         SendError::InvalidCloseCode(code) => (1, code),
         SendError::BufferTooSmall { .. } => (2, 0),
@@ -143,12 +162,21 @@ fn send_err(e: SendError) -> JsValue {
     js_err(KIND_SEND, 0, message, detail)
 }
 
-/// An invalid argument: thrown as its message, which JavaScript makes a `TypeError`.
-fn arg_err(message: &str) -> JsValue {
-    JsValue::from_str(message)
+/// Invalid arguments, by the index of `ARGUMENT_MESSAGES` in js/codec.mjs; JavaScript
+/// makes them a `TypeError`.
+const ARG_NONCE: u8 = 1;
+const ARG_RSV: u8 = 2;
+const ARG_NOT_WRITTEN: u8 = 3;
+const ARG_SERVER_ONLY: u8 = 4;
+const ARG_NO_REQUEST: u8 = 5;
+const ARG_REJECTION: u8 = 6;
+
+fn arg_err(message: u8) -> Code {
+    js_err(KIND_ARGUMENT, 0, message, 0)
 }
 
-fn conn_err(e: Error) -> JsValue {
+#[inline(never)]
+fn conn_err(e: Error) -> Code {
     match e {
         Error::Protocol(e) => protocol_err(e),
         Error::Handshake(e) => handshake_err(e),
@@ -171,7 +199,7 @@ const EV_PING: u32 = 4;
 const EV_PONG: u32 = 5;
 const EV_CLOSE: u32 = 6;
 
-/// Data event flags, from [`Conn::ev_flags`].
+/// Data event flags, in register [`R_EV_FLAGS`].
 const FLAG_TEXT: u32 = 1;
 const FLAG_END_OF_FRAME: u32 = 2;
 const FLAG_END_OF_MESSAGE: u32 = 4;
@@ -179,6 +207,35 @@ const FLAG_COMPRESSED: u32 = 8;
 
 /// Room kept in the output buffer for control frames and handshake rejections.
 const MIN_OUT: usize = 512;
+
+/// The registers: what a call leaves for JavaScript to read, `u32` values at
+/// [`Conn::regs_ptr`] (read from memory instead of one call per value).
+/// The address and length of the last event's bytes (payload or close reason).
+const R_EV_PTR: usize = 0;
+const R_EV_LEN: usize = 1;
+/// The last data event's flags: 1 text, 2 end of frame, 4 end of message, 8 compressed
+/// (the message's first frame had RSV1).
+const R_EV_FLAGS: usize = 2;
+/// The last close event's status code, 0 when the close frame had none.
+const R_CLOSE_CODE: usize = 3;
+/// The address and length of the last output written.
+const R_OUT_PTR: usize = 4;
+const R_OUT_LEN: usize = 5;
+/// The address of the handshake head kept by the last request (server) or opened
+/// (client) event, and the address and number of its fields: `u32` values, strings as
+/// `offset, length` into the head (offset `u32::MAX` for an absent one). A request is
+/// `[head length, path, host, key, origin, n, n protocols, m, m extension names]`; a
+/// response is `[head length, protocol, extensions]`. The codec's `parseRequest` and
+/// `parseResponse` read a head this way.
+const R_HEAD_PTR: usize = 6;
+const R_INFO_PTR: usize = 7;
+const R_INFO_LEN: usize = 8;
+const REGS: usize = 9;
+
+/// An address or length in wasm32 memory as a register value.
+fn reg(n: usize) -> u32 {
+    len32(n)
+}
 
 /// A WebSocket connection (either role) with its buffers in wasm memory.
 #[wasm_bindgen]
@@ -190,26 +247,17 @@ pub struct Conn {
     start: usize,
     end: usize,
     out: Vec<u8>,
-    /// The last output written: `out[out_start..out_end]`.
-    out_start: usize,
-    out_end: usize,
-    /// The last event's bytes: an address in linear memory and a length.
-    ev_ptr: usize,
-    ev_len: usize,
-    ev_flags: u32,
-    close_code: u16,
+    regs: [u32; REGS],
     /// The handshake head received (a server keeps it between the request event and
-    /// accept/reject) and where its fields are, as offsets into it: see
-    /// [`handshake_info`](Self::handshake_info).
+    /// accept/reject) and where its fields are, as offsets into it.
     head: Vec<u8>,
     info: Vec<u32>,
-    /// Client: the Sec-WebSocket-Accept value of the request written, to find the
-    /// response's fields again.
-    accept: [u8; 28],
 }
 
 #[wasm_bindgen]
 impl Conn {
+    // One copy for both roles' constructors.
+    #[inline(never)]
     fn new(conn: Connection, config: Config) -> Self {
         Self {
             conn,
@@ -218,15 +266,9 @@ impl Conn {
             start: 0,
             end: 0,
             out: vec![0; MIN_OUT],
-            out_start: 0,
-            out_end: 0,
-            ev_ptr: 0,
-            ev_len: 0,
-            ev_flags: 0,
-            close_code: 0,
+            regs: [0; REGS],
             head: Vec::new(),
             info: Vec::new(),
-            accept: [0; 28],
         }
     }
 
@@ -260,25 +302,22 @@ impl Conn {
         Self::new(conn, config)
     }
 
-    /// A client connection; `seed` (16 random bytes) keys the masks. With
-    /// `handshake_done` frames flow at once.
+    /// A client connection; `seed` (16 random bytes, as four big-endian words) keys
+    /// the masks. With `handshake_done` frames flow at once.
     pub fn client(
         max_payload: f64,
         max_message: f64,
         auto_pong: bool,
         max_handshake: usize,
-        seed: &[u8],
+        seed: &[u32],
         handshake_done: bool,
-    ) -> Result<Conn, JsValue> {
-        let seed: [u8; 16] = seed
-            .try_into()
-            .map_err(|_| arg_err("seed must be 16 bytes"))?;
+    ) -> Conn {
         let config = Self::config(max_payload, max_message, auto_pong, max_handshake);
-        let mut conn = Connection::client(config, seed);
+        let mut conn = Connection::client(config, words16(seed));
         if handshake_done {
             conn = conn.with_handshake_done();
         }
-        Ok(Self::new(conn, config))
+        Self::new(conn, config)
     }
 
     /// Makes room for `n` more received bytes and returns their address; write them
@@ -292,10 +331,7 @@ impl Conn {
             self.end -= self.start;
             self.start = 0;
         }
-        let needed = self.end.saturating_add(n);
-        if needed > self.input.len() {
-            self.input.resize(needed, 0);
-        }
+        grow(&mut self.input, self.end.saturating_add(n));
         self.input.as_ptr() as usize + self.end
     }
 
@@ -310,13 +346,16 @@ impl Conn {
     }
 
     /// Reads the next event from the received bytes: one of 0 (need more input),
-    /// 1 request, 2 opened, 3 data, 4 ping, 5 pong, 6 close. Throws on a protocol or
-    /// handshake error; what is owed to the peer then comes from
+    /// 1 request, 2 opened, 3 data, 4 ping, 5 pong, 6 close; or a protocol or
+    /// handshake error, after which what is owed to the peer comes from
     /// [`transmit`](Self::transmit).
-    pub fn poll(&mut self) -> Result<u32, JsValue> {
+    pub fn poll(&mut self) -> f64 {
         let base = self.input.as_ptr() as usize;
         let input = &mut self.input[self.start..self.end];
-        let received = self.conn.receive(input).map_err(conn_err)?;
+        let received = match self.conn.receive(input) {
+            Ok(received) => received,
+            Err(e) => return -conn_err(e),
+        };
         let consumed = received.consumed;
         let mut head = None;
         let mut close_code = 0;
@@ -341,51 +380,46 @@ impl Conn {
             Some(Event::Ping(payload)) => (EV_PING, payload),
             Some(Event::Pong(payload)) => (EV_PONG, payload),
             Some(Event::Close(close)) => {
-                close_code = close.code.map_or(0, |c| c.0);
+                close_code = close.code.map_or(0, |c| u32::from(c.0));
                 (EV_CLOSE, close.reason.as_bytes())
             }
-            // Their fields are found again in the kept head when asked for: the frame
-            // path above runs measurably slower when these arms build them.
-            Some(Event::Request(_)) => {
+            // Their fields are noted as offsets into the head, which is kept. Out of
+            // line: built here, they make the frame path above measurably slower.
+            Some(Event::Request(request)) => {
+                self.info = request_info(&request, base + self.start, consumed);
                 head = Some(consumed);
                 (EV_REQUEST, &[])
             }
-            Some(Event::Opened(_)) => {
+            Some(Event::Opened(response)) => {
+                self.info = response_info(&response, base + self.start, consumed);
                 head = Some(consumed);
                 (EV_OPENED, &[])
             }
         };
-        self.ev_ptr = if bytes.is_empty() {
+        self.regs[R_EV_PTR] = reg(if bytes.is_empty() {
             base
         } else {
             bytes.as_ptr() as usize
-        };
-        self.ev_len = bytes.len();
-        self.ev_flags = flags;
-        self.close_code = close_code;
+        });
+        self.regs[R_EV_LEN] = reg(bytes.len());
+        self.regs[R_EV_FLAGS] = flags;
+        self.regs[R_CLOSE_CODE] = close_code;
         if let Some(len) = head {
             self.head.clear();
             self.head
                 .extend_from_slice(&self.input[self.start..self.start + len]);
+            self.regs[R_HEAD_PTR] = reg(self.head.as_ptr() as usize);
+            self.regs[R_INFO_PTR] = reg(self.info.as_ptr() as usize);
+            self.regs[R_INFO_LEN] = reg(self.info.len());
         }
         self.start += consumed;
-        Ok(code)
+        f64::from(code)
     }
 
-    /// The address of the last event's bytes (payload or close reason).
-    pub fn ev_ptr(&self) -> usize {
-        self.ev_ptr
-    }
-
-    /// The length of the last event's bytes.
-    pub fn ev_len(&self) -> usize {
-        self.ev_len
-    }
-
-    /// The last data event's flags: 1 text, 2 end of frame, 4 end of message, 8
-    /// compressed (the message's first frame had RSV1).
-    pub fn ev_flags(&self) -> u32 {
-        self.ev_flags
+    /// The address of the registers, `u32` values (see `R_EV_PTR` and the others):
+    /// fixed for the connection's life.
+    pub fn regs_ptr(&self) -> usize {
+        self.regs.as_ptr() as usize
     }
 
     /// Payload bytes of the current frame still to come after the last data event (0
@@ -396,157 +430,128 @@ impl Conn {
         self.conn.frame_remaining() as f64
     }
 
-    /// The last close event's status code, 0 when the close frame had none.
-    pub fn close_code(&self) -> u16 {
-        self.close_code
-    }
-
     /// Writes everything the protocol owes the peer (pong, close reply, failing close,
     /// handshake rejection) into the output buffer; returns its length (0 when
-    /// nothing is owed). Read it at [`out_ptr`](Self::out_ptr).
-    pub fn transmit(&mut self) -> Result<usize, JsValue> {
+    /// nothing is owed). Read it at [`R_OUT_PTR`].
+    pub fn transmit(&mut self) -> f64 {
         let mut len = 0;
         loop {
-            if self.out.len() < len + MIN_OUT {
-                self.out.resize(len + MIN_OUT, 0);
-            }
+            grow(&mut self.out, len + MIN_OUT);
             match self.conn.poll_transmit(&mut self.out[len..]) {
                 Ok(Some(n)) => len += n,
                 Ok(None) => break,
-                Err(e) => return Err(send_err(e)),
+                Err(e) => return -send_err(e),
             }
         }
         self.set_out(0, len);
-        Ok(len)
+        len as f64
     }
 
     fn set_out(&mut self, start: usize, end: usize) {
-        self.out_start = start;
-        self.out_end = end;
+        self.regs[R_OUT_PTR] = reg(self.out.as_ptr() as usize + start);
+        self.regs[R_OUT_LEN] = reg(end - start);
     }
 
-    /// The address of the last output written.
-    pub fn out_ptr(&self) -> usize {
-        self.out.as_ptr() as usize + self.out_start
-    }
-
-    /// The length of the last output written.
-    pub fn out_len(&self) -> usize {
-        self.out_end - self.out_start
+    /// Records output written at `out[0..n]` and returns its length.
+    fn written(&mut self, result: Result<usize, Code>) -> f64 {
+        if let Ok(n) = result {
+            self.set_out(0, n);
+        }
+        ret(result)
     }
 
     /// Makes room for an outgoing payload of `len` bytes and returns its address;
     /// write the payload there, then call [`send`](Self::send). May grow memory.
     pub fn send_buf(&mut self, len: usize) -> usize {
         let needed = MAX_HEADER_LEN.saturating_add(len);
-        if self.out.len() < needed {
-            self.out.resize(needed, 0);
-        }
+        grow(&mut self.out, needed);
         self.out.as_ptr() as usize + MAX_HEADER_LEN
     }
 
     /// Frames the `len` payload bytes written at [`send_buf`](Self::send_buf) as a
     /// data frame (a client's are masked in place); returns the frame length, at
-    /// [`out_ptr`](Self::out_ptr).
-    pub fn send(&mut self, text: bool, fin: bool, len: usize) -> Result<usize, JsValue> {
-        let kind = if text {
-            DataKind::Text
-        } else {
-            DataKind::Binary
-        };
+    /// [`R_OUT_PTR`].
+    pub fn send(&mut self, text: bool, fin: bool, len: usize) -> f64 {
         let end = MAX_HEADER_LEN.saturating_add(len);
-        let buf = self
-            .out
-            .get_mut(..end)
-            .ok_or_else(|| arg_err("payload not written with send_buf"))?;
-        let start = self
+        let Some(buf) = self.out.get_mut(..end) else {
+            return -arg_err(ARG_NOT_WRITTEN);
+        };
+        match self
             .conn
-            .send_in_place(kind, fin, buf, MAX_HEADER_LEN)
-            .map_err(send_err)?;
-        self.set_out(start, end);
-        Ok(end - start)
+            .send_in_place(data_kind(text), fin, buf, MAX_HEADER_LEN)
+        {
+            Ok(start) => {
+                self.set_out(start, end);
+                (end - start) as f64
+            }
+            Err(e) => -send_err(e),
+        }
     }
 
     /// Server only: frames a payload of `len` bytes that stays in JavaScript, writing
-    /// just the header (at [`out_ptr`](Self::out_ptr)); returns the header length. The
+    /// just the header (at [`R_OUT_PTR`]); returns the header length. The
     /// payload then goes to the socket after the header, untouched: a server does not
     /// mask.
-    pub fn send_header(&mut self, text: bool, fin: bool, len: usize) -> Result<usize, JsValue> {
+    pub fn send_header(&mut self, text: bool, fin: bool, len: usize) -> f64 {
         if self.conn.role() != Role::Server {
-            return Err(arg_err("only a server sends payloads without masking"));
+            return -arg_err(ARG_SERVER_ONLY);
         }
-        let kind = if text {
-            DataKind::Text
-        } else {
-            DataKind::Binary
-        };
         let end = MAX_HEADER_LEN.saturating_add(len);
-        if self.out.len() < end {
-            self.out.resize(end, 0);
-        }
+        grow(&mut self.out, end);
         // The header goes in front of `out[MAX_HEADER_LEN..end]`; a server's payload
         // bytes are not read or written, so they need not be there.
-        let start = self
+        match self
             .conn
-            .send_in_place(kind, fin, &mut self.out[..end], MAX_HEADER_LEN)
-            .map_err(send_err)?;
-        self.set_out(start, MAX_HEADER_LEN);
-        Ok(MAX_HEADER_LEN - start)
+            .send_in_place(data_kind(text), fin, &mut self.out[..end], MAX_HEADER_LEN)
+        {
+            Ok(start) => {
+                self.set_out(start, MAX_HEADER_LEN);
+                (MAX_HEADER_LEN - start) as f64
+            }
+            Err(e) => -send_err(e),
+        }
     }
 
-    fn control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<usize, JsValue> {
-        if payload.len() > MAX_CONTROL_PAYLOAD {
-            return Err(send_err(SendError::ControlFrameTooLong));
-        }
+    // One copy for ping and pong.
+    #[inline(never)]
+    fn control(&mut self, opcode: OpCode, payload: &[u8]) -> f64 {
         let out = &mut self.out[..];
-        let n = match opcode {
-            OpCode::Ping => self.conn.send_ping(payload, out),
-            _ => self.conn.send_pong(payload, out),
-        }
-        .map_err(send_err)?;
-        self.set_out(0, n);
-        Ok(n)
+        let result = if payload.len() > MAX_CONTROL_PAYLOAD {
+            Err(SendError::ControlFrameTooLong)
+        } else if opcode == OpCode::Ping {
+            self.conn.send_ping(payload, out)
+        } else {
+            self.conn.send_pong(payload, out)
+        };
+        self.written(result.map_err(send_err))
     }
 
     /// Writes a ping; returns the frame length.
-    pub fn ping(&mut self, payload: &[u8]) -> Result<usize, JsValue> {
+    pub fn ping(&mut self, payload: &[u8]) -> f64 {
         self.control(OpCode::Ping, payload)
     }
 
     /// Writes an unsolicited pong; returns the frame length.
-    pub fn pong(&mut self, payload: &[u8]) -> Result<usize, JsValue> {
+    pub fn pong(&mut self, payload: &[u8]) -> f64 {
         self.control(OpCode::Pong, payload)
     }
 
     /// Writes a close frame (`code` 0 for none); returns the frame length.
-    pub fn close(&mut self, code: u16, reason: &str) -> Result<usize, JsValue> {
+    pub fn close(&mut self, code: u16, reason: &str) -> f64 {
         let code = (code != 0).then_some(CloseCode(code));
-        let n = self
-            .conn
-            .send_close(code, reason, &mut self.out[..])
-            .map_err(send_err)?;
-        self.set_out(0, n);
-        Ok(n)
+        let result = self.conn.send_close(code, reason, &mut self.out[..]);
+        self.written(result.map_err(send_err))
     }
 
     /// Frames a whole message that a negotiated extension transformed (permessage-deflate)
-    /// as one frame with RSV1; returns the frame length, at [`out_ptr`](Self::out_ptr).
-    pub fn send_compressed(&mut self, text: bool, payload: &[u8]) -> Result<usize, JsValue> {
-        let kind = if text {
-            DataKind::Text
-        } else {
-            DataKind::Binary
-        };
+    /// as one frame with RSV1; returns the frame length, at [`R_OUT_PTR`].
+    pub fn send_compressed(&mut self, text: bool, payload: &[u8]) -> f64 {
         let needed = MAX_HEADER_LEN.saturating_add(payload.len());
-        if self.out.len() < needed {
-            self.out.resize(needed, 0);
-        }
-        let n = self
+        grow(&mut self.out, needed);
+        let result = self
             .conn
-            .send_compressed(kind, payload, &mut self.out)
-            .map_err(send_err)?;
-        self.set_out(0, n);
-        Ok(n)
+            .send_compressed(data_kind(text), payload, &mut self.out);
+        self.written(result.map_err(send_err))
     }
 
     /// Allows the RSV bits a negotiated extension defines (4 = RSV1 for
@@ -558,8 +563,12 @@ impl Conn {
     /// Fails the connection for a reason found outside the core (1007 for compressed
     /// data that does not inflate to valid text, 1009 for a message inflating past the
     /// limit): the close frame is then owed through [`transmit`](Self::transmit).
-    pub fn fail(&mut self, code: u16) -> Result<(), JsValue> {
-        self.conn.fail_with(CloseCode(code)).map_err(send_err)
+    pub fn fail(&mut self, code: u16) -> f64 {
+        ret(self
+            .conn
+            .fail_with(CloseCode(code))
+            .map(|()| 0)
+            .map_err(send_err))
     }
 
     /// 0 connecting, 1 open, 2 closing, 3 closed (the browser API's numbering).
@@ -584,59 +593,11 @@ impl Conn {
 
     // ----- opening handshake -----
 
-    /// The address of the handshake head kept by the last request (server) or opened
-    /// (client) event.
-    pub fn head_ptr(&self) -> usize {
-        self.head.as_ptr() as usize
-    }
-
-    /// Finds the fields of the handshake head kept by the last request (server) or
-    /// opened (client) event and returns their number (0 before such an event): `u32`
-    /// values at [`info_ptr`](Self::info_ptr), with strings as `offset, length` into
-    /// the head (offset `u32::MAX` for an absent one). A request is `[head length, path,
-    /// host, key, origin, n, n protocols, m, m extension names]`; a response is `[head
-    /// length, protocol, extensions]`. The codec's `parseRequest` reads a request this way.
-    pub fn handshake_info(&mut self) -> usize {
-        let at = self.head.as_ptr() as usize;
-        self.info = if self.head.is_empty() {
-            Vec::new()
-        } else if self.conn.role() == Role::Server {
-            match server::Request::parse(&self.head, &self.limits) {
-                Ok(Status::Complete { value, head_len }) => request_info(&value, at, head_len),
-                _ => Vec::new(),
-            }
-        } else {
-            // The core checked the response against the offer already.
-            let offer = OfferOf {
-                accept: self.accept,
-                protocols: None,
-            };
-            match client::Response::parse(&self.head, &offer, &self.limits) {
-                Ok(Status::Complete { value, head_len }) => {
-                    let extensions = value
-                        .header("sec-websocket-extensions")
-                        .and_then(|v| core::str::from_utf8(v).ok());
-                    let mut info = vec![len32(head_len)];
-                    info.extend_from_slice(&span_or_none(at, value.protocol));
-                    info.extend_from_slice(&span_or_none(at, extensions));
-                    info
-                }
-                _ => Vec::new(),
-            }
-        };
-        self.info.len()
-    }
-
-    /// The address of the values [`handshake_info`](Self::handshake_info) found.
-    pub fn info_ptr(&self) -> usize {
-        self.info.as_ptr() as usize
-    }
-
     /// Server: accepts the request with an optional subprotocol; the 101 response is
-    /// at [`out_ptr`](Self::out_ptr). Returns its length.
+    /// at [`R_OUT_PTR`]. Returns its length.
     /// `extensions` is the `Sec-WebSocket-Extensions` answer of a negotiated extension.
     /// `""` stands for none.
-    pub fn accept(&mut self, protocol: &str, extensions: &str) -> Result<usize, JsValue> {
+    pub fn accept(&mut self, protocol: &str, extensions: &str) -> f64 {
         let head = core::mem::take(&mut self.head);
         let result = match server::Request::parse(&head, &self.limits) {
             Ok(Status::Complete { value, .. }) => {
@@ -645,93 +606,97 @@ impl Conn {
                     extensions: none_if_empty(extensions),
                     ..server::Response::default()
                 };
-                self.out.resize(self.out.len().max(4096), 0);
+                grow(&mut self.out, 4096);
                 self.conn
                     .accept(&value, &response, &mut self.out)
                     .map_err(handshake_err)
             }
-            Ok(Status::Partial) => Err(arg_err("no request received")),
+            Ok(Status::Partial) => Err(arg_err(ARG_NO_REQUEST)),
             Err(e) => Err(handshake_err(e)),
         };
         self.head = head;
-        let n = result?;
-        self.set_out(0, n);
-        Ok(n)
+        self.written(result)
     }
 
     /// Server: refuses the request with status 400, 403, 426 or 431; the response is
-    /// at [`out_ptr`](Self::out_ptr). Returns its length.
-    pub fn reject(&mut self, status: u16) -> Result<usize, JsValue> {
-        let rejection = rejection(status)?;
-        let n = self
-            .conn
-            .reject(&rejection, &mut self.out)
-            .map_err(handshake_err)?;
-        self.set_out(0, n);
-        Ok(n)
+    /// at [`R_OUT_PTR`]. Returns its length.
+    pub fn reject(&mut self, status: u16) -> f64 {
+        let result = rejection(status).and_then(|rejection| {
+            self.conn
+                .reject(&rejection, &mut self.out)
+                .map_err(handshake_err)
+        });
+        self.written(result)
     }
 
-    /// Client: writes the opening request; it is at [`out_ptr`](Self::out_ptr).
-    /// `protocols` are joined by commas; `origin` and `extensions` (the
-    /// `Sec-WebSocket-Extensions` offer) are `""` for none; `headers` alternates names
-    /// and values, each followed by a NUL byte.
-    // The JavaScript boundary takes flat arguments rather than a struct.
-    #[allow(clippy::too_many_arguments)]
-    pub fn write_request(
-        &mut self,
-        host: &str,
-        path: &str,
-        nonce: &[u8],
-        protocols: &str,
-        origin: &str,
-        extensions: &str,
-        headers: &str,
-    ) -> Result<usize, JsValue> {
-        let nonce: [u8; 16] = nonce
-            .try_into()
-            .map_err(|_| arg_err("nonce must be 16 bytes"))?;
+    /// Client: writes the opening request; it is at the output registers. `fields` are
+    /// the host, the path, the origin, the `Sec-WebSocket-Extensions` offer, the
+    /// subprotocols joined by commas, then names and values of extra headers, each
+    /// followed by a NUL byte (which no valid header contains); `""` stands for none.
+    pub fn write_request(&mut self, fields: &str, nonce: &[u8]) -> f64 {
+        let Ok(nonce) = <[u8; 16]>::try_from(nonce) else {
+            return -arg_err(ARG_NONCE);
+        };
+        // Room for the fixed lines, plus each field with what separates it there.
+        let size = 512 + 2 * fields.len();
+        let mut fields = split_on(fields, 0);
+        let mut strings = [""; 5];
+        for s in &mut strings {
+            *s = fields.next().unwrap_or_default();
+        }
+        let [host, path, origin, extensions, protocols] = strings;
         let protocols = split_list(protocols);
-        let mut fields = split_on(headers, 0);
-        let mut pairs = Vec::new();
+        let mut headers = Vec::new();
         while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
-            pairs.push((name, value));
+            headers.push((name, value));
         }
         let request = client::Request {
             protocols: &protocols,
             origin: none_if_empty(origin),
             extensions: none_if_empty(extensions),
-            headers: &pairs,
+            headers: &headers,
             ..client::Request::new(host, path, nonce)
         };
-        let size = 512
-            + host.len()
-            + path.len()
-            + extensions.len()
-            + origin.len()
-            + headers.len()
-            + 4 * pairs.len()
-            + 2 * protocols.len()
-            + protocols.iter().map(|p| p.len()).sum::<usize>();
-        if self.out.len() < size {
-            self.out.resize(size, 0);
-        }
-        let n = self
-            .conn
-            .write_request(&request, &mut self.out)
-            .map_err(handshake_err)?;
-        self.accept = request.expected_accept();
-        self.set_out(0, n);
-        Ok(n)
+        grow(&mut self.out, size);
+        let result = self.conn.write_request(&request, &mut self.out);
+        self.written(result.map_err(handshake_err))
     }
 }
 
-fn rejection(status: u16) -> Result<server::Rejection<'static>, JsValue> {
+/// Makes `buf` at least `len` bytes long. One copy of the growing code for every
+/// buffer.
+#[inline(never)]
+fn grow(buf: &mut Vec<u8>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+}
+
+/// A data frame's kind from the boundary's flag.
+fn data_kind(text: bool) -> DataKind {
+    if text {
+        DataKind::Text
+    } else {
+        DataKind::Binary
+    }
+}
+
+/// Four big-endian words as 16 bytes (zero-filled when fewer are given).
+fn words16(words: &[u32]) -> [u8; 16] {
+    let mut out = [0; 16];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(words) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+fn rejection(status: u16) -> Result<server::Rejection<'static>, Code> {
     Ok(match status {
         400 => server::Rejection::BadRequest("bad request"),
         403 => server::Rejection::Forbidden,
         426 => server::Rejection::UpgradeRequired,
         431 => server::Rejection::TooLarge,
-        _ => return Err(arg_err("rejection status must be 400, 403, 426 or 431")),
+        _ => return Err(arg_err(ARG_REJECTION)),
     })
 }
 
@@ -750,20 +715,25 @@ fn none_if_empty(s: &str) -> Option<&str> {
 /// general pattern search would add a kilobyte to the module.
 fn split_on(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     let mut rest = Some(s);
-    core::iter::from_fn(move || {
-        let r = rest?;
-        match r.bytes().position(|b| b == sep) {
-            Some(i) => {
-                // `sep` is ASCII, so both sides are on character boundaries.
-                rest = r.get(i + 1..);
-                r.get(..i)
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
+    core::iter::from_fn(move || cut(&mut rest, sep))
+}
+
+/// The piece of `rest` before `sep`; `rest` becomes what follows (`None` after the last
+/// piece). One copy for every caller.
+#[inline(never)]
+fn cut<'a>(rest: &mut Option<&'a str>, sep: u8) -> Option<&'a str> {
+    let r = (*rest)?;
+    match r.bytes().position(|b| b == sep) {
+        Some(i) => {
+            // `sep` is ASCII, so both sides are on character boundaries.
+            *rest = r.get(i + 1..);
+            r.get(..i)
         }
-    })
+        None => {
+            *rest = None;
+            Some(r)
+        }
+    }
 }
 
 /// A comma-separated list of tokens (subprotocols) as a vector of its items.
@@ -771,85 +741,30 @@ fn split_list(list: &str) -> Vec<&str> {
     split_on(list, b',').filter(|p| !p.is_empty()).collect()
 }
 
-/// Decodes the frame header at the start of `buf` as an endpoint of the given role
-/// would (`server` true: frames come from a client and must be masked). Returns `[]`
-/// plus the bytes needed as `[0, needed]` when incomplete, else `[1, fin, rsv, opcode,
-/// masked, mask key (big-endian), payload length low 32 bits, high 32 bits, header
-/// length]`. Throws a protocol error with its close code on a violation.
-#[wasm_bindgen(js_name = decodeHeader)]
-pub fn decode_header(
-    buf: &[u8],
-    server: bool,
-    allowed_rsv: u8,
-    max_payload: f64,
-) -> Result<Vec<u32>, JsValue> {
-    let rules = DecodeRules {
-        role: if server { Role::Server } else { Role::Client },
-        allowed_rsv,
-        max_payload_len: limit(max_payload),
-    };
-    Ok(
-        match FrameHeader::decode(buf, &rules).map_err(protocol_err)? {
-            Decoded::Partial { needed } => vec![0, u32::try_from(needed).unwrap_or(u32::MAX)],
-            Decoded::Complete { header, header_len } => vec![
-                1,
-                u32::from(header.fin),
-                u32::from(header.rsv),
-                u32::from(header.opcode.as_u8()),
-                u32::from(header.mask.is_some()),
-                header.mask.map_or(0, u32::from_be_bytes),
-                // Splitting the u64 into halves: truncation is the point.
-                header.payload_len as u32,
-                (header.payload_len >> 32) as u32,
-                // At most 14.
-                header_len as u32,
-            ],
-        },
-    )
-}
-
-/// Encodes a whole frame; `masked` with `mask_key` (big-endian) masks the payload.
-#[wasm_bindgen(js_name = encodeFrame)]
-pub fn encode_frame_js(
-    fin: bool,
-    rsv: u8,
-    opcode: u8,
-    masked: bool,
-    mask_key: u32,
-    payload: &[u8],
-) -> Result<Vec<u8>, JsValue> {
-    let opcode = OpCode::from_u8(opcode).map_err(protocol_err)?;
-    if rsv > 7 {
-        return Err(arg_err("rsv must be 0 to 7"));
-    }
-    let mut header = FrameHeader::new(opcode, fin, 0);
-    header.rsv = rsv;
-    header.mask = masked.then(|| mask_key.to_be_bytes());
-    let mut out = vec![0; MAX_HEADER_LEN + payload.len()];
-    let n = encode_frame(header, payload, &mut out).map_err(send_err)?;
-    out.truncate(n);
-    Ok(out)
-}
-
-/// A buffer in wasm memory for masking without copying across the boundary.
+/// A buffer in wasm memory for the codec's calls: JavaScript writes their input into it
+/// ([`reserve`](Self::reserve)) and reads their output from it, so no call copies
+/// arrays across the boundary. Masking happens in place.
 #[wasm_bindgen]
-pub struct MaskBuffer {
+pub struct Codec {
     buf: Vec<u8>,
+    /// A decoded header's fields, at [`vals_ptr`](Self::vals_ptr).
+    vals: [u32; 9],
 }
 
 #[wasm_bindgen]
-impl MaskBuffer {
+impl Codec {
     /// An empty buffer.
     #[wasm_bindgen(constructor)]
-    pub fn new() -> MaskBuffer {
-        MaskBuffer { buf: Vec::new() }
+    pub fn new() -> Codec {
+        Codec {
+            buf: Vec::new(),
+            vals: [0; 9],
+        }
     }
 
     /// Makes room for `len` bytes; returns their address. May grow memory.
     pub fn reserve(&mut self, len: usize) -> usize {
-        if self.buf.len() < len {
-            self.buf.resize(len, 0);
-        }
+        grow(&mut self.buf, len);
         self.buf.as_ptr() as usize
     }
 
@@ -858,20 +773,103 @@ impl MaskBuffer {
         let len = len.min(self.buf.len());
         wsframe::apply_mask(&mut self.buf[..len], mask_key.to_be_bytes(), offset);
     }
-}
 
-impl Default for MaskBuffer {
-    fn default() -> Self {
-        Self::new()
+    /// Decodes the frame header at the start of the first `len` bytes as an endpoint of
+    /// the given role would (`server` true: frames come from a client and must be
+    /// masked). The values at [`vals_ptr`](Self::vals_ptr) are then `[0, needed]` when
+    /// incomplete, else `[1, fin, rsv, opcode, masked, mask key (big-endian), payload
+    /// length low 32 bits, high 32 bits, header length]`; returns their number.
+    pub fn decode_header(
+        &mut self,
+        len: usize,
+        server: bool,
+        allowed_rsv: u8,
+        max_payload: f64,
+    ) -> f64 {
+        let rules = DecodeRules {
+            role: if server { Role::Server } else { Role::Client },
+            allowed_rsv,
+            max_payload_len: limit(max_payload),
+        };
+        let buf = self.buf.get(..len).unwrap_or_default();
+        match FrameHeader::decode(buf, &rules) {
+            Ok(Decoded::Partial { needed }) => {
+                self.vals[..2].copy_from_slice(&[0, len32(needed)]);
+                2.0
+            }
+            Ok(Decoded::Complete { header, header_len }) => {
+                self.vals = [
+                    1,
+                    u32::from(header.fin),
+                    u32::from(header.rsv),
+                    u32::from(header.opcode.as_u8()),
+                    u32::from(header.mask.is_some()),
+                    header.mask.map_or(0, u32::from_be_bytes),
+                    // Splitting the u64 into halves: truncation is the point.
+                    header.payload_len as u32,
+                    (header.payload_len >> 32) as u32,
+                    len32(header_len),
+                ];
+                9.0
+            }
+            Err(e) => -protocol_err(e),
+        }
+    }
+
+    /// The address of the values [`decode_header`](Self::decode_header) wrote.
+    pub fn vals_ptr(&self) -> usize {
+        self.vals.as_ptr() as usize
+    }
+
+    /// Frames the payload written at offset [`MAX_HEADER_LEN`] (14) of the first `end`
+    /// bytes: the header goes in front of it and `masked` with `mask_key` (big-endian)
+    /// masks it in place. Returns the offset where the frame starts; it ends at `end`.
+    pub fn encode_frame(
+        &mut self,
+        fin: bool,
+        rsv: u8,
+        opcode: u8,
+        masked: bool,
+        mask_key: u32,
+        end: usize,
+    ) -> f64 {
+        let opcode = match OpCode::from_u8(opcode) {
+            Ok(opcode) => opcode,
+            Err(e) => return -protocol_err(e),
+        };
+        if rsv > 7 {
+            return -arg_err(ARG_RSV);
+        }
+        let Some(buf) = self.buf.get_mut(..end) else {
+            return -arg_err(ARG_NOT_WRITTEN);
+        };
+        let mut header = FrameHeader::new(opcode, fin, 0);
+        header.rsv = rsv;
+        header.mask = masked.then(|| mask_key.to_be_bytes());
+        ret(frame::encode_in_front(header, buf, MAX_HEADER_LEN).map_err(send_err))
+    }
+
+    /// The Sec-WebSocket-Accept value for the Sec-WebSocket-Key in the first `len`
+    /// bytes, written over the start of the buffer; returns its length (28).
+    pub fn accept_key(&mut self, len: usize) -> usize {
+        self.reserve(28);
+        let accept = wsframe::accept_key(self.buf.get(..len).unwrap_or_default());
+        self.buf[..28].copy_from_slice(&accept);
+        28
+    }
+
+    /// Writes a refusal with status 400, 403, 426 or 431 at the start of the buffer;
+    /// returns its length.
+    pub fn build_rejection(&mut self, status: u16) -> f64 {
+        self.reserve(MIN_OUT);
+        ret(rejection(status).and_then(|r| r.write(&mut self.buf).map_err(handshake_err)))
     }
 }
 
-/// The Sec-WebSocket-Accept value for a Sec-WebSocket-Key.
-#[wasm_bindgen(js_name = acceptKey)]
-pub fn accept_key(key: &str) -> JsValue {
-    let accept = wsframe::accept_key(key.as_bytes());
-    // Base64 is ASCII.
-    JsValue::from_str(core::str::from_utf8(&accept).unwrap_or_default())
+impl Default for Codec {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// A length or offset as a `u32` (wasm32 addresses fit).
@@ -879,122 +877,69 @@ fn len32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Where `part` lies in memory relative to the address `at` (the start of the buffer it
-/// is a slice of): `[offset, length]`.
-fn span(at: usize, part: &str) -> [u32; 2] {
-    [
-        len32((part.as_ptr() as usize).wrapping_sub(at)),
-        len32(part.len()),
-    ]
+/// Handshake fields as the registers from [`R_INFO_PTR`] give them: strings as
+/// `[offset, length]` relative to the address `at` where the head starts.
+struct Info {
+    at: usize,
+    values: Vec<u32>,
 }
 
-/// [`span`], or `[u32::MAX, 0]` for `None`.
-fn span_or_none(at: usize, part: Option<&str>) -> [u32; 2] {
-    part.map_or([u32::MAX, 0], |p| span(at, p))
-}
-
-/// A request's fields as [`Conn::handshake_info`] gives them, for a request parsed from
-/// the buffer at address `at`.
-fn request_info(request: &server::Request<'_>, at: usize, head_len: usize) -> Vec<u32> {
-    let mut out = vec![len32(head_len)];
-    for field in [request.path, request.host, request.key] {
-        out.extend_from_slice(&span(at, field));
-    }
-    out.extend_from_slice(&span_or_none(at, request.origin));
-    // Each list is its length, then its items.
-    let count = out.len();
-    out.push(0);
-    for p in request.protocols() {
-        out[count] += 1;
-        out.extend_from_slice(&span(at, p));
-    }
-    let count = out.len();
-    out.push(0);
-    for e in request.extensions() {
-        out[count] += 1;
-        out.extend_from_slice(&span(at, e.name));
-    }
-    out
-}
-
-/// Writes a refusal with status 400, 403, 426 or 431.
-#[wasm_bindgen(js_name = buildRejection)]
-pub fn build_rejection(status: u16) -> Result<Vec<u8>, JsValue> {
-    let mut out = vec![0; 512];
-    let n = rejection(status)?.write(&mut out).map_err(handshake_err)?;
-    out.truncate(n);
-    Ok(out)
-}
-
-/// Writes a client's opening request; `protocols` joined by commas, `origin` `""` for
-/// none.
-#[wasm_bindgen(js_name = buildRequest)]
-pub fn build_request(
-    host: &str,
-    path: &str,
-    nonce: &[u8],
-    protocols: &str,
-    origin: &str,
-) -> Result<Vec<u8>, JsValue> {
-    let nonce: [u8; 16] = nonce
-        .try_into()
-        .map_err(|_| arg_err("nonce must be 16 bytes"))?;
-    let protocols = split_list(protocols);
-    let request = client::Request {
-        protocols: &protocols,
-        origin: none_if_empty(origin),
-        ..client::Request::new(host, path, nonce)
-    };
-    let mut out = vec![0; 1024 + host.len() + path.len() + origin.len() + protocols.len() * 64];
-    let n = request.write(&mut out).map_err(handshake_err)?;
-    out.truncate(n);
-    Ok(out)
-}
-
-/// What a request offered, to check a response against: `protocols` joined by commas
-/// and no extensions, or, with `protocols` `None`, any protocol and extension (for a
-/// response checked before). One type for both uses: one copy of the response parser.
-struct OfferOf<'a> {
-    accept: [u8; 28],
-    protocols: Option<&'a str>,
-}
-
-impl client::Offer for OfferOf<'_> {
-    fn expected_accept(&self) -> [u8; 28] {
-        self.accept
-    }
-    fn offered_protocol(&self, protocol: &str) -> bool {
-        self.protocols
-            .is_none_or(|list| split_on(list, b',').any(|p| !p.is_empty() && p == protocol))
-    }
-    fn offered_extension(&self, _name: &str) -> bool {
-        self.protocols.is_none()
-    }
-}
-
-/// Checks a server's response (RFC 6455 §4.1) to a request made with `nonce` and
-/// `protocols` (joined by commas; no extensions). Returns `[]` while incomplete, else
-/// `[head length, protocol offset, protocol length]` (offset `u32::MAX` without one).
-#[wasm_bindgen(js_name = parseResponse)]
-pub fn parse_response(buf: &[u8], nonce: &[u8], protocols: &str) -> Result<Vec<u32>, JsValue> {
-    let nonce: [u8; 16] = nonce
-        .try_into()
-        .map_err(|_| arg_err("nonce must be 16 bytes"))?;
-    let offer = OfferOf {
-        accept: client::Request::new("h", "/", nonce).expected_accept(),
-        protocols: Some(protocols),
-    };
-    match client::Response::parse(buf, &offer, &HandshakeLimits::default())
-        .map_err(handshake_err)?
-    {
-        Status::Partial => Ok(Vec::new()),
-        Status::Complete { value, head_len } => {
-            let [offset, len] = span_or_none(buf.as_ptr() as usize, value.protocol);
-            Ok(vec![
-                u32::try_from(head_len).unwrap_or(u32::MAX),
-                offset,
-                len,
-            ])
+impl Info {
+    fn new(at: usize, head_len: usize) -> Self {
+        Self {
+            at,
+            values: vec![len32(head_len)],
         }
     }
+
+    /// A string's offset and length, or `[u32::MAX, 0]` for `None`.
+    #[inline(never)]
+    fn put(&mut self, part: Option<&str>) {
+        let span = part.map_or([u32::MAX, 0], |p| {
+            [
+                len32((p.as_ptr() as usize).wrapping_sub(self.at)),
+                len32(p.len()),
+            ]
+        });
+        self.values.extend_from_slice(&span);
+    }
+
+    /// A list: its length, then its items.
+    fn list<'a>(&mut self, items: impl Iterator<Item = &'a str>) {
+        let count = self.values.len();
+        self.values.push(0);
+        for item in items {
+            self.values[count] += 1;
+            self.put(Some(item));
+        }
+    }
+}
+
+/// A request's fields (see [`R_INFO_PTR`]), for a request parsed from the buffer at
+/// address `at`.
+#[cold]
+#[inline(never)]
+fn request_info(request: &server::Request<'_>, at: usize, head_len: usize) -> Vec<u32> {
+    let mut info = Info::new(at, head_len);
+    for field in [request.path, request.host, request.key] {
+        info.put(Some(field));
+    }
+    info.put(request.origin);
+    info.list(request.protocols());
+    info.list(request.extensions().map(|e| e.name));
+    info.values
+}
+
+/// A response's fields (see [`R_INFO_PTR`]), for a response parsed from the buffer at
+/// address `at`.
+#[cold]
+#[inline(never)]
+fn response_info(response: &client::Response<'_>, at: usize, head_len: usize) -> Vec<u32> {
+    let extensions = response
+        .header("sec-websocket-extensions")
+        .and_then(|v| core::str::from_utf8(v).ok());
+    let mut info = Info::new(at, head_len);
+    info.put(response.protocol);
+    info.put(extensions);
+    info.values
 }

@@ -200,8 +200,13 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 }
 
 /// [`apply_mask`] in 64-byte blocks, for targets with vector registers.
+///
+/// On wasm32 one shared copy: the module is downloaded, and its callers (receiving,
+/// sending, the codec) each carrying the vector loop would cost 1.5 KB for a call's
+/// worth of time.
 #[cfg(not(target_os = "none"))]
-#[inline(always)]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn apply_mask_blocks(buf: &mut [u8], key: u64) {
     let mut blocks = buf.chunks_exact_mut(BLOCK);
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]

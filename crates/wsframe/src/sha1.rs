@@ -71,35 +71,31 @@ fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
         *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     }
     let [mut a, mut b, mut c, mut d, mut e] = *state;
-    // Five passes over the 16 schedule words: inside a pass the word index is the
-    // loop counter, which a speed-optimising build can unroll into registers.
-    for pass in 0..5 {
-        for i in 0..16 {
-            if pass > 0 {
-                w[i] = (w[(i + 13) % 16] ^ w[(i + 8) % 16] ^ w[(i + 2) % 16] ^ w[i]).rotate_left(1);
-            }
-            let t = pass * 16 + i;
-            let (f, k) = if t < 20 {
-                (d ^ (b & (c ^ d)), 0x5A82_7999)
-            } else if t < 40 {
-                (b ^ c ^ d, 0x6ED9_EBA1)
-            } else if t < 60 {
-                ((b & c) | (d & (b | c)), 0x8F1B_BCDC)
-            } else {
-                (b ^ c ^ d, 0xCA62_C1D6)
-            };
-            let temp = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(w[i]);
-            e = d;
-            d = c;
-            c = b.rotate_left(30);
-            b = a;
-            a = temp;
+    for t in 0..80 {
+        let i = t % 16;
+        if t >= 16 {
+            w[i] = (w[(i + 13) % 16] ^ w[(i + 8) % 16] ^ w[(i + 2) % 16] ^ w[i]).rotate_left(1);
         }
+        let (f, k) = if t < 20 {
+            (d ^ (b & (c ^ d)), 0x5A82_7999)
+        } else if t < 40 {
+            (b ^ c ^ d, 0x6ED9_EBA1)
+        } else if t < 60 {
+            ((b & c) | (d & (b | c)), 0x8F1B_BCDC)
+        } else {
+            (b ^ c ^ d, 0xCA62_C1D6)
+        };
+        let temp = a
+            .rotate_left(5)
+            .wrapping_add(f)
+            .wrapping_add(e)
+            .wrapping_add(k)
+            .wrapping_add(w[i]);
+        e = d;
+        d = c;
+        c = b.rotate_left(30);
+        b = a;
+        a = temp;
     }
     for (s, v) in state.iter_mut().zip([a, b, c, d, e]) {
         *s = s.wrapping_add(v);
