@@ -152,11 +152,11 @@ function registers(conn) {
   return new Uint32Array(wasmBytes().buffer, conn.regs_ptr(), REGS);
 }
 
-/** Copies `input` into a wasm connection's input buffer. */
+/** Copies `input` into a wasm connection's input buffer (the one copy on the receive path). */
 function feedInto(conn, input) {
-  const ptr = conn.reserve(input.length);
+  // The address first: taking the bytes may grow memory, which replaces its buffer.
+  const ptr = conn.append(input.length);
   wasmBytes().set(input, ptr);
-  conn.commit(input.length);
 }
 
 /** A client's 16 seed bytes as the four big-endian words the wasm layer takes. */
@@ -244,7 +244,8 @@ export function decodeHeader(buf, options = {}) {
   // A header is at most 14 bytes: the decoder never needs more.
   const len = Math.min(input.length, 14);
   const c = codec();
-  wasmBytes().set(input.subarray(0, len), c.reserve(len));
+  const ptr = c.reserve(len);
+  wasmBytes().set(input.subarray(0, len), ptr);
   const n = check(c.decode_header(len, role === 'server', allowedRsv, maxPayload));
   const info = new Uint32Array(wasmBytes().buffer, c.vals_ptr(), n);
   if (info[0] === 0) return { complete: false, needed: info[1] };
@@ -668,13 +669,13 @@ export class Connection {
   /** A ping frame (payload ≤ 125 bytes). */
   ping(data = new Uint8Array(0)) {
     const payload = typeof data === 'string' ? encoder.encode(data) : asBytes(data, 'data');
-    return this._out(check(this._conn.ping(payload)));
+    return this._out(check(this._conn.control(true, payload)));
   }
 
   /** An unsolicited pong frame (payload ≤ 125 bytes). */
   pong(data = new Uint8Array(0)) {
     const payload = typeof data === 'string' ? encoder.encode(data) : asBytes(data, 'data');
-    return this._out(check(this._conn.pong(payload)));
+    return this._out(check(this._conn.control(false, payload)));
   }
 
   /** A close frame; `code` null or undefined sends none. Starts or completes the closing handshake. */

@@ -3,14 +3,14 @@
 //! This crate converts types and moves bytes; every protocol rule lives in the core.
 //!
 //! Hot paths keep bytes in wasm memory. A [`Conn`] owns an input buffer and an output
-//! buffer inside linear memory: JavaScript reserves room in the input buffer
-//! ([`Conn::reserve`]), copies socket data there once, and [`Conn::poll`] parses and
+//! buffer inside linear memory: JavaScript takes room in the input buffer
+//! ([`Conn::append`]), copies socket data there once, and [`Conn::poll`] parses and
 //! unmasks it in place; events point into that buffer (their address and length are in
 //! the connection's registers, [`Conn::regs_ptr`]) so JavaScript reads them through
 //! views over `wasmMemory().buffer`.
 //! Outgoing payloads are written by JavaScript straight into the output buffer
 //! ([`Conn::send_buf`]) and framed in place. Any call that may allocate
-//! ([`Conn::reserve`], [`Conn::send_buf`], [`Conn::transmit`], handshake calls) may grow
+//! ([`Conn::append`], [`Conn::send_buf`], [`Conn::transmit`], handshake calls) may grow
 //! memory, after which views must be re-derived.
 //!
 //! On wasm32 the crate is `no_std` (with a small allocator of its own, `heap.rs`): a
@@ -320,24 +320,27 @@ impl Conn {
         Self::new(conn, config)
     }
 
-    /// Makes room for `n` more received bytes and returns their address; write them
-    /// there, then call [`commit`](Self::commit). May grow memory.
-    pub fn reserve(&mut self, n: usize) -> usize {
+    /// Takes `n` more received bytes: makes room for them and returns their address.
+    /// Write them there before the next [`poll`](Self::poll). May grow memory.
+    pub fn append(&mut self, n: usize) -> usize {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-        } else if self.start > 0 && self.end + n > self.input.len() {
+        } else if 0 < self.start
+            && self.start < self.end
+            && self.end <= self.input.len()
+            && self.end + n > self.input.len()
+        {
+            // The unconsumed bytes move to the front (the bounds, always true, are
+            // checked here so that the copy has no panic path).
             self.input.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
         }
-        grow(&mut self.input, self.end.saturating_add(n));
-        self.input.as_ptr() as usize + self.end
-    }
-
-    /// Marks `n` bytes written at the address [`reserve`](Self::reserve) returned.
-    pub fn commit(&mut self, n: usize) {
-        self.end = self.end.saturating_add(n).min(self.input.len());
+        let at = self.end;
+        self.end = at.saturating_add(n);
+        grow(&mut self.input, self.end);
+        self.input.as_ptr() as usize + at
     }
 
     /// Bytes received and not consumed yet.
@@ -351,7 +354,9 @@ impl Conn {
     /// [`transmit`](Self::transmit).
     pub fn poll(&mut self) -> f64 {
         let base = self.input.as_ptr() as usize;
-        let input = &mut self.input[self.start..self.end];
+        // `start <= end <= input.len()` always; `get` instead of indexing keeps panic
+        // locations (and their file names) out of the module, here and below.
+        let input = self.input.get_mut(self.start..self.end).unwrap_or_default();
         let received = match self.conn.receive(input) {
             Ok(received) => received,
             Err(e) => return -conn_err(e),
@@ -406,8 +411,11 @@ impl Conn {
         self.regs[R_CLOSE_CODE] = close_code;
         if let Some(len) = head {
             self.head.clear();
-            self.head
-                .extend_from_slice(&self.input[self.start..self.start + len]);
+            self.head.extend_from_slice(
+                self.input
+                    .get(self.start..self.start + len)
+                    .unwrap_or_default(),
+            );
             self.regs[R_HEAD_PTR] = reg(self.head.as_ptr() as usize);
             self.regs[R_INFO_PTR] = reg(self.info.as_ptr() as usize);
             self.regs[R_INFO_LEN] = reg(self.info.len());
@@ -437,7 +445,10 @@ impl Conn {
         let mut len = 0;
         loop {
             grow(&mut self.out, len + MIN_OUT);
-            match self.conn.poll_transmit(&mut self.out[len..]) {
+            match self
+                .conn
+                .poll_transmit(self.out.get_mut(len..).unwrap_or_default())
+            {
                 Ok(Some(n)) => len += n,
                 Ok(None) => break,
                 Err(e) => return -send_err(e),
@@ -500,9 +511,10 @@ impl Conn {
         grow(&mut self.out, end);
         // The header goes in front of `out[MAX_HEADER_LEN..end]`; a server's payload
         // bytes are not read or written, so they need not be there.
+        let out = self.out.get_mut(..end).unwrap_or_default();
         match self
             .conn
-            .send_in_place(data_kind(text), fin, &mut self.out[..end], MAX_HEADER_LEN)
+            .send_in_place(data_kind(text), fin, out, MAX_HEADER_LEN)
         {
             Ok(start) => {
                 self.set_out(start, MAX_HEADER_LEN);
@@ -512,28 +524,17 @@ impl Conn {
         }
     }
 
-    // One copy for ping and pong.
-    #[inline(never)]
-    fn control(&mut self, opcode: OpCode, payload: &[u8]) -> f64 {
+    /// Writes a ping (`ping` true) or an unsolicited pong; returns the frame length.
+    pub fn control(&mut self, ping: bool, payload: &[u8]) -> f64 {
         let out = &mut self.out[..];
         let result = if payload.len() > MAX_CONTROL_PAYLOAD {
             Err(SendError::ControlFrameTooLong)
-        } else if opcode == OpCode::Ping {
+        } else if ping {
             self.conn.send_ping(payload, out)
         } else {
             self.conn.send_pong(payload, out)
         };
         self.written(result.map_err(send_err))
-    }
-
-    /// Writes a ping; returns the frame length.
-    pub fn ping(&mut self, payload: &[u8]) -> f64 {
-        self.control(OpCode::Ping, payload)
-    }
-
-    /// Writes an unsolicited pong; returns the frame length.
-    pub fn pong(&mut self, payload: &[u8]) -> f64 {
-        self.control(OpCode::Pong, payload)
     }
 
     /// Writes a close frame (`code` 0 for none); returns the frame length.
@@ -690,6 +691,8 @@ fn words16(words: &[u32]) -> [u8; 16] {
     out
 }
 
+/// The refusal with an HTTP status, for both the connection's and the codec's.
+#[inline(never)]
 fn rejection(status: u16) -> Result<server::Rejection<'static>, Code> {
     Ok(match status {
         400 => server::Rejection::BadRequest("bad request"),
@@ -854,7 +857,9 @@ impl Codec {
     pub fn accept_key(&mut self, len: usize) -> usize {
         self.reserve(28);
         let accept = wsframe::accept_key(self.buf.get(..len).unwrap_or_default());
-        self.buf[..28].copy_from_slice(&accept);
+        if let Some(out) = self.buf.get_mut(..28) {
+            out.copy_from_slice(&accept);
+        }
         28
     }
 
@@ -909,7 +914,9 @@ impl Info {
         let count = self.values.len();
         self.values.push(0);
         for item in items {
-            self.values[count] += 1;
+            if let Some(n) = self.values.get_mut(count) {
+                *n += 1;
+            }
             self.put(Some(item));
         }
     }

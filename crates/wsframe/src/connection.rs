@@ -266,8 +266,9 @@ struct Incoming {
 struct MaskKeys {
     seed: [u8; 16],
     counter: u64,
-    pool: [u8; 20],
-    used: u8,
+    /// The last digest as five keys; `used` of them are taken.
+    pool: [[u8; 4]; 5],
+    used: usize,
 }
 
 impl MaskKeys {
@@ -275,28 +276,33 @@ impl MaskKeys {
         Self {
             seed,
             counter: 0,
-            pool: [0; 20],
-            used: 20,
+            pool: [[0; 4]; 5],
+            used: 5,
         }
     }
 
     fn next_key(&mut self) -> [u8; 4] {
-        if self.used >= 20 {
+        if self.used >= self.pool.len() {
             let mut sha = crate::sha1::Sha1::new();
             sha.update(&self.seed);
             sha.update(&self.counter.to_le_bytes());
-            self.pool = sha.digest();
+            let digest = sha.digest();
+            // i < 5, so 4 * i + 3 < 20: no index can fail.
+            self.pool = core::array::from_fn(|i| {
+                [
+                    digest[4 * i],
+                    digest[4 * i + 1],
+                    digest[4 * i + 2],
+                    digest[4 * i + 3],
+                ]
+            });
             self.counter = self.counter.wrapping_add(1);
             self.used = 0;
         }
-        let at = usize::from(self.used);
-        self.used += 4;
-        [
-            self.pool[at],
-            self.pool[at + 1],
-            self.pool[at + 2],
-            self.pool[at + 3],
-        ]
+        // Below 5 here: the branch above refilled the pool otherwise.
+        let key = self.pool[self.used];
+        self.used += 1;
+        key
     }
 }
 
@@ -644,7 +650,7 @@ impl Connection {
         input: &'b mut [u8],
         start: usize,
     ) -> Result<Received<'b>, Error> {
-        let available = input.len() - start;
+        let available = input.len().saturating_sub(start);
         let n = usize::try_from(p.remaining).map_or(available, |r| r.min(available));
         if n == 0 && p.remaining > 0 {
             self.recv = Recv::Payload(p);
@@ -653,7 +659,8 @@ impl Connection {
                 event: None,
             });
         }
-        let chunk = &mut input[start..start + n];
+        // In range (`n <= available`); `get` keeps a panic path out of the frame path.
+        let chunk = input.get_mut(start..start + n).unwrap_or_default();
         if let Some(key) = p.mask {
             apply_mask(chunk, key, usize::from(p.phase));
         }
@@ -707,7 +714,7 @@ impl Connection {
                 event: None,
             });
         };
-        let payload = &mut frame[header_len..];
+        let payload = frame.get_mut(header_len..).unwrap_or_default();
         if let Some(key) = header.mask {
             apply_mask(payload, key, 0);
         }
@@ -864,7 +871,13 @@ impl Connection {
     fn write_close(&mut self, close: &CloseFrame<'_>, out: &mut [u8]) -> Result<usize, SendError> {
         let mut payload = [0u8; MAX_CLOSE_PAYLOAD];
         let len = close.write(&mut payload)?;
-        self.write_frame(OpCode::Close, true, 0, &payload[..len], out)
+        self.write_frame(
+            OpCode::Close,
+            true,
+            0,
+            payload.get(..len).unwrap_or_default(),
+            out,
+        )
     }
 
     fn check_open(&self) -> Result<(), SendError> {

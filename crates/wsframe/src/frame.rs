@@ -330,19 +330,28 @@ impl FrameHeader {
             }
             n @ 126..=0xFFFF => {
                 out[1] = mask_bit | 126;
-                out[2..4].copy_from_slice(&(n as u16).to_be_bytes());
+                copy_to(out, 2, &(n as u16).to_be_bytes());
                 4
             }
             n => {
                 out[1] = mask_bit | 127;
-                out[2..10].copy_from_slice(&n.to_be_bytes());
+                copy_to(out, 2, &n.to_be_bytes());
                 10
             }
         };
         if let Some(key) = self.mask {
-            out[key_at..key_at + 4].copy_from_slice(&key);
+            copy_to(out, key_at, &key);
         }
         Ok(len)
+    }
+}
+
+/// Copies `bytes` into `out` at `at`. `out` is always long enough (it has the
+/// header's encoded length); the check replaces a panic path with nothing.
+#[inline(always)]
+fn copy_to(out: &mut [u8], at: usize, bytes: &[u8]) {
+    if let Some(dst) = out.get_mut(at..at + bytes.len()) {
+        dst.copy_from_slice(bytes);
     }
 }
 
@@ -371,7 +380,9 @@ pub fn encode_frame(
         return Err(SendError::BufferTooSmall { needed: total });
     }
     let header_len = header.encode(out)?;
-    let body = &mut out[header_len..total];
+    let body = out
+        .get_mut(header_len..total)
+        .ok_or(SendError::BufferTooSmall { needed: total })?;
     match header.mask {
         Some(key) => {
             mask::copy_masked(payload, body, key, 0);

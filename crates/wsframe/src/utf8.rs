@@ -127,7 +127,9 @@ impl Utf8Validator {
     /// Completes the carried code point with bytes from `chunk`; returns the rest of the
     /// chunk.
     fn finish_pending<'c>(&mut self, chunk: &'c [u8]) -> Result<&'c [u8], InvalidUtf8> {
-        let have = usize::from(self.pending_len);
+        // At most 3 bytes are carried; the bound lets the compiler see every slice below
+        // is in range (no panic path).
+        let have = usize::from(self.pending_len).min(3);
         let take = chunk.len().min(4 - have);
         let mut buf = self.pending;
         buf[have..have + take].copy_from_slice(&chunk[..take]);
@@ -142,7 +144,7 @@ impl Utf8Validator {
                 // belong to the rest of the chunk and are checked from there.
                 let used = e.valid_up_to() - have;
                 self.pending_len = 0;
-                Ok(&chunk[used..])
+                Ok(chunk.get(used..).unwrap_or_default())
             }
             Err(e) if e.error_len().is_none() => {
                 // Still unfinished: only possible when the chunk ran out.

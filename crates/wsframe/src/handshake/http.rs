@@ -60,7 +60,7 @@ impl<'b> Head<'b> {
             at = match (at, b) {
                 (At::Start, b'\r') => At::StartCr,
                 (At::Start | At::StartCr, b'\n') => {
-                    let line = &buf[..i];
+                    let line = buf.get(..i).unwrap_or_default();
                     start = split_start_line(line.strip_suffix(b"\r").unwrap_or(line))?;
                     fields_at = i + 1;
                     At::LineStart
@@ -69,7 +69,7 @@ impl<'b> Head<'b> {
                 (At::LineStart | At::Cr { blank: true }, b'\n') => {
                     return Ok(Some(Head {
                         start,
-                        fields: &buf[fields_at..=i],
+                        fields: buf.get(fields_at..=i).unwrap_or_default(),
                         len: i + 1,
                     }));
                 }
@@ -149,7 +149,8 @@ impl<'b> Iterator for Fields<'b> {
         let (name, after) = rest.split_at(colon);
         let end = after.iter().position(|&b| b == b'\n')?;
         self.rest = &after[end + 1..];
-        Some((name, after[1..end].trim_ascii()))
+        // `after` starts with the colon, before the line's end: `1..end` is in range.
+        Some((name, after.get(1..end).unwrap_or_default().trim_ascii()))
     }
 }
 
