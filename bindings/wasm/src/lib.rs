@@ -208,8 +208,9 @@ const FLAG_COMPRESSED: u32 = 8;
 /// Room kept in the output buffer for control frames and handshake rejections.
 const MIN_OUT: usize = 512;
 
-/// The registers: what a call leaves for JavaScript to read, `u32` values at
-/// [`Conn::regs_ptr`] (read from memory instead of one call per value).
+// The registers: what a call leaves for JavaScript to read, `u32` values at
+// [`Conn::regs_ptr`], read from memory instead of with one call per value.
+
 /// The address and length of the last event's bytes (payload or close reason).
 const R_EV_PTR: usize = 0;
 const R_EV_LEN: usize = 1;
@@ -231,11 +232,6 @@ const R_HEAD_PTR: usize = 6;
 const R_INFO_PTR: usize = 7;
 const R_INFO_LEN: usize = 8;
 const REGS: usize = 9;
-
-/// An address or length in wasm32 memory as a register value.
-fn reg(n: usize) -> u32 {
-    len32(n)
-}
 
 /// A WebSocket connection (either role) with its buffers in wasm memory.
 #[wasm_bindgen]
@@ -401,12 +397,12 @@ impl Conn {
                 (EV_OPENED, &[])
             }
         };
-        self.regs[R_EV_PTR] = reg(if bytes.is_empty() {
+        self.regs[R_EV_PTR] = len32(if bytes.is_empty() {
             base
         } else {
             bytes.as_ptr() as usize
         });
-        self.regs[R_EV_LEN] = reg(bytes.len());
+        self.regs[R_EV_LEN] = len32(bytes.len());
         self.regs[R_EV_FLAGS] = flags;
         self.regs[R_CLOSE_CODE] = close_code;
         if let Some(len) = head {
@@ -416,9 +412,9 @@ impl Conn {
                     .get(self.start..self.start + len)
                     .unwrap_or_default(),
             );
-            self.regs[R_HEAD_PTR] = reg(self.head.as_ptr() as usize);
-            self.regs[R_INFO_PTR] = reg(self.info.as_ptr() as usize);
-            self.regs[R_INFO_LEN] = reg(self.info.len());
+            self.regs[R_HEAD_PTR] = len32(self.head.as_ptr() as usize);
+            self.regs[R_INFO_PTR] = len32(self.info.as_ptr() as usize);
+            self.regs[R_INFO_LEN] = len32(self.info.len());
         }
         self.start += consumed;
         f64::from(code)
@@ -459,8 +455,8 @@ impl Conn {
     }
 
     fn set_out(&mut self, start: usize, end: usize) {
-        self.regs[R_OUT_PTR] = reg(self.out.as_ptr() as usize + start);
-        self.regs[R_OUT_LEN] = reg(end - start);
+        self.regs[R_OUT_PTR] = len32(self.out.as_ptr() as usize + start);
+        self.regs[R_OUT_LEN] = len32(end - start);
     }
 
     /// Records output written at `out[0..n]` and returns its length.
@@ -877,7 +873,7 @@ impl Default for Codec {
     }
 }
 
-/// A length or offset as a `u32` (wasm32 addresses fit).
+/// A length, offset or address as a `u32` (wasm32 addresses fit).
 fn len32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -199,6 +199,22 @@ test('buildRequest and parseResponse check each other', () => {
   assert.throws(() => w.buildRequest({ host: 'h', nonce: new Uint8Array(3) }), TypeError);
 });
 
+test('a client request refuses NUL bytes and empty header names, and writes extra headers', () => {
+  const c = w.Connection.client();
+  const text = Buffer.from(c.writeRequest({ host: 'h', path: '/p', origin: 'http://o', headers: { 'X-One': '1', Cookie: 'a=b' } })).toString();
+  assert.match(text, /^GET \/p HTTP\/1\.1\r\nHost: h\r\n/);
+  assert.match(text, /\r\nOrigin: http:\/\/o\r\n/);
+  assert.match(text, /\r\nX-One: 1\r\nCookie: a=b\r\n\r\n$/);
+  c.free();
+  // The fields cross to wasm separated by NUL bytes: one inside a field must not shift them.
+  for (const options of [{ host: 'h\0/evil' }, { host: 'h', path: '/a\0b' }, { host: 'h', origin: 'o\0' },
+    { host: 'h', headers: { 'X-A': 'v\0w' } }, { host: 'h', headers: { '': 'v' } }]) {
+    assert.throws(() => w.Connection.client().writeRequest(options), (e) => e instanceof w.HandshakeError && e.status === 400);
+  }
+  assert.throws(() => w.buildRequest({ host: 'h', origin: 'a\0b' }), (e) => e instanceof w.HandshakeError);
+  assert.throws(() => w.Connection.client({ seed: new Uint8Array(15) }), TypeError);
+});
+
 test('Connection: server handshake, data split at every byte, ping, close', () => {
   const stream = Buffer.concat([Buffer.from(REQUEST), MASKED_HELLO, hex('898000000000'), hex('8882000000000' + '3e8'.padStart(3, '0'))]);
   for (let split = 1; split < stream.length; split += 7) {
