@@ -436,7 +436,7 @@ impl Conn {
 
     /// Writes everything the protocol owes the peer (pong, close reply, failing close,
     /// handshake rejection) into the output buffer; returns its length (0 when
-    /// nothing is owed). Read it at [`R_OUT_PTR`].
+    /// nothing is owed). Read it at the output registers (`R_OUT_PTR`).
     pub fn transmit(&mut self) -> f64 {
         let mut len = 0;
         loop {
@@ -477,7 +477,7 @@ impl Conn {
 
     /// Frames the `len` payload bytes written at [`send_buf`](Self::send_buf) as a
     /// data frame (a client's are masked in place); returns the frame length, at
-    /// [`R_OUT_PTR`].
+    /// the output registers (`R_OUT_PTR`).
     pub fn send(&mut self, text: bool, fin: bool, len: usize) -> f64 {
         let end = MAX_HEADER_LEN.saturating_add(len);
         let Some(buf) = self.out.get_mut(..end) else {
@@ -496,28 +496,18 @@ impl Conn {
     }
 
     /// Server only: frames a payload of `len` bytes that stays in JavaScript, writing
-    /// just the header (at [`R_OUT_PTR`]); returns the header length. The
-    /// payload then goes to the socket after the header, untouched: a server does not
-    /// mask.
-    pub fn send_header(&mut self, text: bool, fin: bool, len: usize) -> f64 {
+    /// just the header (at the output registers, `R_OUT_PTR`); returns the header
+    /// length. The payload then goes to the socket after the header, untouched: a server
+    /// does not mask. `len` is a number, so a payload past 4 GiB keeps its length.
+    pub fn send_header(&mut self, text: bool, fin: bool, len: f64) -> f64 {
         if self.conn.role() != Role::Server {
             return -arg_err(ARG_SERVER_ONLY);
         }
-        let end = MAX_HEADER_LEN.saturating_add(len);
-        grow(&mut self.out, end);
-        // The header goes in front of `out[MAX_HEADER_LEN..end]`; a server's payload
-        // bytes are not read or written, so they need not be there.
-        let out = self.out.get_mut(..end).unwrap_or_default();
-        match self
+        // The output buffer always has room for a header (`MIN_OUT`).
+        let result = self
             .conn
-            .send_in_place(data_kind(text), fin, out, MAX_HEADER_LEN)
-        {
-            Ok(start) => {
-                self.set_out(start, MAX_HEADER_LEN);
-                (MAX_HEADER_LEN - start) as f64
-            }
-            Err(e) => -send_err(e),
-        }
+            .send_header(data_kind(text), fin, limit(len), &mut self.out);
+        self.written(result.map(|(n, _)| n).map_err(send_err))
     }
 
     /// Writes a ping (`ping` true) or an unsolicited pong; returns the frame length.
@@ -541,7 +531,7 @@ impl Conn {
     }
 
     /// Frames a whole message that a negotiated extension transformed (permessage-deflate)
-    /// as one frame with RSV1; returns the frame length, at [`R_OUT_PTR`].
+    /// as one frame with RSV1; returns the frame length, at the output registers (`R_OUT_PTR`).
     pub fn send_compressed(&mut self, text: bool, payload: &[u8]) -> f64 {
         let needed = MAX_HEADER_LEN.saturating_add(payload.len());
         grow(&mut self.out, needed);
@@ -591,7 +581,7 @@ impl Conn {
     // ----- opening handshake -----
 
     /// Server: accepts the request with an optional subprotocol; the 101 response is
-    /// at [`R_OUT_PTR`]. Returns its length.
+    /// at the output registers (`R_OUT_PTR`). Returns its length.
     /// `extensions` is the `Sec-WebSocket-Extensions` answer of a negotiated extension.
     /// `""` stands for none.
     pub fn accept(&mut self, protocol: &str, extensions: &str) -> f64 {
@@ -616,7 +606,7 @@ impl Conn {
     }
 
     /// Server: refuses the request with status 400, 403, 426 or 431; the response is
-    /// at [`R_OUT_PTR`]. Returns its length.
+    /// at the output registers (`R_OUT_PTR`). Returns its length.
     pub fn reject(&mut self, status: u16) -> f64 {
         let result = rejection(status).and_then(|rejection| {
             self.conn

@@ -299,6 +299,16 @@ test('Connection: a server frames a payload that stays in JavaScript', () => {
   assert.throws(() => server.headerInPlace(false, true, 1), (e) => e instanceof w.SendError);
   // A client must mask, so it cannot leave the payload out.
   assert.throws(() => w.Connection.client({ handshakeDone: true }).headerInPlace(false, true, 1), TypeError);
+  // Only the header is written: a 64 MiB payload that stays in JavaScript takes no room in
+  // wasm memory, and a length past 4 GiB keeps its 64-bit form.
+  const big = w.Connection.server({ handshakeDone: true });
+  const before = w.wasmBytes().length;
+  const b = big.headerInPlace(false, true, 64 * 1024 * 1024);
+  assert.deepEqual(Buffer.from(w.wasmBytes().subarray(b.ptr, b.ptr + b.len)), hex('827f0000000004000000'));
+  assert.equal(w.wasmBytes().length, before);
+  const huge = big.headerInPlace(false, true, 2 ** 33 + 5);
+  assert.deepEqual(Buffer.from(w.wasmBytes().subarray(huge.ptr, huge.ptr + huge.len)), hex('827f0000000200000005'));
+  big.free();
 });
 
 test('Connection: views survive memory growth when re-derived', () => {

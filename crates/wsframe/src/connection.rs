@@ -1011,6 +1011,37 @@ impl Connection {
         Ok(start)
     }
 
+    /// Like [`send_fragment`](Self::send_fragment) for a payload the caller sends
+    /// itself right after the header (a vectored write, no copy of the payload): writes
+    /// only the header of a frame of `payload_len` bytes into `out`
+    /// ([`MAX_HEADER_LEN`](crate::MAX_HEADER_LEN) bytes always fit). Returns the header
+    /// length and, for a client, the key the payload must be masked with before it is
+    /// sent (§5.3: [`apply_mask`]`(payload, key, 0)`).
+    ///
+    /// ```
+    /// use wsframe::{Config, Connection, DataKind};
+    /// let mut server = Connection::server(Config::default()).with_handshake_done();
+    /// let mut header = [0u8; wsframe::MAX_HEADER_LEN];
+    /// let (n, key) = server.send_header(DataKind::Binary, true, 70_000, &mut header).unwrap();
+    /// // A 64-bit length form; a server does not mask.
+    /// assert_eq!(&header[..n], &[0x82, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]);
+    /// assert_eq!(key, None);
+    /// ```
+    pub fn send_header(
+        &mut self,
+        kind: DataKind,
+        fin: bool,
+        payload_len: u64,
+        out: &mut [u8],
+    ) -> Result<(usize, Option<[u8; 4]>), SendError> {
+        let opcode = self.data_opcode(kind)?;
+        let mut header = FrameHeader::new(opcode, fin, payload_len);
+        header.mask = self.masks.as_mut().map(MaskKeys::next_key);
+        let n = header.encode(out)?;
+        self.after_data(kind, fin);
+        Ok((n, header.mask))
+    }
+
     fn send_control(
         &mut self,
         opcode: OpCode,

@@ -304,6 +304,71 @@ fn zero_copy_send_in_place() {
 }
 
 #[test]
+fn header_only_sends_match_whole_frames_in_both_roles() {
+    // Two connections with the same seed draw the same masking keys: one writes whole
+    // frames, the other headers with the payload masked by the caller, as in a
+    // vectored write. The bytes on the wire must be the same.
+    for client in [false, true] {
+        let (mut whole, mut parts) = if client {
+            (client_conn(), client_conn())
+        } else {
+            (server_conn(), server_conn())
+        };
+        let mut wire_whole = Vec::new();
+        let mut wire_parts = Vec::new();
+        let mut out = vec![0u8; 70_100];
+        for (size, fin) in [
+            (0usize, false),
+            (125, false),
+            (126, true),
+            (65535, true),
+            (65536, true),
+        ] {
+            let payload: Vec<u8> = (0..size).map(|i| i as u8).collect();
+            let n = whole
+                .send_fragment(DataKind::Binary, &payload, fin, &mut out)
+                .unwrap();
+            wire_whole.extend_from_slice(&out[..n]);
+            let mut header = [0u8; wsframe::MAX_HEADER_LEN];
+            let (n, key) = parts
+                .send_header(DataKind::Binary, fin, size as u64, &mut header)
+                .unwrap();
+            assert_eq!(key.is_some(), client, "only a client's payload is masked");
+            let mut sent = payload.clone();
+            if let Some(key) = key {
+                wsframe::apply_mask(&mut sent, key, 0);
+            }
+            wire_parts.extend_from_slice(&header[..n]);
+            wire_parts.extend_from_slice(&sent);
+        }
+        assert_eq!(wire_whole, wire_parts);
+        // The message ended with the third frame: a continuation now breaks the order,
+        // and a header that does not fit is refused.
+        let mut header = [0u8; wsframe::MAX_HEADER_LEN];
+        assert_eq!(
+            parts.send_header(DataKind::Binary, true, 1, &mut header[..1]),
+            Err(SendError::BufferTooSmall {
+                needed: if client { 6 } else { 2 }
+            })
+        );
+        let mut started = if client { client_conn() } else { server_conn() };
+        started
+            .send_header(DataKind::Text, false, 3, &mut header)
+            .unwrap();
+        assert_eq!(
+            started.send_header(DataKind::Binary, true, 3, &mut header),
+            Err(SendError::FragmentOrder)
+        );
+    }
+    let fresh = &mut Connection::server(Config::default());
+    let mut header = [0u8; wsframe::MAX_HEADER_LEN];
+    assert_eq!(
+        fresh.send_header(DataKind::Text, true, 1, &mut header),
+        Err(SendError::Connecting)
+    );
+}
+
+#[test]
 fn client_frames_round_trip_to_a_server() {
     let mut client = client_conn();
     let mut server = server_conn();
