@@ -142,10 +142,10 @@ const R_EV_LEN = 1;
 const R_EV_FLAGS = 2;
 const R_CLOSE_CODE = 3;
 const R_OUT_PTR = 4;
-const R_HEAD_PTR = 6;
-const R_INFO_PTR = 7;
-const R_INFO_LEN = 8;
-const REGS = 9;
+const R_HEAD_PTR = 5;
+const R_INFO_PTR = 6;
+const R_INFO_LEN = 7;
+const REGS = 8;
 
 /** A view of a wasm connection's registers (re-derive it after memory growth). */
 function registers(conn) {

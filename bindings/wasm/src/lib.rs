@@ -219,19 +219,18 @@ const R_EV_LEN: usize = 1;
 const R_EV_FLAGS: usize = 2;
 /// The last close event's status code, 0 when the close frame had none.
 const R_CLOSE_CODE: usize = 3;
-/// The address and length of the last output written.
+/// The address of the last output written; its length is what the call returned.
 const R_OUT_PTR: usize = 4;
-const R_OUT_LEN: usize = 5;
 /// The address of the handshake head kept by the last request (server) or opened
 /// (client) event, and the address and number of its fields: `u32` values, strings as
 /// `offset, length` into the head (offset `u32::MAX` for an absent one). A request is
 /// `[head length, path, host, key, origin, n, n protocols, m, m extension names]`; a
 /// response is `[head length, protocol, extensions]`. The codec's `parseRequest` and
 /// `parseResponse` read a head this way.
-const R_HEAD_PTR: usize = 6;
-const R_INFO_PTR: usize = 7;
-const R_INFO_LEN: usize = 8;
-const REGS: usize = 9;
+const R_HEAD_PTR: usize = 5;
+const R_INFO_PTR: usize = 6;
+const R_INFO_LEN: usize = 7;
+const REGS: usize = 8;
 
 /// A WebSocket connection (either role) with its buffers in wasm memory.
 #[wasm_bindgen]
@@ -450,19 +449,19 @@ impl Conn {
                 Err(e) => return -send_err(e),
             }
         }
-        self.set_out(0, len);
+        self.set_out(0);
         len as f64
     }
 
-    fn set_out(&mut self, start: usize, end: usize) {
+    /// Records that the output starts at `out[start]`.
+    fn set_out(&mut self, start: usize) {
         self.regs[R_OUT_PTR] = len32(self.out.as_ptr() as usize + start);
-        self.regs[R_OUT_LEN] = len32(end - start);
     }
 
     /// Records output written at `out[0..n]` and returns its length.
     fn written(&mut self, result: Result<usize, Code>) -> f64 {
         if let Ok(n) = result {
-            self.set_out(0, n);
+            self.set_out(0);
         }
         ret(result)
     }
@@ -488,7 +487,7 @@ impl Conn {
             .send_in_place(data_kind(text), fin, buf, MAX_HEADER_LEN)
         {
             Ok(start) => {
-                self.set_out(start, end);
+                self.set_out(start);
                 (end - start) as f64
             }
             Err(e) => -send_err(e),
