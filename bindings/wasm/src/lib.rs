@@ -458,9 +458,9 @@ impl Conn {
         self.regs[R_OUT_PTR] = len32(self.out.as_ptr() as usize + start);
     }
 
-    /// Records output written at `out[0..n]` and returns its length.
+    /// Records output written at the start of `out` and returns its length.
     fn written(&mut self, result: Result<usize, Code>) -> f64 {
-        if let Ok(n) = result {
+        if result.is_ok() {
             self.set_out(0);
         }
         ret(result)
