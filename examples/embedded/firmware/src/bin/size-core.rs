@@ -31,9 +31,12 @@ fn main() -> ! {
             let out = &mut out[written..];
             written += match event {
                 None => {
-                    while let Ok(Some(k)) = conn.poll_transmit(&mut out[..]) {
-                        written += k;
+                    // Whatever is still owed (a refusal, a close reply), one after another.
+                    let mut owed = 0;
+                    while let Ok(Some(k)) = conn.poll_transmit(&mut out[owed..]) {
+                        owed += k;
                     }
+                    written += owed;
                     break;
                 }
                 Some(Event::Request(request)) => conn
