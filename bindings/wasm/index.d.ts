@@ -248,8 +248,8 @@ export class WebSocket extends EventEmitter {
   onerror: ((this: WebSocket, event: ErrorEvent) => void) | null;
   addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void, options?: { once?: boolean }): void;
   removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
-  send(data: string | Bytes, options?: { binary?: boolean; fin?: boolean; compress?: boolean }, cb?: (err?: Error) => void): void;
-  send(data: string | Bytes, cb?: (err?: Error) => void): void;
+  send(data: string | Bytes | Blob, options?: { binary?: boolean; fin?: boolean; compress?: boolean }, cb?: (err?: Error) => void): void;
+  send(data: string | Bytes | Blob, cb?: (err?: Error) => void): void;
   ping(data?: Bytes | string, mask?: boolean, cb?: (err?: Error) => void): void;
   pong(data?: Bytes | string, mask?: boolean, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;

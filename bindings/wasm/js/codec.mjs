@@ -101,14 +101,15 @@ const SEND_MESSAGES = [
 ];
 const ARGUMENT_MESSAGES = [
   'invalid argument', 'nonce must be 16 bytes', 'rsv must be 0 to 7', 'payload not written with send_buf',
-  'only a server sends payloads without masking', 'no request received',
+  'no request received',
   'rejection status must be 400, 403, 426 or 431',
 ];
 
 /**
  * Turns an error code of the wasm layer into a typed error: `kind * 2^40 + number * 2^24
  * + message * 2^16 + detail` (kind 1 protocol, number the close code; 2 handshake, number
- * the HTTP status; 3 send; 4 closed; 5 invalid argument).
+ * the HTTP status; 3 send; 4 closed; 5 invalid argument; 6 wasm memory could not grow,
+ * number the close code the connection failed with, 1011).
  */
 export function toError(e) {
   const detail = e % 0x10000;
@@ -126,6 +127,7 @@ export function toError(e) {
     case 2: return new HandshakeError(HANDSHAKE_MESSAGES[index] || HANDSHAKE_MESSAGES[0], number);
     case 3: return new SendError(index === 1 ? `close code ${detail} may not be sent` : SEND_MESSAGES[index] || SEND_MESSAGES[0]);
     case 5: return new TypeError(ARGUMENT_MESSAGES[index] || ARGUMENT_MESSAGES[0]);
+    case 6: return new WebSocketError('out of wasm memory', { closeCode: number });
     default: return new ClosedError('connection closed');
   }
 }
@@ -145,7 +147,8 @@ const R_OUT_PTR = 4;
 const R_HEAD_PTR = 5;
 const R_INFO_PTR = 6;
 const R_INFO_LEN = 7;
-const REGS = 8;
+const R_MASK_KEY = 8;
+const REGS = 9;
 
 /** A view of a wasm connection's registers (re-derive it after memory growth). */
 function registers(conn) {
@@ -155,7 +158,7 @@ function registers(conn) {
 /** Copies `input` into a wasm connection's input buffer (the one copy on the receive path). */
 function feedInto(conn, input) {
   // The address first: taking the bytes may grow memory, which replaces its buffer.
-  const ptr = conn.append(input.length);
+  const ptr = check(conn.append(input.length));
   wasmBytes().set(input, ptr);
 }
 
@@ -244,7 +247,7 @@ export function decodeHeader(buf, options = {}) {
   // A header is at most 14 bytes: the decoder never needs more.
   const len = Math.min(input.length, 14);
   const c = codec();
-  const ptr = c.reserve(len);
+  const ptr = check(c.reserve(len));
   wasmBytes().set(input.subarray(0, len), ptr);
   const n = check(c.decode_header(len, role === 'server', allowedRsv, maxPayload));
   const info = new Uint32Array(wasmBytes().buffer, c.vals_ptr(), n);
@@ -287,7 +290,7 @@ export function encodeFrame(frame) {
   // The payload goes after room for the longest header, which is written in front of it.
   const c = codec();
   const end = 14 + payload.length;
-  const ptr = c.reserve(end);
+  const ptr = check(c.reserve(end));
   wasmBytes().set(payload, ptr + 14);
   const start = check(c.encode_frame(frame.fin !== false, rsv, opcode, key !== null, key || 0, end));
   return wasmBytes().slice(ptr + start, ptr + end);
@@ -301,7 +304,7 @@ export function mask(buf, maskKey, offset = 0) {
   if (!Number.isInteger(offset) || offset < 0) throw new RangeError('offset must be an integer >= 0');
   if (data.length === 0) return buf;
   const c = codec();
-  const ptr = c.reserve(data.length);
+  const ptr = check(c.reserve(data.length));
   wasmBytes().set(data, ptr);
   c.apply(data.length, key, offset);
   data.set(wasmBytes().subarray(ptr, ptr + data.length));
@@ -326,7 +329,7 @@ export class MaskBuffer {
   }
   /** A view of `len` bytes in wasm memory. */
   view(len) {
-    const ptr = this._inner.reserve(len);
+    const ptr = check(this._inner.reserve(len));
     this._ptr = ptr;
     this._len = len;
     return wasmBytes().subarray(ptr, ptr + len);
@@ -347,9 +350,9 @@ export function acceptKey(key) {
   const bytes = encoder.encode(key);
   const c = codec();
   // Room for the answer too, so the buffer does not move during the call.
-  const ptr = c.reserve(Math.max(bytes.length, 28));
+  const ptr = check(c.reserve(Math.max(bytes.length, 28)));
   wasmBytes().set(bytes, ptr);
-  const n = c.accept_key(bytes.length);
+  const n = check(c.accept_key(bytes.length));
   return utf8.decode(wasmBytes().subarray(ptr, ptr + n));
 }
 
@@ -415,7 +418,7 @@ export function buildResponse(request, protocol) {
 export function buildRejection(status) {
   const c = codec();
   // Room for any refusal, so the buffer does not move during the call.
-  const ptr = c.reserve(512);
+  const ptr = check(c.reserve(512));
   const n = check(c.build_rejection(status));
   return wasmBytes().slice(ptr, ptr + n);
 }
@@ -480,6 +483,9 @@ function optionalArg(value) {
 }
 
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+/** A client masks payloads longer than this piece by piece (see Connection#frame). */
+const PIECE = 64 * 1024;
+const newBytes = (n) => new Uint8Array(n);
 
 /**
  * The sans-IO connection (either role): feed received bytes, read events, write frames.
@@ -633,12 +639,12 @@ export class Connection {
     let len;
     if (typeof payload === 'string') {
       const max = payload.length * 3;
-      const ptr = conn.send_buf(max);
+      const ptr = check(conn.send_buf(max));
       len = encoder.encodeInto(payload, wasmBytes().subarray(ptr, ptr + max)).written;
     } else {
       const data = asBytes(payload, 'payload');
       len = data.length;
-      const ptr = conn.send_buf(len);
+      const ptr = check(conn.send_buf(len));
       wasmBytes().set(data, ptr);
     }
     const n = check(conn.send(text, fin, len));
@@ -646,24 +652,62 @@ export class Connection {
   }
 
   /**
-   * Server only: the header of a data frame whose `len` payload bytes the caller writes
-   * itself, right after it (a server does not mask); its address and length in wasm memory.
+   * The header of a data frame whose `len` payload bytes the caller writes itself, right
+   * after it; its address and length in wasm memory. A server's payload goes as it is; a
+   * client masks it with the key `maskKey()` returns (`mask(payload, key)`).
    */
   headerInPlace(text, fin, len) {
     const n = check(this._conn.send_header(text, fin, len));
     return { ptr: this._r()[R_OUT_PTR], len: n };
   }
 
+  /**
+   * A data frame of `payload` (a string or bytes) in a new array from `alloc(length)`
+   * (default: a Uint8Array). For a payload over 64 KiB the core writes only the header;
+   * a client's payload is then masked piece by piece through a 64 KiB buffer in wasm
+   * memory with the header's key, so wasm memory does not grow with the message.
+   */
+  frame(payload, text, fin = true, alloc = newBytes) {
+    if (typeof payload === 'string' ? payload.length <= PIECE / 3 : asBytes(payload, 'payload').length <= PIECE) {
+      const f = this.frameInPlace(payload, text, fin);
+      const out = alloc(f.len);
+      out.set(wasmBytes().subarray(f.ptr, f.ptr + f.len));
+      return out;
+    }
+    const data = typeof payload === 'string' ? encoder.encode(payload) : asBytes(payload, 'payload');
+    const h = this.headerInPlace(text, fin, data.length);
+    const key = this.maskKey();
+    const out = alloc(h.len + data.length);
+    out.set(wasmBytes().subarray(h.ptr, h.ptr + h.len));
+    if (this.role === 'server') {
+      out.set(data, h.len);
+      return out;
+    }
+    const c = codec();
+    const ptr = check(c.reserve(PIECE));
+    for (let at = 0; at < data.length; at += PIECE) {
+      const piece = data.subarray(at, at + PIECE);
+      const mem = wasmBytes();
+      mem.set(piece, ptr);
+      c.apply(piece.length, key, at);
+      out.set(mem.subarray(ptr, ptr + piece.length), h.len + at);
+    }
+    return out;
+  }
+
+  /** The masking key (a 32-bit number, 0 for a server) of the frame of the last headerInPlace. */
+  maskKey() {
+    return this._r()[R_MASK_KEY];
+  }
+
   /** A text frame (a string, or UTF-8 bytes) as a new Uint8Array. */
   sendText(text, fin = true) {
-    const f = this.frameInPlace(text, true, fin);
-    return wasmBytes().slice(f.ptr, f.ptr + f.len);
+    return this.frame(text, true, fin);
   }
 
   /** A binary frame as a new Uint8Array. */
   sendBinary(data, fin = true) {
-    const f = this.frameInPlace(data, false, fin);
-    return wasmBytes().slice(f.ptr, f.ptr + f.len);
+    return this.frame(data, false, fin);
   }
 
   /** A ping frame (payload ≤ 125 bytes). */

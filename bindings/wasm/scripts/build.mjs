@@ -55,7 +55,8 @@ const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGE
 for (const crate of ['wsframe-wasm', 'wsframe-deflate-wasm']) {
   // Only the cdylib: built together with the rlib, link-time optimisation keeps code the
   // module never reaches (about a tenth of it).
-  run('cargo', ['rustc', '-p', crate, '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--release'], {
+  const features = crate === 'wsframe-wasm' && process.env.WSFRAME_WASM_FEATURES ? ['--features', process.env.WSFRAME_WASM_FEATURES] : [];
+  run('cargo', ['rustc', '-p', crate, '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--release', ...features], {
     RUSTFLAGS: RUSTFLAGS[crate],
     CARGO_PROFILE_RELEASE_OPT_LEVEL: '3',
     CARGO_PROFILE_RELEASE_LTO: 'true',

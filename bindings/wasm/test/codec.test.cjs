@@ -297,8 +297,18 @@ test('Connection: a server frames a payload that stays in JavaScript', () => {
   assert.deepEqual(Buffer.from(w.wasmBytes().subarray(t.ptr, t.ptr + t.len)), hex('0105'));
   // The core keeps the fragment order: a binary frame cannot continue a text message.
   assert.throws(() => server.headerInPlace(false, true, 1), (e) => e instanceof w.SendError);
-  // A client must mask, so it cannot leave the payload out.
-  assert.throws(() => w.Connection.client({ handshakeDone: true }).headerInPlace(false, true, 1), TypeError);
+  // A client's header carries a masking key, which the caller masks the payload with.
+  const client = w.Connection.client({ handshakeDone: true });
+  const ch = client.headerInPlace(false, true, 3);
+  const key = client.maskKey();
+  const header = Buffer.from(w.wasmBytes().subarray(ch.ptr, ch.ptr + ch.len));
+  assert.deepEqual(header.subarray(0, 2), hex('8283'));
+  assert.equal(header.readUInt32BE(2), key);
+  const reader = w.Connection.server({ handshakeDone: true });
+  reader.feed(Buffer.concat([header, w.mask(Buffer.from('abc'), key)]));
+  assert.equal(Buffer.from(reader.read().data).toString(), 'abc');
+  client.free();
+  reader.free();
   // Only the header is written: a 64 MiB payload that stays in JavaScript takes no room in
   // wasm memory, and a length past 4 GiB keeps its 64-bit form.
   const big = w.Connection.server({ handshakeDone: true });
@@ -332,5 +342,8 @@ test('ESM entry exports the same instances', async () => {
   const esm = await import('../dist/node/index.mjs');
   assert.equal(esm.WebSocket, w.WebSocket);
   assert.equal(esm.Connection, w.Connection);
-  assert.equal(esm.default.acceptKey, w.acceptKey);
+  assert.equal(esm.acceptKey, w.acceptKey);
+  // The default export is init, as index.d.ts declares and the browser build has.
+  assert.equal(esm.default, esm.init);
+  assert.equal(await esm.default(), undefined);
 });

@@ -476,3 +476,53 @@ test('server: echoes, pong and close reply stay whole and in order however the i
   }
   await closeServer(wss);
 });
+
+test('server: frames that arrive with the request (Node\'s upgrade head) are not lost, on the port and noServer paths', async () => {
+  const frame = (text, i) => w.encodeFrame({ opcode: 'text', payload: text, maskKey: 0x01020304 + i });
+  const close = w.encodeFrame({ opcode: 'close', payload: Buffer.from([0x03, 0xe8]), maskKey: 0x0a0b0c0d });
+  const request = Buffer.from(upgradeRequest(), 'latin1');
+  // Each shape: the writes of a client, in order; a number waits that many ms.
+  const shapes = {
+    'one frame in the request\'s write': [Buffer.concat([request, frame('one', 0)]), 20, close],
+    'split across the request\'s last bytes': [request.subarray(0, request.length - 2), 30,
+      Buffer.concat([request.subarray(request.length - 2), frame('one', 0)]), 20, close],
+    'followed by a second frame, and a third later': [Buffer.concat([request, frame('one', 0), frame('two', 1)]), 20,
+      frame('three', 2), 20, close],
+  };
+  const expected = {
+    'one frame in the request\'s write': ['one'],
+    'split across the request\'s last bytes': ['one'],
+    'followed by a second frame, and a third later': ['one', 'two', 'three'],
+  };
+  const portServer = await echoServer();
+  const httpServer = http.createServer((req, res) => res.end());
+  const noServer = new WebSocketServer({ noServer: true });
+  httpServer.on('upgrade', (req, socket, head) => noServer.handleUpgrade(req, socket, head, (ws) => {
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  }));
+  httpServer.listen(0, '127.0.0.1');
+  await once(httpServer, 'listening');
+  const ports = { port: portServer.wss.address().port, noServer: httpServer.address().port };
+  for (const [mode, port] of Object.entries(ports)) {
+    for (const [shape, writes] of Object.entries(shapes)) {
+      const socket = net.connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.setNoDelay(true);
+      const chunks = [];
+      socket.on('data', (c) => chunks.push(c));
+      const closed = once(socket, 'close');
+      for (const step of writes) {
+        if (typeof step === 'number') await new Promise((r) => setTimeout(r, step));
+        else socket.write(step);
+      }
+      await closed;
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf('\r\n\r\n');
+      assert.match(all.subarray(0, end).toString('latin1'), /^HTTP\/1\.1 101 /, `${mode}, ${shape}`);
+      const frames = serverFrames(all.subarray(end + 4));
+      assert.deepEqual(frames.map((f) => (f.opcode === 1 ? f.payload.toString() : f.opcode)), [...expected[shape], 8], `${mode}, ${shape}`);
+    }
+  }
+  await closeServer(portServer.wss);
+  httpServer.close();
+});

@@ -1,4 +1,6 @@
 // The Node ESM entry: the same instances as the CommonJS entry (no dual-package hazard).
+// The default export is `init`, as in the browser build and index.d.ts, so that
+// `import init, { Connection } from 'wsframe'; await init();` runs everywhere.
 import m from './index.cjs';
 
 export const {
@@ -8,4 +10,4 @@ export const {
   wasmBytes, toError, EVENT_NONE, EVENT_REQUEST, EVENT_OPENED, EVENT_DATA, EVENT_PING, EVENT_PONG, EVENT_CLOSE,
   FLAG_COMPRESSED, RSV1,
 } = m;
-export default m;
+export default init;

@@ -119,6 +119,8 @@ class WebSocket extends EventEmitter {
     this._deflate = null;
     this._deflater = null;
     this._sendingFragments = false;
+    /** Messages waiting behind a Blob being read, or null. */
+    this._queue = null;
     if (address === kServer) {
       this._initServerSide(protocols);
     } else {
@@ -136,8 +138,21 @@ class WebSocket extends EventEmitter {
     this._protocol = protocol || '';
     this._closeTimeout = options.closeTimeout;
     this._readyState = OPEN;
-    this._attach(socket);
-    if (head && head.length > 0) socket.unshift(head);
+    if (head && head.length > 0) {
+      // Bytes that came after the request in the same read (Node's upgrade `head`):
+      // frames, processed on the next tick, once the 'connection' listeners have
+      // attached theirs, and before anything more is read from the socket (paused until
+      // then). Put back into the socket instead, they would be emitted at once, inside
+      // this constructor, to no 'message' listener.
+      socket.pause();
+      this._attach(socket);
+      process.nextTick(() => {
+        this._onData(head);
+        socket.resume();
+      });
+    } else {
+      this._attach(socket);
+    }
   }
 
   _initClient(address, protocols, options) {
@@ -211,7 +226,13 @@ class WebSocket extends EventEmitter {
   _onData(chunk) {
     const conn = this._conn;
     if (conn === null) return;
-    conn.feed(chunk);
+    try {
+      conn.feed(chunk);
+    } catch (e) {
+      // Wasm memory could not grow: the core failed the connection with 1011.
+      this._fail(e);
+      return;
+    }
     // Replies sent while this chunk is processed (echoes, pongs) leave in one write.
     const socket = this._socket;
     socket.cork();
@@ -432,8 +453,8 @@ class WebSocket extends EventEmitter {
   get wasClean() { return this._wasClean === true; }
 
   /**
-   * Sends a message: a string as text, bytes (Buffer, ArrayBufferView, ArrayBuffer) as
-   * binary; `options.binary` overrides, `options.fin === false` sends a fragment.
+   * Sends a message: a string as text, bytes (Buffer, ArrayBufferView, ArrayBuffer, Blob)
+   * as binary; `options.binary` overrides, `options.fin === false` sends a fragment.
    * `cb(err)` runs when the frame is written or fails.
    */
   send(data, options, cb) {
@@ -442,18 +463,67 @@ class WebSocket extends EventEmitter {
       options = undefined;
     }
     if (this._readyState === CONNECTING) throw new DOMException('WebSocket is still connecting', 'InvalidStateError');
-    let text;
     let payload = data;
+    let text;
     if (typeof data === 'string') {
       text = !(options && options.binary === true);
     } else if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) {
       text = options !== undefined && options.binary === false;
     } else if (typeof Blob !== 'undefined' && data instanceof Blob) {
-      throw new TypeError('Blob messages are not supported: send await blob.arrayBuffer()');
+      this._queueBlob(data, options, cb);
+      return;
     } else {
       payload = String(data);
       text = true;
     }
+    if (this._queue !== null) {
+      // A Blob sent earlier is still being read: this message goes after it.
+      const size = typeof payload === 'string' ? utf8Length(payload) : payload.byteLength;
+      this._bufferedAmount += size;
+      this._queue.push({ payload, text, options, cb, size, ready: true });
+      return;
+    }
+    this._sendNow(payload, text, options, cb);
+  }
+
+  /**
+   * A Blob is read asynchronously (as browsers do); it and whatever is sent after it wait
+   * in a queue so that messages leave in the order of the send() calls. Its bytes count
+   * in bufferedAmount from the call on.
+   */
+  _queueBlob(blob, options, cb) {
+    const entry = { payload: null, text: options !== undefined && options.binary === false, options, cb, size: blob.size, ready: false };
+    this._bufferedAmount += entry.size;
+    if (this._queue === null) this._queue = [];
+    this._queue.push(entry);
+    blob.arrayBuffer().then((buffer) => {
+      entry.payload = buffer;
+    }, (err) => {
+      entry.error = err;
+    }).finally(() => {
+      entry.ready = true;
+      this._drainQueue();
+    });
+  }
+
+  /** Sends the queued messages whose bytes are ready, in order. */
+  _drainQueue() {
+    const queue = this._queue;
+    while (queue.length > 0 && queue[0].ready) {
+      const entry = queue.shift();
+      this._bufferedAmount -= entry.size;
+      if (entry.error !== undefined) {
+        if (entry.cb) entry.cb(entry.error);
+        else this._emitError(entry.error);
+      } else {
+        this._sendNow(entry.payload, entry.text, entry.options, entry.cb);
+      }
+    }
+    if (queue.length === 0) this._queue = null;
+  }
+
+  /** Sends one message now: `payload` a string or bytes, `text` its frame kind. */
+  _sendNow(payload, text, options, cb) {
     const size = typeof payload === 'string' ? utf8Length(payload) : payload.byteLength;
     if (this._readyState !== OPEN) {
       // WHATWG: data sent after closing counts as buffered and is not sent.
@@ -472,14 +542,28 @@ class WebSocket extends EventEmitter {
       this._sendUnmasked(payload, text, fin, cb);
       return;
     }
-    const frame = this._conn.frameInPlace(payload, text, fin);
-    const out = Buffer.allocUnsafe(frame.len);
-    out.set(wasmBytes().subarray(frame.ptr, frame.ptr + frame.len));
-    this._bufferedAmount += frame.payloadLength;
+    let out;
+    try {
+      out = this._conn.frame(payload, text, fin, Buffer.allocUnsafe);
+    } catch (e) {
+      this._sendFailed(e, cb);
+      return;
+    }
+    this._bufferedAmount += size;
     this._socket.write(out, (err) => {
-      this._bufferedAmount -= frame.payloadLength;
+      this._bufferedAmount -= size;
       if (cb) cb(err || undefined);
     });
+  }
+
+  /**
+   * A send the core refused: wasm memory could not grow (the core failed the connection
+   * with 1011, which closes it) or the frame may not be sent now (fragment order).
+   */
+  _sendFailed(err, cb) {
+    if (err.closeCode === undefined) throw err;
+    this._fail(err);
+    if (cb) process.nextTick(cb, err);
   }
 
   /** A whole message compressed by the deflate module, framed by the core with RSV1. */
@@ -492,7 +576,13 @@ class WebSocket extends EventEmitter {
       else throw err;
       return;
     }
-    const frame = this._conn.compressedInPlace(this._deflater.compressed(), text);
+    let frame;
+    try {
+      frame = this._conn.compressedInPlace(this._deflater.compressed(), text);
+    } catch (e) {
+      this._sendFailed(e, cb);
+      return;
+    }
     const out = Buffer.allocUnsafe(frame.len);
     out.set(wasmBytes().subarray(frame.ptr, frame.ptr + frame.len));
     this._bufferedAmount += size;
@@ -505,7 +595,13 @@ class WebSocket extends EventEmitter {
   /** Server side: the core writes the header; the payload goes to the socket as it is. */
   _sendUnmasked(payload, text, fin, cb) {
     const bytes = payloadBytes(payload);
-    const h = this._conn.headerInPlace(text, fin, bytes.length);
+    let h;
+    try {
+      h = this._conn.headerInPlace(text, fin, bytes.length);
+    } catch (e) {
+      this._sendFailed(e, cb);
+      return;
+    }
     const size = bytes.length;
     this._bufferedAmount += size;
     const socket = this._socket;
