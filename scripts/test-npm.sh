@@ -8,7 +8,9 @@
 # module wsframe-wasm and the permessage-deflate module wsframe-deflate-wasm), the build
 # (failing when the main module exceeds its 45,000-byte target), `node --test` (codec,
 # server/client, permessage-deflate, ws interop, headless Chromium
-# with the frame inspector, npm pack + install in a fresh project), and Autobahn for the
+# with the frame inspector, npm pack + install in a fresh project), the README demo from a
+# fresh clone (test/demo.test.cjs: `cargo run --release -p echo-server` serving the frame
+# inspector to headless Chromium), and Autobahn for the
 # Node echo server (fuzzingclient) and the Node client (fuzzingserver): cases 1-10 gated
 # against tests/autobahn/expected/{server,client}-node-wsframe.json, and with
 # permessage-deflate on, cases 12.* and 13.* against
@@ -57,6 +59,9 @@ echo "npm: main module $main_size bytes (target <= 45,000)"
 
 echo "== npm: node --test"
 (cd "$PKG" && timeout 900 npm test)
+
+echo "== npm: the README demo from a fresh clone (frame inspector, echo server, headless Chromium)"
+(cd "$PKG" && timeout 900 node --test test/demo.test.cjs)
 
 free_port() {
   node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"

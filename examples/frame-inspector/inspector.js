@@ -1,5 +1,5 @@
 // The frame inspector: decodes frames with the wsframe core (the package's browser build
-// in ./pkg/, placed there by `npm run build` in bindings/wasm).
+// in ./pkg/, committed and refreshed by `npm run build` in bindings/wasm).
 import init, { Connection, decodeHeader, encodeFrame, mask } from './pkg/index.js';
 
 const $ = (id) => document.getElementById(id);

@@ -1,6 +1,6 @@
 // Builds the npm package into dist/: cargo (wasm32, +simd128, opt-level 3, LTO),
 // wasm-bindgen (nodejs and web targets), wasm-opt (npm binaryen), then the JS layers.
-// Also copies the browser build to examples/frame-inspector/pkg/.
+// Also copies the browser build to examples/frame-inspector/pkg/ (committed).
 //
 //   node scripts/build.mjs [--no-opt]
 import { execFileSync } from 'node:child_process';
@@ -55,8 +55,7 @@ const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGE
 for (const crate of ['wsframe-wasm', 'wsframe-deflate-wasm']) {
   // Only the cdylib: built together with the rlib, link-time optimisation keeps code the
   // module never reaches (about a tenth of it).
-  const features = crate === 'wsframe-wasm' && process.env.WSFRAME_WASM_FEATURES ? ['--features', process.env.WSFRAME_WASM_FEATURES] : [];
-  run('cargo', ['rustc', '-p', crate, '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--release', ...features], {
+  run('cargo', ['rustc', '-p', crate, '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--release'], {
     RUSTFLAGS: RUSTFLAGS[crate],
     CARGO_PROFILE_RELEASE_OPT_LEVEL: '3',
     CARGO_PROFILE_RELEASE_LTO: 'true',
@@ -96,7 +95,8 @@ for (const file of readdirSync(join(pkgDir, 'js/web'))) cpSync(join(pkgDir, 'js/
 // The web build is ESM in .js files; mark its directory so Node tools read it as such.
 writeFileSync(join(dist, 'web/package.json'), '{ "type": "module", "sideEffects": false }\n');
 
-// The frame inspector loads the browser build from its pkg/ folder.
+// The frame inspector loads the browser build from its pkg/ folder, which is committed so
+// that the page works from a fresh clone: this refreshes it.
 const inspectorPkg = join(repo, 'examples/frame-inspector/pkg');
 if (existsSync(dirname(inspectorPkg))) {
   rmSync(inspectorPkg, { recursive: true, force: true });

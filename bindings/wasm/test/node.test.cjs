@@ -526,3 +526,27 @@ test('server: frames that arrive with the request (Node\'s upgrade head) are not
   await closeServer(portServer.wss);
   httpServer.close();
 });
+
+test('send(Blob) sends its bytes as binary, in order with the messages sent around it', async () => {
+  const { wss, url } = await echoServer();
+  const ws = new WebSocket(url);
+  await nextEvent(ws, 'open');
+  const received = [];
+  const done = new Promise((resolve) => {
+    ws.on('message', (data, isBinary) => {
+      received.push([isBinary, data.toString()]);
+      if (received.length === 4) resolve();
+    });
+  });
+  ws.send('before');
+  ws.send(new Blob(['blob ', 'bytes']));
+  // Sent while the Blob is still being read: counted as buffered, sent after it.
+  ws.send('after');
+  assert.equal(ws.bufferedAmount, 'blob bytes'.length + 'after'.length + 'before'.length);
+  ws.send(new Blob(['text blob']), { binary: false });
+  await done;
+  assert.deepEqual(received, [[false, 'before'], [true, 'blob bytes'], [false, 'after'], [false, 'text blob']]);
+  ws.close();
+  await nextEvent(ws, 'close');
+  await closeServer(wss);
+});
