@@ -1,17 +1,88 @@
 'use strict';
 // `npm pack`, install the tarball in a fresh temporary project, and use it from there:
-// CommonJS, ESM, the types (tsc), and a server/client round trip.
+// CommonJS, ESM, the types (tsc), a server/client round trip, and every JavaScript snippet
+// of the READMEs as written (Node CommonJS and ESM, esbuild, the bundle in Chromium).
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const http = require('node:http');
+const net = require('node:net');
 const { execFileSync } = require('node:child_process');
-const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
+const { once } = require('node:events');
 
 const pkgDir = resolve(__dirname, '..');
+const repo = resolve(pkgDir, '../..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-test('the packed tarball installs and works in a fresh project', { timeout: 180000 }, () => {
+/** The ```js blocks of a Markdown file, each with the outputs its `// prints: …` comments name. */
+function snippets(file) {
+  const blocks = [];
+  const re = /^```js\n([\s\S]*?)^```$/gm;
+  for (let m = re.exec(readFileSync(file, 'utf8')); m !== null; m = re.exec(readFileSync(file, 'utf8'))) {
+    const code = m[1];
+    const prints = [...code.matchAll(/\/\/ prints: (.*)$/gm)].map((p) => p[1]);
+    blocks.push({ file, code, prints });
+    re.lastIndex = m.index + m[0].length;
+  }
+  return blocks;
+}
+
+function freePort() {
+  return new Promise((resolvePort) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+function chromiumPath() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim();
+}
+
+/** Loads `dir/index.html` (a page running `bundle.js`) in headless Chromium; resolves with its console lines. */
+async function runInChromium(dir, lines) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = http.createServer((req, res) => {
+    const name = req.url === '/' ? 'index.html' : req.url.slice(1);
+    const file = join(dir, name);
+    if (name.includes('/') || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': types[name.slice(name.lastIndexOf('.'))] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { chromium } = require('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'wsframe-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = context.pages()[0] || await context.newPage();
+    const output = [];
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'log') output.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    for (let i = 0; i < 100 && output.length < lines && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(errors, []);
+    return output;
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+    server.close();
+  }
+}
+
+test('the packed tarball installs and works in a fresh project', { timeout: 240000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wsframe-pack-'));
   try {
     const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', dir], { cwd: pkgDir, encoding: 'utf8' }));
@@ -72,6 +143,36 @@ test('the packed tarball installs and works in a fresh project', { timeout: 1800
     if (existsSync(tsc)) {
       execFileSync(tsc, ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
         '--types', 'node', '--typeRoots', join(pkgDir, 'node_modules/@types'), 'smoke.ts'], { cwd: project, stdio: 'pipe' });
+    }
+
+    // The READMEs' JavaScript, as written. The only change: the example port becomes a free one.
+    const blocks = [...snippets(join(pkgDir, 'README.md')), ...snippets(join(repo, 'README.md'))];
+    assert.ok(blocks.length >= 2, 'the package README has its Node and browser snippets');
+    const run = (file) => execFileSync('node', [file], { cwd: project, encoding: 'utf8', timeout: 20000 }).trim().split('\n');
+    for (const [i, block] of blocks.entries()) {
+      assert.ok(block.prints.length > 0, `snippet ${i + 1} of ${block.file} names its output with // prints:`);
+      const code = block.code.replaceAll('8080', String(await freePort()));
+      if (/\brequire\(/.test(code)) {
+        // CommonJS as written, then the same with `import` for the `require` (ESM).
+        writeFileSync(join(project, `snippet${i}.cjs`), code);
+        assert.deepEqual(run(`snippet${i}.cjs`), block.prints, `snippet ${i + 1} of ${block.file} (CommonJS)`);
+        const esm = code.replace(/^const (\{[^}]*\}) = require\(('[^']+')\);/gm, 'import $1 from $2;');
+        assert.ok(!/\brequire\(/.test(esm));
+        writeFileSync(join(project, `snippet${i}.mjs`), esm);
+        assert.deepEqual(run(`snippet${i}.mjs`), block.prints, `snippet ${i + 1} of ${block.file} (ESM)`);
+      } else {
+        // An ES module: in Node, then bundled by esbuild for browsers and run in Chromium
+        // with the wasm file copied next to the bundle.
+        writeFileSync(join(project, `snippet${i}.mjs`), code);
+        assert.deepEqual(run(`snippet${i}.mjs`), block.prints, `snippet ${i + 1} of ${block.file} (Node ESM)`);
+        const web = join(project, `web${i}`);
+        mkdirSync(web);
+        execFileSync(join(pkgDir, 'node_modules/.bin/esbuild'), [`snippet${i}.mjs`, '--bundle', '--format=esm', '--platform=browser',
+          `--outfile=${join(web, 'bundle.js')}`, '--log-level=warning'], { cwd: project, stdio: 'pipe' });
+        copyFileSync(join(project, 'node_modules/wsframe/dist/web/wsframe_wasm_bg.wasm'), join(web, 'wsframe_wasm_bg.wasm'));
+        writeFileSync(join(web, 'index.html'), '<!doctype html><title>snippet</title><script type="module" src="bundle.js"></script>');
+        assert.deepEqual(await runInChromium(web, block.prints.length), block.prints, `snippet ${i + 1} of ${block.file} (esbuild, Chromium)`);
+      }
     }
   } catch (e) {
     if (e.stdout || e.stderr) console.error(String(e.stdout), String(e.stderr));
