@@ -743,7 +743,7 @@ export class Connection {
     return [values, text];
   }
 
-  /** Server: the request delivered by the 'request' event. */
+  /** Server: the request delivered by the 'request' event, until it is accepted. */
   get request() {
     const [values, text] = this.role === 'server' ? this._head() : [[]];
     if (values.length === 0) throw new TypeError('no request received');

@@ -1,9 +1,10 @@
 // Benchmarks (not tests): echo throughput of the package's server against a `ws` server
 // with bufferutil, driven by the same `ws` client over loopback with 100 messages in
-// flight; the same with permessage-deflate on both sides over a JSON-like corpus; and
-// unmasking inside the package against bufferutil.
+// flight; the package's client against the `ws` client through one `ws` server; the same
+// with permessage-deflate on both sides over a JSON-like corpus; unmasking inside the
+// package against bufferutil; and the memory an idle connection keeps in each server.
 //
-//   node scripts/bench.mjs [--seconds S] [--rounds N] [--sizes 16,1024,65536] [--no-deflate] [--write]     (--write updates BENCHMARKS.md)
+//   node scripts/bench.mjs [--seconds S] [--rounds N] [--sizes 16,1024,65536] [--idle N] [--no-deflate] [--write]     (--write updates BENCHMARKS.md)
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ const seconds = Number(args.includes('--seconds') ? args[args.indexOf('--seconds
 const rounds = Number(args.includes('--rounds') ? args[args.indexOf('--rounds') + 1] : 3);
 const WINDOW = 100;
 const SIZES = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1].split(',').map(Number) : [16, 1024, 65536];
+const IDLE = Number(args.includes('--idle') ? args[args.indexOf('--idle') + 1] : 5000);
 
 const ws = require('ws');
 const bufferutil = require('bufferutil');
@@ -111,9 +113,9 @@ async function startServer(kind, deflate = false, size = 0) {
  * bytes the client read per echoed message. `deflate`: the client offers
  * permessage-deflate (ws's defaults).
  */
-function echoRate(port, payloads, deflate = false) {
+function echoRate(port, payloads, deflate = false, Client = ws.WebSocket) {
   return new Promise((resolveRate, reject) => {
-    const client = new ws.WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: deflate });
+    const client = new Client(`ws://127.0.0.1:${port}/`, { perMessageDeflate: deflate });
     let next = 0;
     const send = () => {
       client.send(payloads[next], { binary: typeof payloads[next] !== 'string' });
@@ -143,7 +145,7 @@ function echoRate(port, payloads, deflate = false) {
       const length = typeof want === 'string' ? Buffer.byteLength(want) : want.length;
       if (data.length !== length) reject(new Error(`echo of ${data.length} bytes, expected ${length}`));
       if (measuring) counted += 1;
-      if (client.readyState === ws.WebSocket.OPEN) send();
+      if (client.readyState === 1) send();
     });
   });
 }
@@ -213,6 +215,80 @@ for (const size of SIZES) {
   }
   rows.push({ size, ...rates, ratio: rates.wsframe / rates.ws });
 }
+// The clients: the package's WebSocket against ws's, through the same ws server.
+const clientRows = [];
+for (const size of SIZES) {
+  const rates = { ws: 0, wsframe: 0 };
+  for (let round = 0; round < rounds; round++) {
+    const { child, port } = await startServer('ws', false, size);
+    try {
+      for (const [kind, Client] of [['ws', ws.WebSocket], ['wsframe', wsframe.WebSocket]]) {
+        rates[kind] = Math.max(rates[kind], (await echoRate(port, [Buffer.alloc(size, 0x61)], false, Client)).rate);
+      }
+    } finally {
+      child.kill();
+    }
+  }
+  clientRows.push({ size, ...rates });
+}
+
+// Idle connections: a server process (run with --expose-gc) reports its RSS after a full
+// garbage collection, before and after IDLE connections from ws clients that each echoed
+// one 16-byte message and then stay open.
+const IDLE_SERVER = `
+const { WebSocketServer } = require(process.argv[1]);
+const wss = new WebSocketServer({ port: Number(process.argv[2]), host: '127.0.0.1' });
+wss.on('connection', (s) => s.on('message', (d, b) => s.send(d, { binary: b })));
+process.on('message', () => {
+  for (let i = 0; i < 3; i++) globalThis.gc();
+  process.send(process.memoryUsage().rss);
+});
+`;
+
+async function idleBytes(modulePath) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--expose-gc', '-e', IDLE_SERVER, modulePath, String(port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const rss = () => new Promise((res) => {
+    child.once('message', res);
+    child.send('rss');
+  });
+  const clients = [];
+  try {
+    for (let i = 0; i < 100; i++) {
+      const ok = await new Promise((res) => {
+        const s = net.connect(port, '127.0.0.1', () => { s.destroy(); res(true); });
+        s.on('error', () => res(false));
+      });
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // One connection first, so that code and buffers every connection shares are loaded.
+    const open = async () => {
+      const c = new ws.WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+      clients.push(c);
+      await new Promise((res, rej) => { c.once('open', res); c.once('error', rej); });
+      c.send(Buffer.alloc(16, 0x61));
+      await new Promise((res) => c.once('message', res));
+    };
+    await open();
+    await new Promise((r) => setTimeout(r, 200));
+    const before = await rss();
+    for (let i = 0; i < IDLE; i += 100) await Promise.all(Array.from({ length: Math.min(100, IDLE - i) }, open));
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await rss();
+    return (after - before) / IDLE;
+  } finally {
+    for (const c of clients) c.terminate();
+    child.kill();
+  }
+}
+
+const idle = { ws: Infinity, wsframe: Infinity };
+for (let round = 0; round < rounds; round++) {
+  idle.ws = Math.min(idle.ws, await idleBytes(require.resolve('ws')));
+  idle.wsframe = Math.min(idle.wsframe, await idleBytes(join(pkgDir, 'dist/node/index.cjs')));
+}
+
 // permessage-deflate on both sides (defaults of each server; the ws client offers ws's defaults).
 let deflateRow = null;
 if (!args.includes('--no-deflate')) {
@@ -253,7 +329,11 @@ const table2 = ['| payload | bufferutil.unmask (ns) | wsframe in wasm memory (ns
   ...unmask.map((u) => `| ${label(u.size)} | ${u.viaBufferutil.toFixed(0)} | ${u.viaWasm.toFixed(0)} | ${u.viaCopy.toFixed(0)} | ${(u.viaBufferutil / u.viaWasm).toFixed(2)}× |`)].join('\n');
 const table3 = deflateRow === null ? '' : ['| corpus | ws + bufferutil (msg/s) | wsframe (msg/s) | wsframe / ws | bytes on the wire per echo, ws | wsframe |', '|---|---:|---:|---:|---:|---:|',
   `| JSON, 64 messages of ${fmt(deflateRow.plainBytes)} B | ${fmt(deflateRow.ws.rate)} | ${fmt(deflateRow.wsframe.rate)} | ${(deflateRow.wsframe.rate / deflateRow.ws.rate).toFixed(2)}× | ${fmt(deflateRow.ws.wire)} (${(deflateRow.plainBytes / deflateRow.ws.wire).toFixed(1)}:1) | ${fmt(deflateRow.wsframe.wire)} (${(deflateRow.plainBytes / deflateRow.wsframe.wire).toFixed(1)}:1) |`].join('\n');
-console.log(`Echo, same ws client, loopback, window ${WINDOW}, ${seconds} s per run, best of ${rounds}\n${table1}\n\npermessage-deflate\n${table3}\n\nUnmask\n${table2}`);
+const table4 = ['| payload | ws client + bufferutil (msg/s) | wsframe client (msg/s) | wsframe / ws |', '|---|---:|---:|---:|',
+  ...clientRows.map((r) => `| ${label(r.size)} | ${fmt(r.ws)} | ${fmt(r.wsframe)} | ${(r.wsframe / r.ws).toFixed(2)}× |`)].join('\n');
+const table5 = ['| server | RSS per idle connection (bytes) | vs ws |', '|---|---:|---:|',
+  `| ws 8 + bufferutil | ${fmt(idle.ws)} | 1.00× |`, `| wsframe | ${fmt(idle.wsframe)} | ${(idle.wsframe / idle.ws).toFixed(2)}× |`].join('\n');
+console.log(`Echo, same ws client, loopback, window ${WINDOW}, ${seconds} s per run, best of ${rounds}\n${table1}\n\nClients, same ws server\n${table4}\n\nIdle connections (${IDLE})\n${table5}\n\npermessage-deflate\n${table3}\n\nUnmask\n${table2}`);
 
 const wasmFile = readFileSync(join(pkgDir, 'dist/node/wsframe_wasm_bg.wasm'));
 const sizeLine = `wsframe_wasm_bg.wasm: ${wasmFile.length} bytes raw, ${gzipSync(wasmFile, { level: 9 }).length} bytes gzipped`;
@@ -316,6 +396,24 @@ one pass into fresh memory for the message the application gets (\`ws\` joins th
 the package copies out of wasm memory), a few microseconds of allocation and garbage
 collection for it, and the kernel's reads and writes, which are half of either server's
 cycles.
+
+## The client
+
+The package's \`WebSocket\` client against the \`ws\` 8 client (with bufferutil), each keeping
+${WINDOW} binary messages in flight against the same \`ws\` echo server (one server process per
+round, both clients in turn); messages per second, best of ${rounds} rounds.
+
+${table4}
+
+## Idle connections
+
+Memory an open, idle connection keeps in the server: ${IDLE} \`ws\` clients each open a
+connection, echo one 16-byte message and stay open; the server process's RSS after a full
+garbage collection (\`--expose-gc\`), after minus before, divided by ${IDLE}; smallest of ${rounds}
+rounds. It includes the socket and the HTTP request objects Node keeps for either server, and
+for the package the connection's state and buffers in wasm memory.
+
+${table5}
 
 ## permessage-deflate
 

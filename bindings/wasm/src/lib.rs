@@ -216,8 +216,12 @@ const FLAG_END_OF_FRAME: u32 = 2;
 const FLAG_END_OF_MESSAGE: u32 = 4;
 const FLAG_COMPRESSED: u32 = 8;
 
-/// Room kept in the output buffer for control frames and handshake rejections.
+/// Room for a handshake rejection or what the protocol owes (a pong, a close frame)
+/// in the output buffer. The buffer is sized by each call for what it writes, so an idle
+/// server connection that only sent headers keeps [`MAX_HEADER_LEN`] bytes.
 const MIN_OUT: usize = 512;
+/// The longest control frame: a masked header and 125 payload bytes (§5.5).
+const MAX_CONTROL_FRAME: usize = 6 + MAX_CONTROL_PAYLOAD;
 
 // The registers: what a call leaves for JavaScript to read, `u32` values at
 // [`Conn::regs_ptr`], read from memory instead of with one call per value.
@@ -274,7 +278,7 @@ impl Conn {
             input: Vec::new(),
             start: 0,
             end: 0,
-            out: vec![0; MIN_OUT],
+            out: Vec::new(),
             regs: [0; REGS],
             head: Vec::new(),
             info: Vec::new(),
@@ -442,6 +446,13 @@ impl Conn {
             self.regs[R_INFO_LEN] = len32(self.info.len());
         }
         self.start += consumed;
+        if head.is_some() && self.start == self.end {
+            // The handshake head was copied out; frames are shorter-lived and usually
+            // smaller, so an idle connection does not keep a buffer of the head's size.
+            self.input = Vec::new();
+            self.start = 0;
+            self.end = 0;
+        }
         f64::from(code)
     }
 
@@ -498,7 +509,7 @@ impl Conn {
     /// write the payload there, then call [`send`](Self::send). May grow memory (or
     /// return the memory error, failing the connection with 1011).
     pub fn send_buf(&mut self, len: usize) -> f64 {
-        let needed = MAX_HEADER_LEN.saturating_add(len).max(MIN_OUT);
+        let needed = MAX_HEADER_LEN.saturating_add(len);
         if fit(&mut self.out, needed).is_err() {
             return -self.out_of_memory();
         }
@@ -532,7 +543,9 @@ impl Conn {
     /// buffer, so that no message-sized buffer is needed in wasm memory). `len` is a
     /// number, so a payload past 4 GiB keeps its length.
     pub fn send_header(&mut self, text: bool, fin: bool, len: f64) -> f64 {
-        // The output buffer always has room for a header (`MIN_OUT`).
+        if fit(&mut self.out, MAX_HEADER_LEN).is_err() {
+            return -self.out_of_memory();
+        }
         let result = self
             .conn
             .send_header(data_kind(text), fin, limit(len), &mut self.out);
@@ -545,6 +558,9 @@ impl Conn {
 
     /// Writes a ping (`ping` true) or an unsolicited pong; returns the frame length.
     pub fn control(&mut self, ping: bool, payload: &[u8]) -> f64 {
+        if fit(&mut self.out, MAX_CONTROL_FRAME).is_err() {
+            return -self.out_of_memory();
+        }
         let out = &mut self.out[..];
         let result = if payload.len() > MAX_CONTROL_PAYLOAD {
             Err(SendError::ControlFrameTooLong)
@@ -559,6 +575,9 @@ impl Conn {
     /// Writes a close frame (`code` 0 for none); returns the frame length.
     pub fn close(&mut self, code: u16, reason: &str) -> f64 {
         let code = (code != 0).then_some(CloseCode(code));
+        if fit(&mut self.out, MAX_CONTROL_FRAME).is_err() {
+            return -self.out_of_memory();
+        }
         let result = self.conn.send_close(code, reason, &mut self.out[..]);
         self.written(result.map_err(send_err))
     }
@@ -566,7 +585,7 @@ impl Conn {
     /// Frames a whole message that a negotiated extension transformed (permessage-deflate)
     /// as one frame with RSV1; returns the frame length, at the output registers (`R_OUT_PTR`).
     pub fn send_compressed(&mut self, text: bool, payload: &[u8]) -> f64 {
-        let needed = MAX_HEADER_LEN.saturating_add(payload.len()).max(MIN_OUT);
+        let needed = MAX_HEADER_LEN.saturating_add(payload.len());
         if fit(&mut self.out, needed).is_err() {
             return -self.out_of_memory();
         }
@@ -628,8 +647,11 @@ impl Conn {
                     extensions: none_if_empty(extensions),
                     ..server::Response::default()
                 };
+                // The response's fixed lines take about 200 bytes: room for them and the
+                // two answers, and no more, since the buffer stays with the connection.
+                let size = MIN_OUT + protocol.len() + extensions.len();
                 let out = &mut self.out;
-                fit(out, 4096).map_err(|()| memory_err()).and_then(|()| {
+                fit(out, size).map_err(|()| memory_err()).and_then(|()| {
                     self.conn
                         .accept(&value, &response, out)
                         .map_err(handshake_err)
@@ -638,13 +660,21 @@ impl Conn {
             Ok(Status::Partial) => Err(arg_err(ARG_NO_REQUEST)),
             Err(e) => Err(handshake_err(e)),
         };
-        self.head = head;
+        // After the answer the head is not needed: an open connection does not keep it.
+        if result.is_err() {
+            self.head = head;
+        } else {
+            self.info = Vec::new();
+        }
         self.written(result)
     }
 
     /// Server: refuses the request with status 400, 403, 426 or 431; the response is
     /// at the output registers (`R_OUT_PTR`). Returns its length.
     pub fn reject(&mut self, status: u16) -> f64 {
+        if fit(&mut self.out, MIN_OUT).is_err() {
+            return -memory_err();
+        }
         let result = rejection(status).and_then(|rejection| {
             self.conn
                 .reject(&rejection, &mut self.out)

@@ -35,6 +35,15 @@ function httpRefusal(status, message, headers) {
 }
 
 /**
+ * Keeps `ws` in `clients` while it is open. Out of handleUpgrade so that the listener does
+ * not keep the upgrade's scope (the request, its head) alive with the connection.
+ */
+function track(clients, ws) {
+  clients.add(ws);
+  ws.on('close', () => clients.delete(ws));
+}
+
+/**
  * A WebSocket server: `new WebSocketServer({ port } | { server } | { noServer: true }, callback?)`.
  * Options: host, path, maxPayload (default 100 MiB), handleProtocols(protocols, req),
  * verifyClient(info, cb?), origins (allowed Origin values), autoPong (default true),
@@ -179,10 +188,7 @@ class WebSocketServer extends EventEmitter {
       const ws = new WebSocket(kServer, {
         conn, socket, head, protocol: protocol === false ? '' : protocol, options: this.options, deflater,
       });
-      if (this.clients !== undefined) {
-        this.clients.add(ws);
-        ws.on('close', () => this.clients.delete(ws));
-      }
+      if (this.clients !== undefined) track(this.clients, ws);
       cb(ws, req);
     };
     const verify = this.options.verifyClient;
