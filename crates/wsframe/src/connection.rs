@@ -283,10 +283,10 @@ impl MaskKeys {
 
     fn next_key(&mut self) -> [u8; 4] {
         if self.used >= self.pool.len() {
-            let mut sha = crate::sha1::Sha1::new();
+            let mut sha = sha1_smol::Sha1::new();
             sha.update(&self.seed);
             sha.update(&self.counter.to_le_bytes());
-            let digest = sha.digest();
+            let digest = sha.digest().bytes();
             // i < 5, so 4 * i + 3 < 20: no index can fail.
             self.pool = core::array::from_fn(|i| {
                 [

@@ -69,7 +69,6 @@ pub mod frame;
 pub mod handshake;
 pub mod mask;
 pub mod message;
-mod sha1;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
