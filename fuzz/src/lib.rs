@@ -145,7 +145,7 @@ impl Setup {
         let conn = if self.server {
             Connection::server(self.config)
         } else {
-            let mut conn = Connection::client(self.config, [0x5a; 16]);
+            let mut conn = Connection::client(self.config, [0x5a; 32]);
             let mut out = [0u8; 1024];
             conn.write_request(&client_request(), &mut out)
                 .expect("the fixed request fits");

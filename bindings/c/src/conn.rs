@@ -31,7 +31,9 @@ pub struct wsf_conn {
 /// (checked when it is compiled), for static allocation where `wsf_conn_size()` cannot
 /// be called at compile time, e.g.
 /// `static union { uint64_t align; unsigned char bytes[WSF_CONN_STORAGE_SIZE]; } s;`.
-pub const WSF_CONN_STORAGE_SIZE: usize = 768;
+pub const WSF_CONN_STORAGE_SIZE: usize = 1024;
+/// The length of a client's masking seed (`wsf_conn_init_client`).
+pub const WSF_MASK_SEED_LEN: usize = 32;
 /// An alignment that suits a connection on every target (that of `uint64_t`).
 pub const WSF_CONN_STORAGE_ALIGN: usize = 8;
 
@@ -256,12 +258,14 @@ pub unsafe extern "C" fn wsf_conn_init_server(
 }
 
 /// Starts a client connection in `storage` like `wsf_conn_init_server`; write the
-/// request with `wsf_conn_write_request`. `mask_seed` (16 bytes) must come from a
-/// strong random source: it makes the masking keys unpredictable (§5.3, §10.3).
-/// Returns NULL also when `mask_seed` is NULL.
+/// request with `wsf_conn_write_request`. `mask_seed` (`WSF_MASK_SEED_LEN`, 32 bytes)
+/// keys the ChaCha12 stream the masking keys are drawn from, so it must come from a
+/// strong random source: it makes the keys unpredictable (§5.3, §10.3). On a host,
+/// `getrandom(2)`, `arc4random_buf` or `BCryptGenRandom`; on a microcontroller, its
+/// hardware RNG. Never reuse a seed. Returns NULL also when `mask_seed` is NULL.
 ///
 /// # Safety
-/// As for `wsf_conn_init_server`; `mask_seed` readable for 16 bytes.
+/// As for `wsf_conn_init_server`; `mask_seed` readable for 32 bytes.
 #[no_mangle]
 pub unsafe extern "C" fn wsf_conn_init_client(
     storage: *mut c_void,
@@ -272,11 +276,11 @@ pub unsafe extern "C" fn wsf_conn_init_client(
     if mask_seed.is_null() {
         return core::ptr::null_mut();
     }
-    // SAFETY: non-NULL, 16 readable bytes by the caller's promise.
-    let Ok(seed) = (unsafe { bytes(mask_seed, 16) }) else {
+    // SAFETY: non-NULL, WSF_MASK_SEED_LEN readable bytes by the caller's promise.
+    let Ok(seed) = (unsafe { bytes(mask_seed, WSF_MASK_SEED_LEN) }) else {
         return core::ptr::null_mut();
     };
-    let mut key = [0u8; 16];
+    let mut key = [0u8; WSF_MASK_SEED_LEN];
     key.copy_from_slice(seed);
     // SAFETY: forwarded from the caller.
     unsafe { init(storage, size, Connection::client(self::config(config), key)) }

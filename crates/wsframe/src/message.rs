@@ -31,7 +31,7 @@ impl<'a> Message<'a> {
 ///
 /// ```
 /// use wsframe::{Config, Connection, Event, MessageAssembler};
-/// let mut conn = Connection::client(Config::default(), [7; 16]).with_handshake_done();
+/// let mut conn = Connection::client(Config::default(), [7; 32]).with_handshake_done();
 /// // "Hel" + "lo" in two frames (RFC 6455 §5.7).
 /// let mut input = *b"\x01\x03Hel\x80\x02lo";
 /// let mut storage = [0u8; 64];

@@ -64,7 +64,7 @@ fn whole_session_allocates_nothing() {
         let mut to_server = [0u8; 512];
         let mut to_client = [0u8; 512];
         let mut out = [0u8; 512];
-        let mut client = Connection::client(Config::default(), [1; 16]);
+        let mut client = Connection::client(Config::default(), [1; 32]);
         let mut server = Connection::server(Config::default());
         let request = client::Request {
             protocols: &["chat"],
