@@ -527,10 +527,6 @@ typedef struct wsf_config {
    */
   struct wsf_handshake_limits handshake;
   /**
-   * RSV bits negotiated extensions define; 0 without extensions.
-   */
-  uint8_t allowed_rsv;
-  /**
    * Owe a pong for every ping, through `wsf_conn_poll_transmit` (default true).
    */
   bool auto_pong;

@@ -55,8 +55,6 @@ pub struct wsf_config {
     pub max_fragments: u32,
     /// Caps on the opening handshake.
     pub handshake: wsf_handshake_limits,
-    /// RSV bits negotiated extensions define; 0 without extensions.
-    pub allowed_rsv: u8,
     /// Owe a pong for every ping, through `wsf_conn_poll_transmit` (default true).
     pub auto_pong: bool,
 }
@@ -68,7 +66,6 @@ impl wsf_config {
             max_message_len: self.max_message_len,
             max_fragments: self.max_fragments,
             handshake: self.handshake.to_core(),
-            allowed_rsv: self.allowed_rsv,
             auto_pong: self.auto_pong,
         }
     }
@@ -196,7 +193,6 @@ pub unsafe extern "C" fn wsf_config_default(out: *mut wsf_config) -> wsf_error {
         max_message_len: d.max_message_len,
         max_fragments: d.max_fragments,
         handshake: wsf_handshake_limits::from_core(d.handshake),
-        allowed_rsv: d.allowed_rsv,
         auto_pong: d.auto_pong,
     };
     // SAFETY: checked for NULL by `put`; writable by the caller's promise.

@@ -559,7 +559,7 @@ static void test_conn_storage(void) {
     CHECK(wsf_conn_align() > 0 && (wsf_conn_align() & (wsf_conn_align() - 1)) == 0);
     CHECK_ERR(wsf_config_default(&config), WSF_OK);
     CHECK(config.max_frame_len == 16u << 20 && config.max_message_len == 16u << 20);
-    CHECK(config.max_fragments == 131072 && config.auto_pong && config.allowed_rsv == 0);
+    CHECK(config.max_fragments == 131072 && config.auto_pong);
     CHECK(config.handshake.max_bytes == 8192 && config.handshake.max_headers == 32);
     CHECK_ERR(wsf_config_default(NULL), WSF_ERR_NULL_POINTER);
 

@@ -72,9 +72,6 @@ pub struct Config {
     pub max_fragments: u32,
     /// Caps on the opening handshake.
     pub handshake: HandshakeLimits,
-    /// RSV bits that negotiated extensions define (see [`crate::frame::RSV1`]); 0
-    /// without extensions.
-    pub allowed_rsv: u8,
     /// Answer pings with pongs through [`Connection::poll_transmit`] (default true).
     pub auto_pong: bool,
 }
@@ -86,7 +83,6 @@ impl Default for Config {
             max_message_len: 16 << 20,
             max_fragments: 1 << 17,
             handshake: HandshakeLimits::default(),
-            allowed_rsv: 0,
             auto_pong: true,
         }
     }
@@ -304,6 +300,8 @@ pub struct Connection {
     /// The payload of the latest ping, owed a pong (§5.5.3: only the latest needs one).
     pong: Option<heapless::Vec<u8, MAX_CONTROL_PAYLOAD>>,
     masks: Option<MaskKeys>,
+    /// RSV bits that negotiated extensions define ([`set_allowed_rsv`](Self::set_allowed_rsv)).
+    allowed_rsv: u8,
     /// Reads the opening handshake of this endpoint's role. Chosen by the constructor
     /// and called through the pointer, so a program that only makes servers (or only
     /// clients) does not link the other role's HTTP parsing.
@@ -371,6 +369,7 @@ impl Connection {
             outgoing: None,
             pong: None,
             masks,
+            allowed_rsv: 0,
         }
     }
 
@@ -526,7 +525,7 @@ impl Connection {
     fn rules(&self) -> DecodeRules {
         DecodeRules {
             role: self.role,
-            allowed_rsv: self.config.allowed_rsv,
+            allowed_rsv: self.allowed_rsv,
             max_payload_len: self.config.max_frame_len,
         }
     }
@@ -941,7 +940,7 @@ impl Connection {
         compressed: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        if compressed && self.config.allowed_rsv & RSV1 == 0 {
+        if compressed && self.allowed_rsv & RSV1 == 0 {
             return Err(SendError::ExtensionNotNegotiated);
         }
         let opcode = self.data_opcode(kind)?;
@@ -1096,11 +1095,31 @@ impl Connection {
         Ok(n)
     }
 
-    /// Allows the RSV bits that a negotiated extension defines (e.g. RSV1 for
-    /// permessage-deflate), from the next frame on. Call it when the handshake settles
-    /// the extensions.
+    /// Allows the RSV bits that a negotiated extension defines (e.g.
+    /// [`RSV1`](crate::frame::RSV1) for permessage-deflate, RFC 7692 §6), from the next
+    /// frame on; none are allowed until then (§5.2). Call it when the handshake settles
+    /// the extensions; this is the only way to allow them.
+    ///
+    /// ```
+    /// use wsframe::{frame::RSV1, Config, Connection, DataKind, Error, ProtocolError};
+    /// let mut conn = Connection::server(Config::default()).with_handshake_done();
+    /// // A masked, empty binary frame with RSV1 set (a compressed message).
+    /// let frame = *b"\xc2\x80\x00\x00\x00\x00";
+    /// assert_eq!(
+    ///     conn.receive(&mut frame.clone()).unwrap_err(),
+    ///     Error::Protocol(ProtocolError::ReservedBits(RSV1))
+    /// );
+    /// let mut conn = Connection::server(Config::default()).with_handshake_done();
+    /// conn.set_allowed_rsv(RSV1);
+    /// let mut input = frame;
+    /// let got = conn.receive(&mut input).unwrap();
+    /// assert!(matches!(got.event, Some(wsframe::Event::Data(d)) if d.compressed));
+    /// let mut out = [0u8; 8];
+    /// let n = conn.send_compressed(DataKind::Binary, b"", &mut out).unwrap();
+    /// assert_eq!(&out[..n], b"\xc2\x00");
+    /// ```
     pub fn set_allowed_rsv(&mut self, rsv: u8) {
-        self.config.allowed_rsv = rsv & 0b111;
+        self.allowed_rsv = rsv & 0b111;
     }
 
     /// Fails the connection for a reason found above the core, such as compressed data
