@@ -49,9 +49,10 @@ arm-none-eabi-size "$images"/{size-base,size-codec,size-core,size-tcp,net,selfte
 text_of() { arm-none-eabi-size "$1" | awk 'NR == 2 { print $1 }'; }
 codec=$(($(text_of "$images/size-codec") - $(text_of "$images/size-base")))
 connection=$(($(text_of "$images/size-core") - $(text_of "$images/size-base")))
-echo "core codec + server handshake: $codec bytes of flash (budget 8000); through Connection: $connection"
-if [ "$codec" -gt 8000 ]; then
-  echo "embedded: the codec and server handshake grew past their 8,000-byte budget" >&2
+budget=12000
+echo "core codec + server handshake: $codec bytes of flash (budget $budget); through Connection: $connection"
+if [ "$codec" -gt "$budget" ]; then
+  echo "embedded: the codec and server handshake grew past their $budget-byte budget" >&2
   exit 1
 fi
 echo "embedded: ok"

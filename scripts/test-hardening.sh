@@ -42,7 +42,7 @@ cargo test -p wsframe --target i686-unknown-linux-gnu --lib --test connection --
 # ---- Miri: undefined behaviour in the core and its dependencies (httparse, heapless, ...)
 # Few proptest cases. Left to the native run, to keep Miri to a few minutes: the
 # exhaustive loops over plain safe code (masking at every length and offset, all 65536
-# close codes, the request cut at every byte, SHA-1 of a million bytes and at every cut)
+# close codes, the request cut at every byte)
 # and the 300-case split property.
 section "miri"
 PROPTEST_CASES=4 MIRIFLAGS="-Zmiri-disable-isolation" \
@@ -50,9 +50,7 @@ PROPTEST_CASES=4 MIRIFLAGS="-Zmiri-disable-isolation" \
   --skip mask::tests::long_buffers_at_every_offset_and_alignment \
   --skip mask::tests::every_length_and_offset_matches_reference \
   --skip close::tests::wire_code_ranges \
-  --skip handshake::server::tests::partial_in_every_split \
-  --skip sha1::tests::million_a \
-  --skip sha1::tests::pieces_do_not_matter
+  --skip handshake::server::tests::partial_in_every_split
 
 # ---- fuzzing: each target for a bounded time from the committed seeds, two at a time
 # (CI has two cores)

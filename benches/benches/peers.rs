@@ -301,7 +301,7 @@ fn encode<M: Measurement>(c: &mut Criterion<M>) {
 
             group.bench_function(BenchmarkId::new("wsframe", size), |b| {
                 let mut conn = if client {
-                    wsframe::Connection::client(wsframe::Config::default(), [7; 16])
+                    wsframe::Connection::client(wsframe::Config::default(), [7; 32])
                 } else {
                     wsframe::Connection::server(wsframe::Config::default())
                 }
@@ -323,7 +323,7 @@ fn encode<M: Measurement>(c: &mut Criterion<M>) {
                 // written in front of it (a client also masks it in place).
                 group.bench_function(BenchmarkId::new("wsframe-in-place", size), |b| {
                     let mut conn = if client {
-                        wsframe::Connection::client(wsframe::Config::default(), [7; 16])
+                        wsframe::Connection::client(wsframe::Config::default(), [7; 32])
                     } else {
                         wsframe::Connection::server(wsframe::Config::default())
                     }

@@ -131,7 +131,7 @@ export interface ConnectionOptions {
   autoPong?: boolean;
   maxHandshakeBytes?: number;
   handshakeDone?: boolean;
-  /** Client: 16 random bytes keying the masks (default from crypto.getRandomValues). */
+  /** Client: 32 random bytes keying the masks (default from crypto.getRandomValues). */
   seed?: Bytes;
 }
 

@@ -119,6 +119,8 @@ pub struct Setup {
     pub handshake: bool,
     /// The configuration.
     pub config: Config,
+    /// RSV bits allowed as if an extension had been negotiated.
+    pub allowed_rsv: u8,
 }
 
 impl Setup {
@@ -129,28 +131,32 @@ impl Setup {
         } else {
             Config::default()
         };
-        if flags & 0b1000 != 0 {
-            config.allowed_rsv = wsframe::frame::RSV1;
-        }
+        let allowed_rsv = if flags & 0b1000 != 0 {
+            wsframe::frame::RSV1
+        } else {
+            0
+        };
         config.auto_pong = flags & 0b1_0000 == 0;
         Self {
             server: flags & 1 == 0,
             handshake: flags & 0b10 != 0,
             config,
+            allowed_rsv,
         }
     }
 
     /// A fresh connection; a client has written its request already.
     pub fn connect(&self) -> Connection {
-        let conn = if self.server {
+        let mut conn = if self.server {
             Connection::server(self.config)
         } else {
-            let mut conn = Connection::client(self.config, [0x5a; 16]);
+            let mut conn = Connection::client(self.config, [0x5a; 32]);
             let mut out = [0u8; 1024];
             conn.write_request(&client_request(), &mut out)
                 .expect("the fixed request fits");
             conn
         };
+        conn.set_allowed_rsv(self.allowed_rsv);
         if self.handshake {
             conn
         } else {

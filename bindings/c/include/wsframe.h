@@ -43,7 +43,12 @@
  * be called at compile time, e.g.
  * `static union { uint64_t align; unsigned char bytes[WSF_CONN_STORAGE_SIZE]; } s;`.
  */
-#define WSF_CONN_STORAGE_SIZE 768
+#define WSF_CONN_STORAGE_SIZE 1024
+
+/**
+ * The length of a client's masking seed (`wsf_conn_init_client`).
+ */
+#define WSF_MASK_SEED_LEN 32
 
 /**
  * An alignment that suits a connection on every target (that of `uint64_t`).
@@ -522,10 +527,6 @@ typedef struct wsf_config {
    */
   struct wsf_handshake_limits handshake;
   /**
-   * RSV bits negotiated extensions define; 0 without extensions.
-   */
-  uint8_t allowed_rsv;
-  /**
    * Owe a pong for every ping, through `wsf_conn_poll_transmit` (default true).
    */
   bool auto_pong;
@@ -901,12 +902,14 @@ struct wsf_conn *wsf_conn_init_server(void *storage, size_t size, const struct w
 
 /**
  * Starts a client connection in `storage` like `wsf_conn_init_server`; write the
- * request with `wsf_conn_write_request`. `mask_seed` (16 bytes) must come from a
- * strong random source: it makes the masking keys unpredictable (§5.3, §10.3).
- * Returns NULL also when `mask_seed` is NULL.
+ * request with `wsf_conn_write_request`. `mask_seed` (`WSF_MASK_SEED_LEN`, 32 bytes)
+ * keys the ChaCha12 stream the masking keys are drawn from, so it must come from a
+ * strong random source: it makes the keys unpredictable (§5.3, §10.3). On a host,
+ * `getrandom(2)`, `arc4random_buf` or `BCryptGenRandom`; on a microcontroller, its
+ * hardware RNG. Never reuse a seed. Returns NULL also when `mask_seed` is NULL.
  *
  * # Safety
- * As for `wsf_conn_init_server`; `mask_seed` readable for 16 bytes.
+ * As for `wsf_conn_init_server`; `mask_seed` readable for 32 bytes.
  */
 struct wsf_conn *wsf_conn_init_client(void *storage,
                                       size_t size,

@@ -31,7 +31,9 @@ pub struct wsf_conn {
 /// (checked when it is compiled), for static allocation where `wsf_conn_size()` cannot
 /// be called at compile time, e.g.
 /// `static union { uint64_t align; unsigned char bytes[WSF_CONN_STORAGE_SIZE]; } s;`.
-pub const WSF_CONN_STORAGE_SIZE: usize = 768;
+pub const WSF_CONN_STORAGE_SIZE: usize = 1024;
+/// The length of a client's masking seed (`wsf_conn_init_client`).
+pub const WSF_MASK_SEED_LEN: usize = 32;
 /// An alignment that suits a connection on every target (that of `uint64_t`).
 pub const WSF_CONN_STORAGE_ALIGN: usize = 8;
 
@@ -53,8 +55,6 @@ pub struct wsf_config {
     pub max_fragments: u32,
     /// Caps on the opening handshake.
     pub handshake: wsf_handshake_limits,
-    /// RSV bits negotiated extensions define; 0 without extensions.
-    pub allowed_rsv: u8,
     /// Owe a pong for every ping, through `wsf_conn_poll_transmit` (default true).
     pub auto_pong: bool,
 }
@@ -66,7 +66,6 @@ impl wsf_config {
             max_message_len: self.max_message_len,
             max_fragments: self.max_fragments,
             handshake: self.handshake.to_core(),
-            allowed_rsv: self.allowed_rsv,
             auto_pong: self.auto_pong,
         }
     }
@@ -194,7 +193,6 @@ pub unsafe extern "C" fn wsf_config_default(out: *mut wsf_config) -> wsf_error {
         max_message_len: d.max_message_len,
         max_fragments: d.max_fragments,
         handshake: wsf_handshake_limits::from_core(d.handshake),
-        allowed_rsv: d.allowed_rsv,
         auto_pong: d.auto_pong,
     };
     // SAFETY: checked for NULL by `put`; writable by the caller's promise.
@@ -256,12 +254,14 @@ pub unsafe extern "C" fn wsf_conn_init_server(
 }
 
 /// Starts a client connection in `storage` like `wsf_conn_init_server`; write the
-/// request with `wsf_conn_write_request`. `mask_seed` (16 bytes) must come from a
-/// strong random source: it makes the masking keys unpredictable (§5.3, §10.3).
-/// Returns NULL also when `mask_seed` is NULL.
+/// request with `wsf_conn_write_request`. `mask_seed` (`WSF_MASK_SEED_LEN`, 32 bytes)
+/// keys the ChaCha12 stream the masking keys are drawn from, so it must come from a
+/// strong random source: it makes the keys unpredictable (§5.3, §10.3). On a host,
+/// `getrandom(2)`, `arc4random_buf` or `BCryptGenRandom`; on a microcontroller, its
+/// hardware RNG. Never reuse a seed. Returns NULL also when `mask_seed` is NULL.
 ///
 /// # Safety
-/// As for `wsf_conn_init_server`; `mask_seed` readable for 16 bytes.
+/// As for `wsf_conn_init_server`; `mask_seed` readable for 32 bytes.
 #[no_mangle]
 pub unsafe extern "C" fn wsf_conn_init_client(
     storage: *mut c_void,
@@ -272,11 +272,11 @@ pub unsafe extern "C" fn wsf_conn_init_client(
     if mask_seed.is_null() {
         return core::ptr::null_mut();
     }
-    // SAFETY: non-NULL, 16 readable bytes by the caller's promise.
-    let Ok(seed) = (unsafe { bytes(mask_seed, 16) }) else {
+    // SAFETY: non-NULL, WSF_MASK_SEED_LEN readable bytes by the caller's promise.
+    let Ok(seed) = (unsafe { bytes(mask_seed, WSF_MASK_SEED_LEN) }) else {
         return core::ptr::null_mut();
     };
-    let mut key = [0u8; 16];
+    let mut key = [0u8; WSF_MASK_SEED_LEN];
     key.copy_from_slice(seed);
     // SAFETY: forwarded from the caller.
     unsafe { init(storage, size, Connection::client(self::config(config), key)) }

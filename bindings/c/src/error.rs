@@ -1,9 +1,9 @@
 //! One error enum for the whole C API, grouped by kind in ranges of codes.
 //!
 //! The values are conversions of the core's errors; what each means for the peer (the
-//! close code, the HTTP status) is asked of the core, never decided here.
+//! close code, the HTTP status) and its text are asked of the core, never decided here.
 
-use core::ffi::{c_char, c_int, CStr};
+use core::ffi::{c_char, c_int};
 
 use core_ws::{CloseCode, HandshakeError, ProtocolError, SendError};
 
@@ -226,7 +226,7 @@ impl wsf_error {
 
     /// The core's protocol error this value stands for (payloads do not affect the
     /// close code, so any is fine).
-    fn as_protocol(self) -> Option<ProtocolError> {
+    const fn as_protocol(self) -> Option<ProtocolError> {
         Some(match self {
             WSF_ERR_RESERVED_OPCODE => ProtocolError::ReservedOpcode(3),
             WSF_ERR_RESERVED_BITS => ProtocolError::ReservedBits(4),
@@ -252,7 +252,7 @@ impl wsf_error {
     }
 
     /// The core's handshake error this value stands for.
-    fn as_handshake(self) -> Option<HandshakeError> {
+    const fn as_handshake(self) -> Option<HandshakeError> {
         Some(match self {
             WSF_ERR_MALFORMED_HTTP | WSF_ERR_HANDSHAKE => HandshakeError::MalformedHttp,
             WSF_ERR_METHOD_NOT_GET => HandshakeError::MethodNotGet,
@@ -294,63 +294,77 @@ impl wsf_error {
         }
     }
 
-    fn message(self) -> &'static CStr {
+    /// The core's send error this value stands for.
+    const fn as_send(self) -> Option<SendError> {
+        Some(match self {
+            WSF_ERR_BUFFER_TOO_SMALL => SendError::BufferTooSmall { needed: 0 },
+            WSF_ERR_CONTROL_PAYLOAD_TOO_LONG => SendError::ControlFrameTooLong,
+            WSF_ERR_CLOSE_CODE_NOT_SENDABLE => SendError::InvalidCloseCode(0),
+            WSF_ERR_FRAGMENT_ORDER => SendError::FragmentOrder,
+            WSF_ERR_NOT_OPEN => SendError::NotOpen,
+            WSF_ERR_CONNECTING => SendError::Connecting,
+            WSF_ERR_EXTENSION_NOT_NEGOTIATED => SendError::ExtensionNotNegotiated,
+            _ => return None,
+        })
+    }
+
+    /// This value's text: the core's `message()` of the error it stands for; the
+    /// binding's own only for values no single core error is behind.
+    const fn text(self) -> &'static str {
         match self {
-            WSF_OK => c"ok",
-            WSF_NEED_MORE => c"need more data",
-            WSF_ERR_RESERVED_OPCODE => c"reserved opcode",
-            WSF_ERR_RESERVED_BITS => c"reserved bits set",
-            WSF_ERR_FRAGMENTED_CONTROL_FRAME => c"fragmented control frame",
-            WSF_ERR_CONTROL_FRAME_TOO_LONG => c"control frame longer than 125 bytes",
-            WSF_ERR_NON_MINIMAL_LENGTH => c"payload length not minimally encoded",
-            WSF_ERR_LENGTH_TOP_BIT_SET => c"64-bit payload length has its top bit set",
-            WSF_ERR_UNMASKED_FRAME => c"unmasked frame from a client",
-            WSF_ERR_MASKED_FRAME => c"masked frame from a server",
-            WSF_ERR_UNEXPECTED_CONTINUATION => c"continuation frame without a message",
-            WSF_ERR_EXPECTED_CONTINUATION => c"new message inside a fragmented message",
-            WSF_ERR_INVALID_UTF8 => c"invalid utf-8",
-            WSF_ERR_INVALID_CLOSE_PAYLOAD => c"close payload of one byte",
-            WSF_ERR_INVALID_CLOSE_CODE => c"close code not allowed on the wire",
-            WSF_ERR_INVALID_COMPRESSED_DATA => c"invalid compressed data",
-            WSF_ERR_PROTOCOL => c"protocol error",
-            WSF_ERR_MALFORMED_HTTP => c"malformed http",
-            WSF_ERR_METHOD_NOT_GET => c"method is not GET",
-            WSF_ERR_HTTP_VERSION => c"http version older than 1.1",
-            WSF_ERR_MISSING_HOST => c"missing host header",
-            WSF_ERR_MISSING_UPGRADE => c"upgrade header does not name websocket",
-            WSF_ERR_MISSING_CONNECTION => c"connection header does not name upgrade",
-            WSF_ERR_INVALID_KEY => c"invalid sec-websocket-key",
-            WSF_ERR_UNSUPPORTED_VERSION => c"unsupported sec-websocket-version",
-            WSF_ERR_INVALID_HEADER_VALUE => c"header value is not valid utf-8",
-            WSF_ERR_INVALID_EXTENSION_SYNTAX => c"invalid sec-websocket-extensions syntax",
-            WSF_ERR_ORIGIN_REFUSED => c"origin refused",
-            WSF_ERR_NOT_SWITCHING_PROTOCOLS => c"server did not switch protocols",
-            WSF_ERR_ACCEPT_MISMATCH => c"sec-websocket-accept mismatch",
-            WSF_ERR_PROTOCOL_NOT_OFFERED => c"subprotocol was not offered",
-            WSF_ERR_EXTENSION_NOT_OFFERED => c"extension was not offered",
-            WSF_ERR_DEFLATE_NEGOTIATION => c"invalid permessage-deflate answer",
-            WSF_ERR_HANDSHAKE => c"handshake error",
-            WSF_ERR_NULL_POINTER => c"null pointer",
-            WSF_ERR_INVALID_ARGUMENT => c"invalid argument",
-            WSF_ERR_BUFFER_TOO_SMALL => c"output buffer too small",
-            WSF_ERR_INVALID_TEXT => c"text argument is not valid utf-8",
-            WSF_ERR_CONTROL_PAYLOAD_TOO_LONG => c"control frame payload too long",
-            WSF_ERR_CLOSE_CODE_NOT_SENDABLE => c"close code may not be sent",
-            WSF_ERR_FRAGMENT_ORDER => c"fragment out of order",
-            WSF_ERR_NOT_OPEN => c"connection is not open",
-            WSF_ERR_CONNECTING => c"handshake not finished",
-            WSF_ERR_CLOSED => c"connection closed",
-            WSF_ERR_EXTENSION_NOT_NEGOTIATED => c"extension not negotiated",
-            WSF_ERR_COMPRESSION_FAILED => c"compressor failure",
-            WSF_ERR_FRAME_TOO_LARGE => c"frame over the size limit",
-            WSF_ERR_LENGTH_OVERFLOW => c"frame length does not fit in memory",
-            WSF_ERR_MESSAGE_TOO_LARGE => c"message over the size limit",
-            WSF_ERR_TOO_MANY_FRAGMENTS => c"message over the fragment limit",
-            WSF_ERR_HANDSHAKE_TOO_LARGE => c"handshake too large",
-            WSF_ERR_TOO_MANY_HEADERS => c"too many headers",
-            WSF_ERR_TOO_MANY_OFFER_HEADERS => c"too many protocol or extension headers",
+            WSF_OK => "ok",
+            WSF_NEED_MORE => "need more data",
+            // The catch-alls for core errors added later.
+            WSF_ERR_PROTOCOL => "protocol error",
+            WSF_ERR_HANDSHAKE => "handshake error",
+            // permessage-deflate and the C calling convention.
+            WSF_ERR_INVALID_COMPRESSED_DATA => "invalid compressed data",
+            WSF_ERR_COMPRESSION_FAILED => "compressor failure",
+            WSF_ERR_DEFLATE_NEGOTIATION => "invalid permessage-deflate answer",
+            WSF_ERR_NULL_POINTER => "null pointer",
+            WSF_ERR_INVALID_ARGUMENT => "invalid argument",
+            WSF_ERR_INVALID_TEXT => "text argument is not valid utf-8",
+            WSF_ERR_CLOSED => core_ws::Error::CLOSED_MESSAGE,
+            _ => {
+                if let Some(e) = self.as_protocol() {
+                    e.message()
+                } else if let Some(e) = self.as_handshake() {
+                    e.message()
+                } else if let Some(e) = self.as_send() {
+                    e.message()
+                } else {
+                    "unknown error"
+                }
+            }
         }
     }
+}
+
+/// Room for the longest text and its NUL.
+const TEXT_CAPACITY: usize = 64;
+
+/// Every value's [`text`](wsf_error::text) with a NUL after it, in the order of [`ALL`]:
+/// built when the library is compiled, so `wsf_strerror` hands out static C strings
+/// whose words are the core's.
+static TEXTS: [[u8; TEXT_CAPACITY]; ALL.len()] = nul_terminated_texts();
+
+const fn nul_terminated_texts() -> [[u8; TEXT_CAPACITY]; ALL.len()] {
+    let mut table = [[0; TEXT_CAPACITY]; ALL.len()];
+    let mut i = 0;
+    while i < ALL.len() {
+        let text = ALL[i].text().as_bytes();
+        // Checked at compile time: a text too long, or with a NUL that would cut it
+        // short, stops the build.
+        assert!(text.len() < TEXT_CAPACITY, "an error text is too long");
+        let mut j = 0;
+        while j < text.len() {
+            assert!(text[j] != 0, "an error text has a NUL byte");
+            table[i][j] = text[j];
+            j += 1;
+        }
+        i += 1;
+    }
+    table
 }
 
 impl From<ProtocolError> for wsf_error {
@@ -448,9 +462,10 @@ pub(crate) fn needed(e: &SendError) -> usize {
 /// NUL-terminated string; "unknown error" for other values.
 #[no_mangle]
 pub extern "C" fn wsf_strerror(err: c_int) -> *const c_char {
-    wsf_error::from_int(err)
-        .map_or(c"unknown error", wsf_error::message)
-        .as_ptr()
+    ALL.iter()
+        .position(|e| *e as c_int == err)
+        .and_then(|i| TEXTS.get(i))
+        .map_or(c"unknown error".as_ptr(), |text| text.as_ptr().cast())
 }
 
 /// The kind of `err` (a `wsf_error` value).
@@ -496,16 +511,57 @@ pub extern "C" fn wsf_error_http_status(err: c_int) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::ffi::CStr;
 
     #[test]
     fn every_value_round_trips_and_has_a_kind() {
         for e in ALL {
             assert_eq!(wsf_error::from_int(e as c_int), Some(e));
-            assert!(!e.message().is_empty());
+            assert!(!strerror(e).is_empty());
             assert_ne!(e.kind(), wsf_kind::WSF_KIND_UNKNOWN);
         }
         assert_eq!(wsf_error::from_int(2), None);
         assert_eq!(wsf_error_kind(-1), wsf_kind::WSF_KIND_UNKNOWN);
+    }
+
+    fn strerror(e: wsf_error) -> &'static str {
+        // SAFETY: wsf_strerror returns a pointer to a static NUL-terminated string.
+        let text = unsafe { CStr::from_ptr(wsf_strerror(e as c_int)) };
+        text.to_str().unwrap()
+    }
+
+    #[test]
+    fn texts_come_from_the_core() {
+        let mut from_core = 0;
+        for e in ALL {
+            let core = match e {
+                // Catch-alls whose stand-in core error does not describe them.
+                WSF_ERR_PROTOCOL | WSF_ERR_HANDSHAKE | WSF_ERR_INVALID_ARGUMENT => None,
+                WSF_ERR_CLOSED => Some(core_ws::Error::Closed.message()),
+                _ => e
+                    .as_protocol()
+                    .map(ProtocolError::message)
+                    .or(e.as_handshake().map(HandshakeError::message))
+                    .or(e.as_send().map(SendError::message)),
+            };
+            if let Some(core) = core {
+                assert_eq!(strerror(e), core, "{e:?}");
+                from_core += 1;
+            }
+        }
+        // Every value but the binding's own ten.
+        assert_eq!(from_core, ALL.len() - 10);
+        // Every core text has a C value showing it.
+        let texts: std::vec::Vec<&str> = ALL.iter().map(|e| strerror(*e)).collect();
+        for text in ProtocolError::ALL
+            .iter()
+            .map(|e| e.message())
+            .chain(SendError::ALL.iter().map(|e| e.message()))
+        {
+            assert!(texts.contains(&text), "{text:?} has no wsf_error");
+        }
+        assert_eq!(strerror(WSF_ERR_INVALID_UTF8), "invalid utf-8");
+        assert_eq!(strerror(WSF_ERR_NULL_POINTER), "null pointer");
     }
 
     #[test]

@@ -162,16 +162,19 @@ function feedInto(conn, input) {
   wasmBytes().set(input, ptr);
 }
 
-/** A client's 16 seed bytes as the four big-endian words the wasm layer takes. */
+// A client's masking seed: 32 bytes keying the core's ChaCha12 stream of masking keys.
+const SEED_LEN = 32;
+
+/** A client's seed bytes as the eight big-endian words the wasm layer takes. */
 function seedWords(seed) {
-  if (seed.length !== 16) throw new TypeError('seed must be 16 bytes');
-  const view = new DataView(seed.buffer, seed.byteOffset, 16);
-  return Uint32Array.of(view.getUint32(0), view.getUint32(4), view.getUint32(8), view.getUint32(12));
+  if (seed.length !== SEED_LEN) throw new TypeError(`seed must be ${SEED_LEN} bytes`);
+  const view = new DataView(seed.buffer, seed.byteOffset, SEED_LEN);
+  return Uint32Array.from({ length: SEED_LEN / 4 }, (_, i) => view.getUint32(4 * i));
 }
 
 /** A client connection used for one request, with no frames: its masks are never used. */
 function requestConn() {
-  return bg.Conn.client(0, 0, false, 0, new Uint32Array(4), false);
+  return bg.Conn.client(0, 0, false, 0, new Uint32Array(SEED_LEN / 4), false);
 }
 
 /**
@@ -497,7 +500,8 @@ export class Connection {
    * @param {'server'|'client'} role
    * @param {object} [options] maxPayload (message and frame limit, default 100 MiB),
    *   autoPong (default true), maxHandshakeBytes, handshakeDone (skip the handshake),
-   *   seed (client: 16 random bytes for the masking keys; default from crypto).
+   *   seed (client: 32 random bytes for the masking keys; default from
+   *   crypto.getRandomValues).
    */
   constructor(role, options = {}) {
     if (role !== 'server' && role !== 'client') throw new TypeError("role must be 'server' or 'client'");
@@ -509,7 +513,7 @@ export class Connection {
     if (role === 'server') {
       this._conn = bg.Conn.server(maxPayload, maxPayload, autoPong, maxHandshake, done);
     } else {
-      const seed = options.seed === undefined ? randomBytes(16) : asBytes(options.seed, 'seed');
+      const seed = options.seed === undefined ? randomBytes(SEED_LEN) : asBytes(options.seed, 'seed');
       this._conn = bg.Conn.client(maxPayload, maxPayload, autoPong, maxHandshake, seedWords(seed), done);
     }
     this._regsPtr = this._conn.regs_ptr();

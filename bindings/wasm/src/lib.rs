@@ -315,8 +315,8 @@ impl Conn {
         Self::new(conn, config)
     }
 
-    /// A client connection; `seed` (16 random bytes, as four big-endian words) keys
-    /// the masks. With `handshake_done` frames flow at once.
+    /// A client connection; `seed` (32 random bytes from `crypto.getRandomValues`, as
+    /// eight big-endian words) keys the masks. With `handshake_done` frames flow at once.
     pub fn client(
         max_payload: f64,
         max_message: f64,
@@ -326,7 +326,7 @@ impl Conn {
         handshake_done: bool,
     ) -> Conn {
         let config = Self::config(max_payload, max_message, auto_pong, max_handshake);
-        let mut conn = Connection::client(config, words16(seed));
+        let mut conn = Connection::client(config, seed_bytes(seed));
         if handshake_done {
             conn = conn.with_handshake_done();
         }
@@ -748,9 +748,10 @@ fn data_kind(text: bool) -> DataKind {
     }
 }
 
-/// Four big-endian words as 16 bytes (zero-filled when fewer are given).
-fn words16(words: &[u32]) -> [u8; 16] {
-    let mut out = [0; 16];
+/// A client's masking seed from the big-endian words JavaScript passes (missing words
+/// stay zero).
+fn seed_bytes(words: &[u32]) -> [u8; 32] {
+    let mut out = [0; 32];
     for (chunk, word) in out.chunks_exact_mut(4).zip(words) {
         chunk.copy_from_slice(&word.to_be_bytes());
     }

@@ -682,9 +682,10 @@ fn options_len(options: &ClientOptions) -> usize {
             .sum::<usize>()
 }
 
-/// 16 bytes from the operating system's random source.
-fn random() -> Result<[u8; 16], Error> {
-    let mut bytes = [0u8; 16];
+/// `N` bytes from the operating system's random source: the 16-byte key nonce and the
+/// 32-byte seed of the masking keys.
+fn random<const N: usize>() -> Result<[u8; N], Error> {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| Error::Io(io::Error::other(e.to_string())))?;
     Ok(bytes)
 }

@@ -55,6 +55,8 @@ use crate::frame::{
 use crate::handshake::{client, extensions::Extensions, server, HandshakeLimits, Status};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
+use chacha20::rand_core::{Rng as _, SeedableRng as _};
+use chacha20::ChaCha12Rng;
 
 /// Limits and options of a connection. The defaults are safe for a server exposed to
 /// the internet; raise them for bulk transfers.
@@ -70,9 +72,6 @@ pub struct Config {
     pub max_fragments: u32,
     /// Caps on the opening handshake.
     pub handshake: HandshakeLimits,
-    /// RSV bits that negotiated extensions define (see [`crate::frame::RSV1`]); 0
-    /// without extensions.
-    pub allowed_rsv: u8,
     /// Answer pings with pongs through [`Connection::poll_transmit`] (default true).
     pub auto_pong: bool,
 }
@@ -84,7 +83,6 @@ impl Default for Config {
             max_message_len: 16 << 20,
             max_fragments: 1 << 17,
             handshake: HandshakeLimits::default(),
-            allowed_rsv: 0,
             auto_pong: true,
         }
     }
@@ -258,51 +256,33 @@ struct Incoming {
     compressed: bool,
 }
 
-/// Masking keys for a client's frames (§5.3: unpredictable, from a strong source).
+/// Masking keys for a client's frames (§5.3: unpredictable, "derived from a strong
+/// source of entropy"; §10.3).
 ///
-/// The caller seeds it from its random source; keys are SHA-1(seed ‖ counter), so they
-/// cannot be predicted from earlier keys without the seed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct MaskKeys {
-    seed: [u8; 16],
-    counter: u64,
-    /// The last digest as five keys; `used` of them are taken.
-    pool: [[u8; 4]; 5],
-    used: usize,
-}
+/// A ChaCha12 stream (`chacha20`'s generator, `rand`'s `StdRng`) keyed with the caller's
+/// seed: the core has no random source of its own. Each refill produces four blocks,
+/// 64 keys, so a frame usually takes its key from the buffer.
+#[derive(Debug, PartialEq, Eq)]
+struct MaskKeys(ChaCha12Rng);
 
 impl MaskKeys {
-    fn new(seed: [u8; 16]) -> Self {
-        Self {
-            seed,
-            counter: 0,
-            pool: [[0; 4]; 5],
-            used: 5,
-        }
+    fn new(seed: [u8; 32]) -> Self {
+        Self(ChaCha12Rng::from_seed(seed))
     }
 
+    #[inline(always)]
     fn next_key(&mut self) -> [u8; 4] {
-        if self.used >= self.pool.len() {
-            let mut sha = crate::sha1::Sha1::new();
-            sha.update(&self.seed);
-            sha.update(&self.counter.to_le_bytes());
-            let digest = sha.digest();
-            // i < 5, so 4 * i + 3 < 20: no index can fail.
-            self.pool = core::array::from_fn(|i| {
-                [
-                    digest[4 * i],
-                    digest[4 * i + 1],
-                    digest[4 * i + 2],
-                    digest[4 * i + 3],
-                ]
-            });
-            self.counter = self.counter.wrapping_add(1);
-            self.used = 0;
-        }
-        // Below 5 here: the branch above refilled the pool otherwise.
-        let key = self.pool[self.used];
-        self.used += 1;
-        key
+        self.0.next_u32().to_le_bytes()
+    }
+}
+
+impl Clone for MaskKeys {
+    /// The same stream at the same position (the generator is not `Clone` itself).
+    fn clone(&self) -> Self {
+        let mut rng = ChaCha12Rng::from_seed(self.0.get_seed());
+        rng.set_stream(self.0.get_stream());
+        rng.set_word_pos(self.0.get_word_pos());
+        Self(rng)
     }
 }
 
@@ -320,6 +300,8 @@ pub struct Connection {
     /// The payload of the latest ping, owed a pong (§5.5.3: only the latest needs one).
     pong: Option<heapless::Vec<u8, MAX_CONTROL_PAYLOAD>>,
     masks: Option<MaskKeys>,
+    /// RSV bits that negotiated extensions define ([`set_allowed_rsv`](Self::set_allowed_rsv)).
+    allowed_rsv: u8,
     /// Reads the opening handshake of this endpoint's role. Chosen by the constructor
     /// and called through the pointer, so a program that only makes servers (or only
     /// clients) does not link the other role's HTTP parsing.
@@ -343,9 +325,23 @@ impl Connection {
 
     /// A client connection; write the request with [`write_request`](Self::write_request).
     ///
-    /// `mask_seed` must come from a strong random source: it makes the masking keys
-    /// unpredictable to the network (§5.3, §10.3).
-    pub fn client(config: Config, mask_seed: [u8; 16]) -> Self {
+    /// `mask_seed` keys the ChaCha12 stream the masking keys are drawn from, so it must
+    /// come from a strong random source: it makes them unpredictable to the network
+    /// (§5.3, §10.3). The operating system's (`getrandom`) on a host,
+    /// `crypto.getRandomValues` in a browser or Node.js, a hardware RNG on a
+    /// microcontroller. Never reuse a seed.
+    ///
+    /// ```
+    /// use wsframe::{Config, Connection, DataKind};
+    /// // A fixed seed only for the example.
+    /// let mut client = Connection::client(Config::default(), [7; 32]).with_handshake_done();
+    /// let mut out = [0u8; 32];
+    /// let n = client.send_text("Hello", &mut out).unwrap();
+    /// // FIN + text, then the mask bit with the length, the 4-byte key and the masked payload.
+    /// assert_eq!(&out[..2], &[0x81, 0x85]);
+    /// assert_eq!(n, 2 + 4 + 5);
+    /// ```
+    pub fn client(config: Config, mask_seed: [u8; 32]) -> Self {
         Self::new(
             Role::Client,
             config,
@@ -373,6 +369,7 @@ impl Connection {
             outgoing: None,
             pong: None,
             masks,
+            allowed_rsv: 0,
         }
     }
 
@@ -528,7 +525,7 @@ impl Connection {
     fn rules(&self) -> DecodeRules {
         DecodeRules {
             role: self.role,
-            allowed_rsv: self.config.allowed_rsv,
+            allowed_rsv: self.allowed_rsv,
             max_payload_len: self.config.max_frame_len,
         }
     }
@@ -943,7 +940,7 @@ impl Connection {
         compressed: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        if compressed && self.config.allowed_rsv & RSV1 == 0 {
+        if compressed && self.allowed_rsv & RSV1 == 0 {
             return Err(SendError::ExtensionNotNegotiated);
         }
         let opcode = self.data_opcode(kind)?;
@@ -1098,11 +1095,31 @@ impl Connection {
         Ok(n)
     }
 
-    /// Allows the RSV bits that a negotiated extension defines (e.g. RSV1 for
-    /// permessage-deflate), from the next frame on. Call it when the handshake settles
-    /// the extensions.
+    /// Allows the RSV bits that a negotiated extension defines (e.g.
+    /// [`RSV1`](crate::frame::RSV1) for permessage-deflate, RFC 7692 §6), from the next
+    /// frame on; none are allowed until then (§5.2). Call it when the handshake settles
+    /// the extensions; this is the only way to allow them.
+    ///
+    /// ```
+    /// use wsframe::{frame::RSV1, Config, Connection, DataKind, Error, ProtocolError};
+    /// let mut conn = Connection::server(Config::default()).with_handshake_done();
+    /// // A masked, empty binary frame with RSV1 set (a compressed message).
+    /// let frame = *b"\xc2\x80\x00\x00\x00\x00";
+    /// assert_eq!(
+    ///     conn.receive(&mut frame.clone()).unwrap_err(),
+    ///     Error::Protocol(ProtocolError::ReservedBits(RSV1))
+    /// );
+    /// let mut conn = Connection::server(Config::default()).with_handshake_done();
+    /// conn.set_allowed_rsv(RSV1);
+    /// let mut input = frame;
+    /// let got = conn.receive(&mut input).unwrap();
+    /// assert!(matches!(got.event, Some(wsframe::Event::Data(d)) if d.compressed));
+    /// let mut out = [0u8; 8];
+    /// let n = conn.send_compressed(DataKind::Binary, b"", &mut out).unwrap();
+    /// assert_eq!(&out[..n], b"\xc2\x00");
+    /// ```
     pub fn set_allowed_rsv(&mut self, rsv: u8) {
-        self.config.allowed_rsv = rsv & 0b111;
+        self.allowed_rsv = rsv & 0b111;
     }
 
     /// Fails the connection for a reason found above the core, such as compressed data
@@ -1154,6 +1171,50 @@ mod tests {
             matches!(got.event, Some(Event::Data(ref d)) if d.payload == b"efghij" && d.end_of_frame)
         );
         assert_eq!(conn.frame_remaining(), 0);
+    }
+
+    #[test]
+    fn mask_keys_are_the_seeded_chacha12_stream() {
+        let seed: [u8; 32] = core::array::from_fn(|i| i as u8);
+        let mut client = Connection::client(Config::default(), seed).with_handshake_done();
+        let mut reference = ChaCha12Rng::from_seed(seed);
+        let mut out = [0u8; 16];
+        // Past one 64-key refill, through every sending call that masks.
+        for i in 0..150 {
+            let key = match i % 3 {
+                0 => {
+                    client.send_binary(b"ab", &mut out).unwrap();
+                    [out[2], out[3], out[4], out[5]]
+                }
+                1 => {
+                    client.send_ping(b"", &mut out).unwrap();
+                    [out[2], out[3], out[4], out[5]]
+                }
+                _ => {
+                    let (_, key) = client
+                        .send_header(DataKind::Text, true, 3, &mut out)
+                        .unwrap();
+                    key.unwrap()
+                }
+            };
+            assert_eq!(key, reference.next_u32().to_le_bytes(), "frame {i}");
+        }
+        // Another seed, another stream.
+        let mut other = Connection::client(Config::default(), [1; 32]).with_handshake_done();
+        let (_, key) = other
+            .send_header(DataKind::Text, true, 3, &mut out)
+            .unwrap();
+        let mut first = ChaCha12Rng::from_seed(seed);
+        assert_ne!(key.unwrap(), first.next_u32().to_le_bytes());
+        // A clone continues the same stream from the same place.
+        let mut copy = client.clone();
+        for _ in 0..70 {
+            let (_, a) = client
+                .send_header(DataKind::Text, true, 3, &mut out)
+                .unwrap();
+            let (_, b) = copy.send_header(DataKind::Text, true, 3, &mut out).unwrap();
+            assert_eq!(a, b);
+        }
     }
 
     #[test]

@@ -6,6 +6,25 @@
 //!   [`HandshakeError::http_status`] is the status a server answers with.
 //! - [`SendError`]: the caller asked for something the protocol or the buffer forbids.
 //! - [`Error`]: what [`Connection`](crate::Connection) returns, wrapping the above.
+//!
+//! ## Texts
+//!
+//! Each enum's `message()` is the one source of its texts: a short lowercase
+//! description of the variant, the same whatever value the variant carries. `Display`
+//! prints it, followed by ` (value)` for a variant that carries one; the server's HTTP
+//! refusals ([`Rejection`](crate::handshake::server::Rejection)) carry it as their body;
+//! the C and JavaScript bindings take their texts from it. Each enum's `ALL` lists every
+//! variant once (a carried value as 0), so a binding can generate or test its table:
+//!
+//! ```
+//! use wsframe::{HandshakeError, ProtocolError, SendError};
+//! assert_eq!(ProtocolError::InvalidUtf8.message(), "invalid utf-8");
+//! assert_eq!(ProtocolError::ReservedOpcode(3).to_string(), "reserved opcode (0x3)");
+//! assert_eq!(SendError::InvalidCloseCode(1005).to_string(), "close code may not be sent (1005)");
+//! for e in HandshakeError::ALL {
+//!     assert_eq!(e.to_string(), e.message());
+//! }
+//! ```
 
 use core::fmt;
 
@@ -56,6 +75,55 @@ pub enum ProtocolError {
 }
 
 impl ProtocolError {
+    /// Every variant once, in declaration order; a carried value is 0.
+    pub const ALL: [Self; 17] = [
+        Self::ReservedOpcode(0),
+        Self::ReservedBits(0),
+        Self::FragmentedControlFrame,
+        Self::ControlFrameTooLong,
+        Self::NonMinimalLength,
+        Self::LengthTopBitSet,
+        Self::UnmaskedFrame,
+        Self::MaskedFrame,
+        Self::UnexpectedContinuation,
+        Self::ExpectedContinuation,
+        Self::InvalidUtf8,
+        Self::InvalidClosePayload,
+        Self::InvalidCloseCode(0),
+        Self::FrameTooLarge,
+        Self::LengthOverflow,
+        Self::MessageTooLarge,
+        Self::TooManyFragments,
+    ];
+
+    /// A short lowercase description, without the value a variant carries.
+    ///
+    /// ```
+    /// use wsframe::ProtocolError;
+    /// assert_eq!(ProtocolError::InvalidCloseCode(1005).message(), "close code not allowed on the wire");
+    /// ```
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::ReservedOpcode(_) => "reserved opcode",
+            Self::ReservedBits(_) => "reserved bits set",
+            Self::FragmentedControlFrame => "fragmented control frame",
+            Self::ControlFrameTooLong => "control frame longer than 125 bytes",
+            Self::NonMinimalLength => "payload length not minimally encoded",
+            Self::LengthTopBitSet => "64-bit payload length has its top bit set",
+            Self::UnmaskedFrame => "unmasked frame from a client",
+            Self::MaskedFrame => "masked frame from a server",
+            Self::UnexpectedContinuation => "continuation frame without a message",
+            Self::ExpectedContinuation => "new message inside a fragmented message",
+            Self::InvalidUtf8 => "invalid utf-8",
+            Self::InvalidClosePayload => "close payload of one byte",
+            Self::InvalidCloseCode(_) => "close code not allowed on the wire",
+            Self::FrameTooLarge => "frame over the size limit",
+            Self::LengthOverflow => "frame length does not fit in memory",
+            Self::MessageTooLarge => "message over the size limit",
+            Self::TooManyFragments => "message over the fragment limit",
+        }
+    }
+
     /// The close code to send when failing the connection for this error.
     ///
     /// ```
@@ -77,24 +145,12 @@ impl ProtocolError {
 
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())?;
         match self {
-            Self::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
-            Self::ReservedBits(bits) => write!(f, "reserved bits set ({bits:#05b})"),
-            Self::FragmentedControlFrame => f.write_str("fragmented control frame"),
-            Self::ControlFrameTooLong => f.write_str("control frame longer than 125 bytes"),
-            Self::NonMinimalLength => f.write_str("payload length not minimally encoded"),
-            Self::LengthTopBitSet => f.write_str("64-bit payload length has its top bit set"),
-            Self::UnmaskedFrame => f.write_str("unmasked frame from a client"),
-            Self::MaskedFrame => f.write_str("masked frame from a server"),
-            Self::UnexpectedContinuation => f.write_str("continuation frame without a message"),
-            Self::ExpectedContinuation => f.write_str("new message inside a fragmented message"),
-            Self::InvalidUtf8 => f.write_str("invalid utf-8"),
-            Self::InvalidClosePayload => f.write_str("close payload of one byte"),
-            Self::InvalidCloseCode(code) => write!(f, "close code {code} not allowed on the wire"),
-            Self::FrameTooLarge => f.write_str("frame over the size limit"),
-            Self::LengthOverflow => f.write_str("frame length does not fit in memory"),
-            Self::MessageTooLarge => f.write_str("message over the size limit"),
-            Self::TooManyFragments => f.write_str("message over the fragment limit"),
+            Self::ReservedOpcode(op) => write!(f, " ({op:#x})"),
+            Self::ReservedBits(bits) => write!(f, " ({bits:#05b})"),
+            Self::InvalidCloseCode(code) => write!(f, " ({code})"),
+            _ => Ok(()),
         }
     }
 }
@@ -152,27 +208,39 @@ pub enum HandshakeError {
 }
 
 impl HandshakeError {
-    /// The HTTP status a server sends when rejecting a request for this reason.
+    /// Every variant once, in declaration order; a carried value is 0.
+    pub const ALL: [Self; 20] = [
+        Self::MalformedHttp,
+        Self::MethodNotGet,
+        Self::HttpVersion,
+        Self::MissingHost,
+        Self::MissingUpgrade,
+        Self::MissingConnection,
+        Self::InvalidKey,
+        Self::UnsupportedVersion,
+        Self::InvalidHeaderValue,
+        Self::TooManyOfferHeaders,
+        Self::InvalidExtensionSyntax,
+        Self::TooLarge,
+        Self::TooManyHeaders,
+        Self::OriginRefused,
+        Self::NotSwitchingProtocols(0),
+        Self::AcceptMismatch,
+        Self::ProtocolNotOffered,
+        Self::ExtensionNotOffered,
+        Self::InvalidArgument,
+        Self::BufferTooSmall,
+    ];
+
+    /// A short lowercase description, without the value a variant carries; also the
+    /// body of the server's refusal.
     ///
     /// ```
     /// use wsframe::HandshakeError;
-    /// assert_eq!(HandshakeError::UnsupportedVersion.http_status(), 426);
-    /// assert_eq!(HandshakeError::TooLarge.http_status(), 431);
+    /// assert_eq!(HandshakeError::MethodNotGet.message(), "method is not GET");
     /// ```
-    pub const fn http_status(self) -> u16 {
+    pub const fn message(self) -> &'static str {
         match self {
-            Self::UnsupportedVersion => 426,
-            Self::TooLarge | Self::TooManyHeaders => 431,
-            Self::OriginRefused => 403,
-            Self::InvalidArgument | Self::BufferTooSmall => 500,
-            _ => 400,
-        }
-    }
-}
-
-impl fmt::Display for HandshakeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
             Self::MalformedHttp => "malformed http",
             Self::MethodNotGet => "method is not GET",
             Self::HttpVersion => "http version older than 1.1",
@@ -193,7 +261,34 @@ impl fmt::Display for HandshakeError {
             Self::ExtensionNotOffered => "extension was not offered",
             Self::InvalidArgument => "invalid header name or value",
             Self::BufferTooSmall => "output buffer too small",
-        })
+        }
+    }
+
+    /// The HTTP status a server sends when rejecting a request for this reason.
+    ///
+    /// ```
+    /// use wsframe::HandshakeError;
+    /// assert_eq!(HandshakeError::UnsupportedVersion.http_status(), 426);
+    /// assert_eq!(HandshakeError::TooLarge.http_status(), 431);
+    /// ```
+    pub const fn http_status(self) -> u16 {
+        match self {
+            Self::UnsupportedVersion => 426,
+            Self::TooLarge | Self::TooManyHeaders => 431,
+            Self::OriginRefused => 403,
+            Self::InvalidArgument | Self::BufferTooSmall => 500,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())?;
+        match self {
+            Self::NotSwitchingProtocols(status) if *status != 0 => write!(f, " ({status})"),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -223,18 +318,48 @@ pub enum SendError {
     ExtensionNotNegotiated,
 }
 
+impl SendError {
+    /// Every variant once, in declaration order; a carried value is 0.
+    pub const ALL: [Self; 7] = [
+        Self::BufferTooSmall { needed: 0 },
+        Self::ControlFrameTooLong,
+        Self::InvalidCloseCode(0),
+        Self::FragmentOrder,
+        Self::NotOpen,
+        Self::Connecting,
+        Self::ExtensionNotNegotiated,
+    ];
+
+    /// A short lowercase description, without the value a variant carries.
+    ///
+    /// ```
+    /// use wsframe::SendError;
+    /// assert_eq!(SendError::BufferTooSmall { needed: 9 }.message(), "output buffer too small");
+    /// assert_eq!(
+    ///     SendError::BufferTooSmall { needed: 9 }.to_string(),
+    ///     "output buffer too small (9 bytes needed)"
+    /// );
+    /// ```
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::BufferTooSmall { .. } => "output buffer too small",
+            Self::ControlFrameTooLong => "control frame payload longer than 125 bytes",
+            Self::InvalidCloseCode(_) => "close code may not be sent",
+            Self::FragmentOrder => "fragment out of order",
+            Self::NotOpen => "connection is not open",
+            Self::Connecting => "handshake not finished",
+            Self::ExtensionNotNegotiated => "extension not negotiated",
+        }
+    }
+}
+
 impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())?;
         match self {
-            Self::BufferTooSmall { needed } => {
-                write!(f, "output buffer too small ({needed} bytes needed)")
-            }
-            Self::ControlFrameTooLong => f.write_str("control frame payload longer than 125 bytes"),
-            Self::InvalidCloseCode(code) => write!(f, "close code {code} may not be sent"),
-            Self::FragmentOrder => f.write_str("fragment out of order"),
-            Self::NotOpen => f.write_str("connection is not open"),
-            Self::Connecting => f.write_str("handshake not finished"),
-            Self::ExtensionNotNegotiated => f.write_str("extension not negotiated"),
+            Self::BufferTooSmall { needed } => write!(f, " ({needed} bytes needed)"),
+            Self::InvalidCloseCode(code) => write!(f, " ({code})"),
+            _ => Ok(()),
         }
     }
 }
@@ -255,6 +380,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// The text of [`Error::Closed`].
+    pub const CLOSED_MESSAGE: &'static str = "connection closed";
+
+    /// The wrapped error's [`message`](ProtocolError::message), or
+    /// [`CLOSED_MESSAGE`](Self::CLOSED_MESSAGE).
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::Protocol(e) => e.message(),
+            Self::Handshake(e) => e.message(),
+            Self::Closed => Self::CLOSED_MESSAGE,
+        }
+    }
+
     /// The close code this error sends to the peer, if it sends one.
     pub const fn close_code(self) -> Option<CloseCode> {
         match self {
@@ -281,7 +419,7 @@ impl fmt::Display for Error {
         match self {
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::Handshake(e) => write!(f, "handshake error: {e}"),
-            Self::Closed => f.write_str("connection closed"),
+            Self::Closed => f.write_str(Self::CLOSED_MESSAGE),
         }
     }
 }
@@ -293,5 +431,137 @@ impl core::error::Error for Error {
             Self::Handshake(e) => Some(e),
             Self::Closed => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    /// The position of a variant in declaration order. Exhaustive: a new variant does
+    /// not compile until it is placed here, and then the `ALL` test fails until the
+    /// list has it too.
+    fn protocol_index(e: ProtocolError) -> usize {
+        use ProtocolError::*;
+        match e {
+            ReservedOpcode(_) => 0,
+            ReservedBits(_) => 1,
+            FragmentedControlFrame => 2,
+            ControlFrameTooLong => 3,
+            NonMinimalLength => 4,
+            LengthTopBitSet => 5,
+            UnmaskedFrame => 6,
+            MaskedFrame => 7,
+            UnexpectedContinuation => 8,
+            ExpectedContinuation => 9,
+            InvalidUtf8 => 10,
+            InvalidClosePayload => 11,
+            InvalidCloseCode(_) => 12,
+            FrameTooLarge => 13,
+            LengthOverflow => 14,
+            MessageTooLarge => 15,
+            TooManyFragments => 16,
+        }
+    }
+
+    fn handshake_index(e: HandshakeError) -> usize {
+        use HandshakeError::*;
+        match e {
+            MalformedHttp => 0,
+            MethodNotGet => 1,
+            HttpVersion => 2,
+            MissingHost => 3,
+            MissingUpgrade => 4,
+            MissingConnection => 5,
+            InvalidKey => 6,
+            UnsupportedVersion => 7,
+            InvalidHeaderValue => 8,
+            TooManyOfferHeaders => 9,
+            InvalidExtensionSyntax => 10,
+            TooLarge => 11,
+            TooManyHeaders => 12,
+            OriginRefused => 13,
+            NotSwitchingProtocols(_) => 14,
+            AcceptMismatch => 15,
+            ProtocolNotOffered => 16,
+            ExtensionNotOffered => 17,
+            InvalidArgument => 18,
+            BufferTooSmall => 19,
+        }
+    }
+
+    fn send_index(e: SendError) -> usize {
+        use SendError::*;
+        match e {
+            BufferTooSmall { .. } => 0,
+            ControlFrameTooLong => 1,
+            InvalidCloseCode(_) => 2,
+            FragmentOrder => 3,
+            NotOpen => 4,
+            Connecting => 5,
+            ExtensionNotNegotiated => 6,
+        }
+    }
+
+    /// Texts are short, lowercase (but for the method name), distinct, and safe as an
+    /// HTTP body.
+    fn check_texts(texts: impl Iterator<Item = &'static str>) {
+        let mut seen = std::vec::Vec::new();
+        for text in texts {
+            assert!(!text.is_empty() && text.len() <= 60, "{text:?}");
+            assert!(text.bytes().all(|b| (b' '..=b'~').contains(&b)), "{text:?}");
+            assert_eq!(text.replace("GET", "get"), text.to_lowercase(), "{text:?}");
+            assert!(!seen.contains(&text), "{text:?} twice");
+            seen.push(text);
+        }
+    }
+
+    #[test]
+    fn all_lists_every_variant_in_order() {
+        for (i, e) in ProtocolError::ALL.into_iter().enumerate() {
+            assert_eq!(protocol_index(e), i, "{e:?}");
+        }
+        for (i, e) in HandshakeError::ALL.into_iter().enumerate() {
+            assert_eq!(handshake_index(e), i, "{e:?}");
+        }
+        for (i, e) in SendError::ALL.into_iter().enumerate() {
+            assert_eq!(send_index(e), i, "{e:?}");
+        }
+        check_texts(ProtocolError::ALL.into_iter().map(ProtocolError::message));
+        check_texts(HandshakeError::ALL.into_iter().map(HandshakeError::message));
+        check_texts(SendError::ALL.into_iter().map(SendError::message));
+    }
+
+    #[test]
+    fn display_is_the_message_then_the_value() {
+        for e in ProtocolError::ALL {
+            assert!(e.to_string().starts_with(e.message()), "{e:?}");
+        }
+        assert_eq!(
+            ProtocolError::ReservedBits(4).to_string(),
+            "reserved bits set (0b100)"
+        );
+        assert_eq!(
+            ProtocolError::InvalidCloseCode(1005).to_string(),
+            "close code not allowed on the wire (1005)"
+        );
+        assert_eq!(ProtocolError::InvalidUtf8.to_string(), "invalid utf-8");
+        assert_eq!(
+            HandshakeError::NotSwitchingProtocols(200).to_string(),
+            "server did not switch protocols (200)"
+        );
+        for e in SendError::ALL {
+            assert!(e.to_string().starts_with(e.message()), "{e:?}");
+        }
+        assert_eq!(
+            Error::Protocol(ProtocolError::MaskedFrame).to_string(),
+            "protocol error: masked frame from a server"
+        );
+        assert_eq!(Error::Closed.to_string(), Error::Closed.message());
+        assert_eq!(
+            Error::Handshake(HandshakeError::InvalidKey).message(),
+            "invalid sec-websocket-key"
+        );
     }
 }

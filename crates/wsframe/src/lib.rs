@@ -68,8 +68,6 @@ pub mod error;
 pub mod frame;
 pub mod handshake;
 pub mod mask;
-pub mod message;
-mod sha1;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
@@ -78,7 +76,6 @@ pub use error::{Error, HandshakeError, ProtocolError, SendError};
 pub use frame::{DecodeRules, Decoded, FrameHeader, OpCode, Role, MAX_HEADER_LEN};
 pub use handshake::accept_key;
 pub use mask::apply_mask;
-pub use message::{Message, MessageAssembler};
 pub use utf8::Utf8Validator;
 
 /// The repository README's Rust examples, compiled and run as doc tests.

@@ -16,7 +16,7 @@ fn server_conn() -> Connection {
 }
 
 fn client_conn() -> Connection {
-    Connection::client(Config::default(), [9; 16]).with_handshake_done()
+    Connection::client(Config::default(), [9; 32]).with_handshake_done()
 }
 
 fn concat(frames: &[Vec<u8>]) -> Vec<u8> {
@@ -394,7 +394,7 @@ fn client_frames_round_trip_to_a_server() {
 
 #[test]
 fn full_handshake_both_roles_in_memory() {
-    let mut client = Connection::client(Config::default(), [1; 16]);
+    let mut client = Connection::client(Config::default(), [1; 32]);
     let mut server = Connection::server(Config::default());
     let request = client::Request {
         protocols: &["chat", "superchat"],
@@ -443,7 +443,7 @@ fn full_handshake_both_roles_in_memory() {
 
 #[test]
 fn client_refuses_unoffered_protocol() {
-    let mut client = Connection::client(Config::default(), [1; 16]);
+    let mut client = Connection::client(Config::default(), [1; 32]);
     let request = client::Request::new("h", "/", [5; 16]);
     let mut buf = [0u8; 512];
     client.write_request(&request, &mut buf).unwrap();

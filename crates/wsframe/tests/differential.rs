@@ -354,7 +354,7 @@ fn run_wsframe(server: bool, stream: &[u8]) -> (Vec<Seen>, Verdict) {
     let mut conn = if server {
         Connection::server(config).with_handshake_done()
     } else {
-        Connection::client(config, [9; 16]).with_handshake_done()
+        Connection::client(config, [9; 32]).with_handshake_done()
     };
     let outcome = drive(&mut conn, &[stream]);
     let verdict = match outcome.error {

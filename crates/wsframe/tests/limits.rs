@@ -119,7 +119,7 @@ fn client_response_caps() {
         handshake: limits,
         ..Config::default()
     };
-    let mut conn = Connection::client(config, [0; 16]);
+    let mut conn = Connection::client(config, [0; 32]);
     let mut out = [0u8; 512];
     conn.write_request(&request, &mut out).unwrap();
     let mut bytes = long.into_bytes();

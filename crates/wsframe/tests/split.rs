@@ -81,7 +81,7 @@ fn run(server: bool, stream: &[u8], cuts: &[usize]) -> Outcome {
     let mut conn = if server {
         Connection::server(Config::default()).with_handshake_done()
     } else {
-        Connection::client(Config::default(), [3; 16]).with_handshake_done()
+        Connection::client(Config::default(), [3; 32]).with_handshake_done()
     };
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
     cuts.sort_unstable();

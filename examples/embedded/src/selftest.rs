@@ -19,7 +19,7 @@ pub fn run<'a>(
     let mut buf = [0u8; 4096];
 
     // Echoes, a fragmented message, ping and a clean close.
-    let mut client = WsClient::new([1; 16]);
+    let mut client = WsClient::new([1; 32]);
     client.open(&mut tb, "/")?;
     client.send(&mut tb, DataKind::Text, b"hello", true)?;
     expect(
@@ -63,7 +63,7 @@ pub fn run<'a>(
     tb.close_client()?;
 
     // A message over the limit is refused with 1009.
-    let mut client = WsClient::new([2; 16]);
+    let mut client = WsClient::new([2; 32]);
     client.open(&mut tb, "/")?;
     client.send(&mut tb, DataKind::Binary, &[0; 4097], true)?;
     expect(client.next(&mut tb, &mut buf)?, Received::Close(Some(1009)))?;

@@ -259,8 +259,10 @@ pub struct WsClient {
 }
 
 impl WsClient {
-    /// A client with its masking seed.
-    pub fn new(seed: [u8; 16]) -> Self {
+    /// A client with its masking seed. A fixed seed is fine for these tests; a device
+    /// takes it from its hardware RNG (on the STM32 family, the `RNG` peripheral; on
+    /// the RP2040, the ring oscillator's `ROSC` random bit), a fresh one per connection.
+    pub fn new(seed: [u8; 32]) -> Self {
         let config = wsframe::Config {
             max_message_len: 1 << 16,
             ..wsframe::Config::default()

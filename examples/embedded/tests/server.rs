@@ -16,7 +16,7 @@ fn with_testbed(config: ServerConfig, f: impl FnOnce(&mut Testbed<'_>)) {
 }
 
 fn opened(tb: &mut Testbed<'_>, seed: u8) -> WsClient {
-    let mut client = WsClient::new([seed; 16]);
+    let mut client = WsClient::new([seed; 32]);
     client.open(tb, "/echo").unwrap();
     client
 }

@@ -9,14 +9,15 @@
 //! header looked up, every output goes into a caller slice, and every cap is in
 //! [`HandshakeLimits`].
 
-mod base64;
 pub mod client;
 pub mod extensions;
 mod http;
 pub mod server;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+
 use crate::error::HandshakeError;
-use crate::sha1::Sha1;
 
 /// The GUID appended to the key before hashing (§1.3, §4.2.2 item 5.4).
 pub const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -75,24 +76,37 @@ pub enum Status<T> {
 /// assert_eq!(&accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
 pub fn accept_key(key: &[u8]) -> [u8; 28] {
-    let mut sha = Sha1::new();
+    let mut sha = sha1_smol::Sha1::new();
     sha.update(key);
     sha.update(GUID);
-    let mut out = [0u8; 28];
-    base64::encode(&sha.digest(), &mut out);
-    out
+    encode_base64(&sha.digest().bytes())
 }
 
 /// Encodes 16 key bytes as the 24-character `Sec-WebSocket-Key` (§4.1 item 7).
+///
+/// ```
+/// // The example of RFC 6455 §1.3.
+/// assert_eq!(&wsframe::handshake::encode_key(b"the sample nonce"), b"dGhlIHNhbXBsZSBub25jZQ==");
+/// ```
 pub fn encode_key(nonce: &[u8; 16]) -> [u8; 24] {
-    let mut out = [0u8; 24];
-    base64::encode(nonce, &mut out);
+    encode_base64(nonce)
+}
+
+/// Padded base64 (RFC 4648 §4) of `bytes` into exactly `N` characters.
+fn encode_base64<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    // The callers' `N` is the encoded length of their fixed-size input (20 bytes → 28,
+    // 16 → 24), so the output always fits and the result carries nothing to check.
+    let _ = BASE64.encode_slice(bytes, &mut out);
     out
 }
 
-/// Whether `key` is base64 of exactly 16 bytes (§4.2.1 item 5).
+/// Whether `key` is base64 of exactly 16 bytes (§4.2.1 item 5): 24 characters of the
+/// standard alphabet ending in `==`, with no stray bits in the last data character
+/// (the engine decodes canonical padding only).
 pub(crate) fn is_valid_key(key: &[u8]) -> bool {
-    base64::is_key_of_16_bytes(key)
+    let mut nonce = [0u8; 16];
+    key.len() == 24 && BASE64.decode_slice(key, &mut nonce) == Ok(16)
 }
 
 /// Iterates the comma-separated elements of a header value, trimmed, empties skipped
@@ -217,11 +231,57 @@ mod tests {
     }
 
     #[test]
+    fn sha1_fips_vectors() {
+        // FIPS 180-2 appendix A and the empty message, through the hash as `accept_key`
+        // configures it (no default features).
+        for (input, digest) in [
+            (&b""[..], "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+            (b"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
+            (
+                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "84983e441c3bd26ebaae4aa1f95129e5e54670f1",
+            ),
+        ] {
+            let mut sha = sha1_smol::Sha1::new();
+            sha.update(input);
+            assert_eq!(std::format!("{}", sha.digest()), digest);
+        }
+    }
+
+    #[test]
     fn key_validation() {
-        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ="));
-        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ=x"));
-        assert!(!is_valid_key(b"AAAAAAAAAAAAAAAAAAAAAAAA")); // 18 bytes, no padding
-        assert!(!is_valid_key(b""));
+        for key in [
+            &b"dGhlIHNhbXBsZSBub25jZQ=="[..],
+            b"AAAAAAAAAAAAAAAAAAAAAA==",
+            b"/////////////////////w==",
+        ] {
+            assert!(is_valid_key(key), "{key:?}");
+        }
+        for key in [
+            // Non-zero bits in the last character's padding part: not canonical.
+            &b"dGhlIHNhbXBsZSBub25jZR=="[..],
+            b"dGhlIHNhbXBsZSBub25jZQ=",
+            b"dGhlIHNhbXBsZSBub25jZQ=x",
+            b"dGhlIHNhbXBsZSBub25jZ===",
+            b"dGhlIHNhbXBsZSBub25j-Q==",
+            // 18 bytes, no padding; 17 bytes; 15 bytes.
+            b"AAAAAAAAAAAAAAAAAAAAAAAA",
+            b"AAAAAAAAAAAAAAAAAAAAAAA=",
+            b"AAAAAAAAAAAAAAAAAAAA",
+            b"",
+        ] {
+            assert!(!is_valid_key(key), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        // Every encoded nonce is a valid key, whatever its bytes (RFC 4648 §4).
+        for fill in [0u8, 0x3f, 0x80, 0xfb, 0xff] {
+            let mut nonce: [u8; 16] = core::array::from_fn(|i| fill ^ (i as u8 * 17));
+            nonce[0] = fill;
+            assert!(is_valid_key(&encode_key(&nonce)), "{nonce:?}");
+        }
         assert_eq!(
             &encode_key(b"the sample nonce"),
             b"dGhlIHNhbXBsZSBub25jZQ=="

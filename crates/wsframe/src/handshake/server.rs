@@ -188,7 +188,8 @@ impl Response<'_> {
 /// connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection<'r> {
-    /// 400 Bad Request with a short reason as the body.
+    /// 400 Bad Request with a short reason as the body (for a failed parse, the
+    /// error's [`message`](HandshakeError::message)).
     BadRequest(&'r str),
     /// 403 Forbidden, e.g. for a refused origin (§4.2.2, §10.2).
     Forbidden,
@@ -206,8 +207,9 @@ impl<'r> Rejection<'r> {
             431 => Rejection::TooLarge,
             403 => Rejection::Forbidden,
             _ => Rejection::BadRequest(match error {
+                // Not about the request: the server's own mistake, nothing to tell the client.
                 HandshakeError::InvalidArgument | HandshakeError::BufferTooSmall => "bad request",
-                _ => error_reason(error),
+                _ => error.message(),
             }),
         }
     }
@@ -235,11 +237,14 @@ impl<'r> Rejection<'r> {
     pub fn write(&self, out: &mut [u8]) -> Result<usize, HandshakeError> {
         let (status, body) = match self {
             Self::BadRequest(reason) => ("400 Bad Request", *reason),
-            Self::Forbidden => ("403 Forbidden", "origin not allowed"),
-            Self::UpgradeRequired => ("426 Upgrade Required", "websocket version 13 required"),
+            Self::Forbidden => ("403 Forbidden", HandshakeError::OriginRefused.message()),
+            Self::UpgradeRequired => (
+                "426 Upgrade Required",
+                HandshakeError::UnsupportedVersion.message(),
+            ),
             Self::TooLarge => (
                 "431 Request Header Fields Too Large",
-                "request headers too large",
+                HandshakeError::TooLarge.message(),
             ),
         };
         if !is_header_value(body) {
@@ -257,22 +262,6 @@ impl<'r> Rejection<'r> {
         w.push(b"\r\n\r\n")?;
         w.push_str(body)?;
         Ok(w.len())
-    }
-}
-
-fn error_reason(error: HandshakeError) -> &'static str {
-    match error {
-        HandshakeError::MalformedHttp => "malformed http request",
-        HandshakeError::MethodNotGet => "method must be GET",
-        HandshakeError::HttpVersion => "http/1.1 required",
-        HandshakeError::MissingHost => "missing host header",
-        HandshakeError::MissingUpgrade => "upgrade: websocket required",
-        HandshakeError::MissingConnection => "connection: upgrade required",
-        HandshakeError::InvalidKey => "invalid sec-websocket-key",
-        HandshakeError::InvalidHeaderValue => "header value is not valid utf-8",
-        HandshakeError::TooManyOfferHeaders => "too many protocol or extension headers",
-        HandshakeError::InvalidExtensionSyntax => "invalid sec-websocket-extensions",
-        _ => "bad request",
     }
 }
 
@@ -479,6 +468,8 @@ Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-de
             );
             let (head, body) = text.split_once("\r\n\r\n").unwrap();
             assert!(head.contains(&std::format!("Content-Length: {}", body.len())));
+            // The body is the core's text for the error (one source of texts).
+            assert_eq!(body, err.message());
         }
         assert!(Rejection::BadRequest("x\r\n").write(&mut out).is_err());
     }
