@@ -1,21 +1,24 @@
 // The codec: a thin layer over the wasm core, shared by the Node and browser builds.
 // It converts types and moves bytes; every protocol rule is the core's.
 import * as bg from './wsframe_wasm.js';
+// Rendered from the wasm crate and the core's error texts (src/js_tables.rs).
+import * as tables from './tables.js';
 
-/** Event codes of Conn.poll (see src/lib.rs). */
-export const EVENT_NONE = 0;
-export const EVENT_REQUEST = 1;
-export const EVENT_OPENED = 2;
-export const EVENT_DATA = 3;
-export const EVENT_PING = 4;
-export const EVENT_PONG = 5;
-export const EVENT_CLOSE = 6;
+const {
+  FLAG_TEXT, FLAG_END_OF_FRAME, FLAG_END_OF_MESSAGE, R_EV_PTR, R_EV_LEN, R_EV_FLAGS, R_CLOSE_CODE, R_OUT_PTR,
+  R_HEAD_PTR, R_INFO_PTR, R_INFO_LEN, R_MASK_KEY, REGS,
+} = tables;
 
-const FLAG_TEXT = 1;
-const FLAG_END_OF_FRAME = 2;
-const FLAG_END_OF_MESSAGE = 4;
+/** Event codes of Connection#poll. */
+export const EVENT_NONE = tables.EVENT_NONE;
+export const EVENT_REQUEST = tables.EVENT_REQUEST;
+export const EVENT_OPENED = tables.EVENT_OPENED;
+export const EVENT_DATA = tables.EVENT_DATA;
+export const EVENT_PING = tables.EVENT_PING;
+export const EVENT_PONG = tables.EVENT_PONG;
+export const EVENT_CLOSE = tables.EVENT_CLOSE;
 /** Data event flag: the message is compressed by a negotiated extension (RSV1). */
-export const FLAG_COMPRESSED = 8;
+export const FLAG_COMPRESSED = tables.FLAG_COMPRESSED;
 /** The RSV1 bit as Connection#setAllowedRsv takes it. */
 export const RSV1 = 4;
 
@@ -77,34 +80,6 @@ export class ClosedError extends WebSocketError {
   }
 }
 
-// Messages of the errors the wasm layer throws as numbers, by kind, in the order of the
-// indices src/lib.rs gives them (0: an error the core added later).
-const PROTOCOL_MESSAGES = [
-  'protocol error', 'reserved opcode 0x', 'reserved bits set (0b', 'close code ', 'fragmented control frame',
-  'control frame longer than 125 bytes', 'payload length not minimally encoded',
-  '64-bit payload length has its top bit set', 'unmasked frame from a client', 'masked frame from a server',
-  'continuation frame without a message', 'new message inside a fragmented message', 'invalid utf-8',
-  'close payload of one byte', 'frame over the size limit', 'frame length does not fit in memory',
-  'message over the size limit', 'message over the fragment limit',
-];
-const HANDSHAKE_MESSAGES = [
-  'handshake error', 'malformed http', 'method is not GET', 'http version older than 1.1', 'missing host header',
-  'upgrade header does not name websocket', 'connection header does not name upgrade', 'invalid sec-websocket-key',
-  'unsupported sec-websocket-version', 'header value is not valid utf-8', 'too many protocol or extension headers',
-  'invalid sec-websocket-extensions syntax', 'handshake too large', 'too many headers', 'origin refused',
-  'server did not switch protocols', 'sec-websocket-accept mismatch', 'subprotocol was not offered',
-  'extension was not offered', 'invalid header name or value', 'output buffer too small',
-];
-const SEND_MESSAGES = [
-  'send error', 'close code ', 'output buffer too small', 'control frame payload longer than 125 bytes',
-  'fragment out of order', 'connection is not open', 'handshake not finished', 'extension not negotiated',
-];
-const ARGUMENT_MESSAGES = [
-  'invalid argument', 'nonce must be 16 bytes', 'rsv must be 0 to 7', 'payload not written with send_buf',
-  'no request received',
-  'rejection status must be 400, 403, 426 or 431',
-];
-
 /**
  * Turns an error code of the wasm layer into a typed error: `kind * 2^40 + number * 2^24
  * + message * 2^16 + detail` (kind 1 protocol, number the close code; 2 handshake, number
@@ -115,20 +90,26 @@ export function toError(e) {
   const detail = e % 0x10000;
   const index = Math.floor(e / 0x10000) % 0x100;
   const number = Math.floor(e / 0x1000000) % 0x10000;
-  const kind = Math.floor(e / 0x10000000000);
-  switch (kind) {
-    case 1: {
-      let message = PROTOCOL_MESSAGES[index] || PROTOCOL_MESSAGES[0];
-      if (index === 1) message += detail.toString(16);
-      else if (index === 2) message += `${detail.toString(2).padStart(3, '0')})`;
-      else if (index === 3) message += `${detail} not allowed on the wire`;
-      return new ProtocolError(message, number);
-    }
-    case 2: return new HandshakeError(HANDSHAKE_MESSAGES[index] || HANDSHAKE_MESSAGES[0], number);
-    case 3: return new SendError(index === 1 ? `close code ${detail} may not be sent` : SEND_MESSAGES[index] || SEND_MESSAGES[0]);
-    case 5: return new TypeError(ARGUMENT_MESSAGES[index] || ARGUMENT_MESSAGES[0]);
-    case 6: return new WebSocketError('out of wasm memory', { closeCode: number });
-    default: return new ClosedError('connection closed');
+  switch (Math.floor(e / 0x10000000000)) {
+    case tables.KIND_PROTOCOL: return new ProtocolError(text(tables.PROTOCOL_MESSAGES, index, detail), number);
+    case tables.KIND_HANDSHAKE: return new HandshakeError(text(tables.HANDSHAKE_MESSAGES, index, detail), number);
+    case tables.KIND_SEND: return new SendError(text(tables.SEND_MESSAGES, index, detail));
+    case tables.KIND_ARGUMENT: return new TypeError(tables.ARGUMENT_MESSAGES[index] || tables.ARGUMENT_MESSAGES[0]);
+    case tables.KIND_MEMORY: return new WebSocketError('out of wasm memory', { closeCode: number });
+    default: return new ClosedError(tables.CLOSED_MESSAGE);
+  }
+}
+
+/** A core error's text as its Display writes it: the message, then the value it carries. */
+function text(table, index, value) {
+  const [message, format] = table[index] || table[0];
+  switch (format) {
+    case 'hex': return `${message} (0x${value.toString(16)})`;
+    case 'bin': return `${message} (0b${value.toString(2).padStart(3, '0')})`;
+    case 'dec': return `${message} (${value})`;
+    case 'dec-nonzero': return value === 0 ? message : `${message} (${value})`;
+    case 'needed': return `${message} (${value} bytes needed)`;
+    default: return message;
   }
 }
 
@@ -137,18 +118,6 @@ function check(result) {
   if (result < 0) throw toError(-result);
   return result;
 }
-
-// The registers of a wasm connection (src/lib.rs `R_*`): u32 values a call leaves behind.
-const R_EV_PTR = 0;
-const R_EV_LEN = 1;
-const R_EV_FLAGS = 2;
-const R_CLOSE_CODE = 3;
-const R_OUT_PTR = 4;
-const R_HEAD_PTR = 5;
-const R_INFO_PTR = 6;
-const R_INFO_LEN = 7;
-const R_MASK_KEY = 8;
-const REGS = 9;
 
 /** A view of a wasm connection's registers (re-derive it after memory growth). */
 function registers(conn) {

@@ -90,6 +90,10 @@ for (const [dir, target] of Object.entries(outputs)) {
 const codec = readFileSync(join(pkgDir, 'js/codec.mjs'), 'utf8');
 writeFileSync(join(dist, 'web/codec.js'), codec.replace("from './wsframe_wasm.js'", "from './wsframe_wasm.js'"));
 writeFileSync(join(dist, 'node/codec.cjs'), toCommonJs(codec));
+// The boundary's tables (rendered by `cargo test -p wsframe-wasm`, src/js_tables.rs).
+const tables = readFileSync(join(pkgDir, 'js/tables.mjs'), 'utf8');
+writeFileSync(join(dist, 'web/tables.js'), tables);
+writeFileSync(join(dist, 'node/tables.js'), toCommonJs(tables));
 for (const file of readdirSync(join(pkgDir, 'js/node'))) cpSync(join(pkgDir, 'js/node', file), join(dist, 'node', file));
 for (const file of readdirSync(join(pkgDir, 'js/web'))) cpSync(join(pkgDir, 'js/web', file), join(dist, 'web', file));
 // The web build is ESM in .js files; mark its directory so Node tools read it as such.

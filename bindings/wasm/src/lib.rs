@@ -48,12 +48,20 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+mod errors;
+#[cfg(test)]
+mod js_tables;
+
+use errors::{
+    arg_err, conn_err, handshake_err, memory_err, protocol_err, send_err, ARG_NONCE,
+    ARG_NOT_WRITTEN, ARG_NO_REQUEST, ARG_REJECTION, ARG_RSV, CLOSE_OUT_OF_MEMORY,
+};
 use wasm_bindgen::prelude::*;
 use wsframe::frame::{self, MAX_CONTROL_PAYLOAD};
 use wsframe::handshake::{client, server, HandshakeLimits, Status};
 use wsframe::{
-    CloseCode, Config, Connection, DataKind, DecodeRules, Decoded, Error, Event, FrameHeader,
-    HandshakeError, OpCode, ProtocolError, ReadyState, Role, SendError, MAX_HEADER_LEN,
+    CloseCode, Config, Connection, DataKind, DecodeRules, Decoded, Event, FrameHeader, OpCode,
+    ReadyState, Role, SendError, MAX_HEADER_LEN,
 };
 
 /// The module's linear memory, for views over [`Conn`] buffers.
@@ -62,28 +70,8 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
-/// Error kinds, as the JavaScript layer decodes them.
-const KIND_PROTOCOL: u64 = 1;
-const KIND_HANDSHAKE: u64 = 2;
-const KIND_SEND: u64 = 3;
-const KIND_CLOSED: u64 = 4;
-const KIND_ARGUMENT: u64 = 5;
-/// Wasm memory could not grow: the connection fails with 1011.
-const KIND_MEMORY: u64 = 6;
-
-/// An error as a call returns it: `-code`, with `code` from [`js_err`].
+/// An error as a call returns it: `-code`, with `code` from [`errors`].
 type Code = f64;
-
-/// An error for JavaScript as one number: `kind << 40 | number << 24 | message << 16 |
-/// detail` (below 2^53, so exact). `number` is the close code or HTTP status, `message`
-/// an index into the JavaScript layer's table of the kind's messages and `detail` the
-/// value some messages show. Texts live in JavaScript: here they would cost a tenth of
-/// the module (the strings and the code that builds them).
-fn js_err(kind: u64, number: u16, message: u8, detail: u16) -> Code {
-    let code = kind << 40 | u64::from(number) << 24 | u64::from(message) << 16;
-    // Exact: below 2^53.
-    (code | u64::from(detail)) as f64
-}
 
 /// A call's result as the number it returns: the value, or the error negated.
 fn ret(result: Result<usize, Code>) -> f64 {
@@ -91,107 +79,6 @@ fn ret(result: Result<usize, Code>) -> f64 {
         // Lengths and addresses of wasm32 memory: exact.
         Ok(n) => n as f64,
         Err(code) => -code,
-    }
-}
-
-/// The message index of a protocol error, in the order of `PROTOCOL_MESSAGES` in
-/// js/codec.mjs (0: a variant added to the core later), and its detail.
-#[inline(never)]
-fn protocol_err(e: ProtocolError) -> Code {
-    let (message, detail) = match e {
-        ProtocolError::ReservedOpcode(op) => (1, u16::from(op & 0xf)),
-        ProtocolError::ReservedBits(bits) => (2, u16::from(bits & 7)),
-        ProtocolError::InvalidCloseCode(close) => (3, close),
-        ProtocolError::FragmentedControlFrame => (4, 0),
-        ProtocolError::ControlFrameTooLong => (5, 0),
-        ProtocolError::NonMinimalLength => (6, 0),
-        ProtocolError::LengthTopBitSet => (7, 0),
-        ProtocolError::UnmaskedFrame => (8, 0),
-        ProtocolError::MaskedFrame => (9, 0),
-        ProtocolError::UnexpectedContinuation => (10, 0),
-        ProtocolError::ExpectedContinuation => (11, 0),
-        ProtocolError::InvalidUtf8 => (12, 0),
-        ProtocolError::InvalidClosePayload => (13, 0),
-        ProtocolError::FrameTooLarge => (14, 0),
-        ProtocolError::LengthOverflow => (15, 0),
-        ProtocolError::MessageTooLarge => (16, 0),
-        ProtocolError::TooManyFragments => (17, 0),
-        _ => (0, 0),
-    };
-    js_err(KIND_PROTOCOL, e.close_code().0, message, detail)
-}
-
-/// A handshake error: its HTTP status and the index of `HANDSHAKE_MESSAGES`.
-#[inline(never)]
-fn handshake_err(e: HandshakeError) -> Code {
-    let message = match e {
-        HandshakeError::MalformedHttp => 1,
-        HandshakeError::MethodNotGet => 2,
-        HandshakeError::HttpVersion => 3,
-        HandshakeError::MissingHost => 4,
-        HandshakeError::MissingUpgrade => 5,
-        HandshakeError::MissingConnection => 6,
-        HandshakeError::InvalidKey => 7,
-        HandshakeError::UnsupportedVersion => 8,
-        HandshakeError::InvalidHeaderValue => 9,
-        HandshakeError::TooManyOfferHeaders => 10,
-        HandshakeError::InvalidExtensionSyntax => 11,
-        HandshakeError::TooLarge => 12,
-        HandshakeError::TooManyHeaders => 13,
-        HandshakeError::OriginRefused => 14,
-        HandshakeError::NotSwitchingProtocols(_) => 15,
-        HandshakeError::AcceptMismatch => 16,
-        HandshakeError::ProtocolNotOffered => 17,
-        HandshakeError::ExtensionNotOffered => 18,
-        HandshakeError::InvalidArgument => 19,
-        HandshakeError::BufferTooSmall => 20,
-        _ => 0,
-    };
-    js_err(KIND_HANDSHAKE, e.http_status(), message, 0)
-}
-
-/// A send error: the index of `SEND_MESSAGES` and its detail.
-#[inline(never)]
-fn send_err(e: SendError) -> Code {
-    let (message, detail) = match e {
-        SendError::InvalidCloseCode(code) => (1, code),
-        SendError::BufferTooSmall { .. } => (2, 0),
-        SendError::ControlFrameTooLong => (3, 0),
-        SendError::FragmentOrder => (4, 0),
-        SendError::NotOpen => (5, 0),
-        SendError::Connecting => (6, 0),
-        SendError::ExtensionNotNegotiated => (7, 0),
-        _ => (0, 0),
-    };
-    js_err(KIND_SEND, 0, message, detail)
-}
-
-/// Invalid arguments, by the index of `ARGUMENT_MESSAGES` in js/codec.mjs; JavaScript
-/// makes them a `TypeError`.
-const ARG_NONCE: u8 = 1;
-const ARG_RSV: u8 = 2;
-const ARG_NOT_WRITTEN: u8 = 3;
-const ARG_NO_REQUEST: u8 = 4;
-const ARG_REJECTION: u8 = 5;
-
-fn arg_err(message: u8) -> Code {
-    js_err(KIND_ARGUMENT, 0, message, 0)
-}
-
-/// The close code of a connection that failed because memory could not grow (§7.4.1:
-/// an unexpected condition).
-const CLOSE_OUT_OF_MEMORY: CloseCode = CloseCode(1011);
-
-fn memory_err() -> Code {
-    js_err(KIND_MEMORY, CLOSE_OUT_OF_MEMORY.0, 0, 0)
-}
-
-#[inline(never)]
-fn conn_err(e: Error) -> Code {
-    match e {
-        Error::Protocol(e) => protocol_err(e),
-        Error::Handshake(e) => handshake_err(e),
-        _ => js_err(KIND_CLOSED, 0, 0, 0),
     }
 }
 

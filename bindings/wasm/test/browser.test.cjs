@@ -188,7 +188,7 @@ test('browser build in headless Chromium', { timeout: 120000 }, async (t) => {
       payload: '"Hello"', check: 'valid',
     });
     assert.equal(rows[1].cls, 'invalid');
-    assert.match(rows[1].check, /reserved opcode 0x3 \(close code 1002\)/);
+    assert.match(rows[1].check, /reserved opcode \(0x3\) \(close code 1002\)/);
     const shots = join(process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, 'target'), 'wsframe-wasm');
     mkdirSync(shots, { recursive: true });
     const file = join(shots, 'frame-inspector.png');

@@ -347,3 +347,13 @@ test('ESM entry exports the same instances', async () => {
   assert.equal(esm.default, esm.init);
   assert.equal(await esm.default(), undefined);
 });
+
+test('toError gives the core\'s texts (vectors rendered from the core by src/js_tables.rs)', () => {
+  const vectors = require('./error-vectors.json');
+  assert.ok(vectors.length > 40);
+  for (const [code, text] of vectors) {
+    const e = w.toError(code);
+    assert.equal(e.message, text, `code ${code}`);
+    assert.ok(e instanceof w.WebSocketError);
+  }
+});

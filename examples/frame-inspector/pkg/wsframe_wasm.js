@@ -168,8 +168,8 @@ export class Conn {
         return ret;
     }
     /**
-     * A client connection; `seed` (16 random bytes, as four big-endian words) keys
-     * the masks. With `handshake_done` frames flow at once.
+     * A client connection; `seed` (32 random bytes from `crypto.getRandomValues`, as
+     * eight big-endian words) keys the masks. With `handshake_done` frames flow at once.
      * @param {number} max_payload
      * @param {number} max_message
      * @param {boolean} auto_pong
