@@ -152,13 +152,23 @@ export class Connection {
   read(): ConnectionEvent | null;
   takeTransmit(): Uint8Array | null;
   readonly wantsTransmit: boolean;
+  /** A data frame in wasm memory (valid until the next call); the payload is copied there whole. */
   frameInPlace(payload: Bytes | string, text: boolean, fin: boolean): { ptr: number; len: number; payloadLength: number };
+  /** Only a frame's header in wasm memory; a client masks the payload with maskKey(). */
   headerInPlace(text: boolean, fin: boolean, len: number): { ptr: number; len: number };
+  /** The masking key of the last headerInPlace (0 for a server). */
+  maskKey(): number;
+  /**
+   * A data frame in a new array from `alloc` (default: a Uint8Array); a payload over 64 KiB
+   * is framed without a message-sized buffer in wasm memory.
+   */
+  frame<T extends Uint8Array = Uint8Array>(payload: Bytes | string, text: boolean, fin?: boolean, alloc?: (length: number) => T): T;
   sendText(text: string | Bytes, fin?: boolean): Uint8Array;
   sendBinary(data: Bytes, fin?: boolean): Uint8Array;
   ping(data?: Bytes | string): Uint8Array;
   pong(data?: Bytes | string): Uint8Array;
   close(code?: number | null, reason?: string): Uint8Array;
+  /** Server: the request of the 'request' event, until it is accepted. */
   readonly request: { path: string; origin: string | null; protocols: string[]; key: string };
   accept(protocol?: string | null | false, extensions?: string | null): Uint8Array;
   setAllowedRsv(rsv: number): void;
