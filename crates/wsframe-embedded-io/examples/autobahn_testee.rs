@@ -42,30 +42,23 @@ fn config() -> Config {
     }
 }
 
-/// Echoes every message until the connection ends; returns the first text message
-/// (the client's case count) and how the connection ended.
-async fn echo(ws: &mut WebSocket<'_, Io>) -> (Option<String>, Error<std::io::Error>) {
+/// Echoes every message until the connection ends, each piece sent straight from the
+/// receive buffer; returns the first text message (the client's case count) and how
+/// the connection ended.
+async fn echo(ws: &mut WebSocket<Io>, buf: &mut [u8]) -> (Option<String>, Error<std::io::Error>) {
     let mut first_text = None;
-    let mut copy = vec![0u8; BUF_LEN];
     loop {
-        let (kind, fin, len) = match ws.recv().await {
+        let (kind, payload, fin) = match ws.recv(buf).await {
             Ok(Message::Text(text)) => {
                 first_text.get_or_insert_with(|| text.to_owned());
-                copy[..text.len()].copy_from_slice(text.as_bytes());
-                (DataKind::Text, true, text.len())
+                (DataKind::Text, text.as_bytes(), true)
             }
-            Ok(Message::Binary(data)) => {
-                copy[..data.len()].copy_from_slice(data);
-                (DataKind::Binary, true, data.len())
-            }
-            Ok(Message::Piece(piece)) => {
-                copy[..piece.payload.len()].copy_from_slice(piece.payload);
-                (piece.kind, piece.last, piece.payload.len())
-            }
+            Ok(Message::Binary(data)) => (DataKind::Binary, data, true),
+            Ok(Message::Piece(piece)) => (piece.kind, piece.payload, piece.last),
             Ok(_) => continue,
             Err(e) => return (first_text, e),
         };
-        if let Err(e) = ws.send_fragment(kind, &copy[..len], fin).await {
+        if let Err(e) = ws.send_fragment(kind, payload, fin).await {
             return (first_text, e);
         }
     }
@@ -76,7 +69,7 @@ async fn serve(stream: TcpStream) {
     let mut buf = vec![0u8; BUF_LEN];
     let run = async {
         let mut ws = WebSocket::accept(FromTokio::new(stream), &mut buf, config()).await?;
-        let (_, end) = echo(&mut ws).await;
+        let (_, end) = echo(&mut ws, &mut buf).await;
         Err::<(), _>(end)
     };
     // The connection ends (and the server closes TCP first, §7.1.1) when this returns.
@@ -111,7 +104,7 @@ async fn run_case(authority: &str, path: &str, nonce: [u8; 16]) -> Result<Option
         let mask_seed = [nonce[0] ^ 0x5a; 16];
         let io = FromTokio::new(stream);
         let mut ws = WebSocket::connect(io, &mut buf, config(), &request, mask_seed).await?;
-        let (first_text, end) = echo(&mut ws).await;
+        let (first_text, end) = echo(&mut ws, &mut buf).await;
         if !matches!(end, Error::Closed) {
             return Err(end);
         }

@@ -68,13 +68,16 @@ struct Sending {
     done: usize,
 }
 
-/// The connection and its buffers.
+/// The connection and its output buffer; the caller's receive buffer is passed to
+/// every call.
 #[derive(Debug)]
-pub(crate) struct Engine<'b> {
+pub(crate) struct Engine {
     pub(crate) conn: Connection,
-    /// Received bytes: `buf[start..end]` is not consumed yet; before `start`, the
-    /// message being gathered and the bytes of the event last returned.
-    buf: &'b mut [u8],
+    /// Where the caller's receive buffer is (address and length): every call must get
+    /// the same one, as it holds bytes received but not consumed yet.
+    buf_at: (usize, usize),
+    /// In the receive buffer, `buf[start..end]` is not consumed yet; before `start`,
+    /// the message being gathered and the bytes of the event last returned.
     start: usize,
     end: usize,
     gathered: Option<Gathered>,
@@ -94,12 +97,12 @@ pub(crate) struct Engine<'b> {
     sending: Option<Sending>,
 }
 
-impl<'b> Engine<'b> {
-    pub(crate) fn new(conn: Connection, buf: &'b mut [u8], received: usize) -> Self {
+impl Engine {
+    pub(crate) fn new(conn: Connection, buf: &[u8], received: usize) -> Self {
         let end = received.min(buf.len());
         Self {
             conn,
-            buf,
+            buf_at: (buf.as_ptr() as usize, buf.len()),
             start: 0,
             end,
             gathered: None,
@@ -114,12 +117,20 @@ impl<'b> Engine<'b> {
         }
     }
 
+    /// Checks that `buf` is the receive buffer the connection was opened with.
+    pub(crate) fn check_buffer(&self, buf: &[u8]) -> Result<(), Failure> {
+        if (buf.as_ptr() as usize, buf.len()) == self.buf_at {
+            Ok(())
+        } else {
+            Err(Failure::OtherBuffer)
+        }
+    }
+
     // ----- IO steps -----
 
-    /// Where the next read goes.
-    pub(crate) fn read_space(&mut self) -> &mut [u8] {
-        let end = self.end;
-        self.buf.get_mut(end..).unwrap_or_default()
+    /// Where in `buf` the next read goes.
+    pub(crate) fn read_space<'m>(&self, buf: &'m mut [u8]) -> &'m mut [u8] {
+        buf.get_mut(self.end..).unwrap_or_default()
     }
 
     /// `n` bytes were read into [`read_space`](Self::read_space); 0 is the end of the
@@ -132,7 +143,7 @@ impl<'b> Engine<'b> {
             self.conn.abort();
             return Err(Failure::ConnectionReset);
         }
-        self.end = (self.end + n).min(self.buf.len());
+        self.end = (self.end + n).min(self.buf_at.1);
         Ok(())
     }
 
@@ -196,7 +207,7 @@ impl<'b> Engine<'b> {
 
     /// The next step of [`recv`](crate::WebSocket::recv); at [`Next::Done`] take the
     /// event with [`message`](Self::message).
-    pub(crate) fn recv_step(&mut self) -> Result<Next, Failure> {
+    pub(crate) fn recv_step(&mut self, buf: &mut [u8]) -> Result<Next, Failure> {
         loop {
             if let Some(next) = self.owed()? {
                 return Ok(next);
@@ -207,8 +218,8 @@ impl<'b> Engine<'b> {
             if self.conn.ready_state() == ReadyState::Closed {
                 return Err(Failure::Closed);
             }
-            let base = self.buf.as_ptr() as usize;
-            let input = self.buf.get_mut(self.start..self.end).unwrap_or_default();
+            let base = buf.as_ptr() as usize;
+            let input = buf.get_mut(self.start..self.end).unwrap_or_default();
             let got = match self.conn.receive(input) {
                 Ok(got) => got,
                 Err(e) => {
@@ -234,8 +245,8 @@ impl<'b> Engine<'b> {
             });
             self.start += consumed;
             match event {
-                None => return self.need_input(),
-                Some(Ok((kind, start, end, last))) => self.gather(kind, start, end, last),
+                None => return self.need_input(buf),
+                Some(Ok((kind, start, end, last))) => self.gather(buf, kind, start, end, last),
                 Some(Err(Some(control))) => self.ready = Some(control),
                 Some(Err(None)) => return Err(Failure::Closed),
             }
@@ -244,13 +255,13 @@ impl<'b> Engine<'b> {
 
     /// Adds a data piece to the message being gathered: a message is returned whole
     /// when it fits in the buffer, in pieces otherwise.
-    fn gather(&mut self, kind: DataKind, start: usize, end: usize, last: bool) {
+    fn gather(&mut self, buf: &mut [u8], kind: DataKind, start: usize, end: usize, last: bool) {
         let gathered = match self.gathered {
             Some(g) => {
                 // Move the piece down over the frame header between the two.
                 let len = end - start;
                 if start != g.end {
-                    self.buf.copy_within(start..end, g.end);
+                    buf.copy_within(start..end, g.end);
                 }
                 Gathered {
                     end: g.end + len,
@@ -279,11 +290,11 @@ impl<'b> Engine<'b> {
     }
 
     /// Makes room for a read, or returns what was gathered when the buffer is full.
-    fn need_input(&mut self) -> Result<Next, Failure> {
-        if self.end == self.buf.len() {
+    fn need_input(&mut self, buf: &mut [u8]) -> Result<Next, Failure> {
+        if self.end == buf.len() {
             let keep = self.gathered.map_or(self.start, |g| g.start);
             if keep > 0 {
-                self.buf.copy_within(keep..self.end, 0);
+                buf.copy_within(keep..self.end, 0);
                 self.start -= keep;
                 self.end -= keep;
                 if let Some(g) = self.gathered.as_mut() {
@@ -292,7 +303,7 @@ impl<'b> Engine<'b> {
                 }
             }
         }
-        if self.end < self.buf.len() {
+        if self.end < buf.len() {
             return Ok(Next::Read);
         }
         match self.gathered {
@@ -309,9 +320,9 @@ impl<'b> Engine<'b> {
         }
     }
 
-    /// The event [`recv_step`](Self::recv_step) finished with.
-    pub(crate) fn message(&mut self) -> Result<Message<'_>, Failure> {
-        let bytes = |s: usize, e: usize| self.buf.get(s..e).unwrap_or_default();
+    /// The event [`recv_step`](Self::recv_step) finished with, in `buf`.
+    pub(crate) fn message<'m>(&mut self, buf: &'m [u8]) -> Result<Message<'m>, Failure> {
+        let bytes = |s: usize, e: usize| buf.get(s..e).unwrap_or_default();
         Ok(match self.ready.take().ok_or(Failure::Closed)? {
             Ready::Data {
                 kind,
@@ -431,7 +442,11 @@ impl<'b> Engine<'b> {
 
     /// The next step of a server's handshake: read the request, answer with 101 (the
     /// first of `protocols` the client offered) or the core's rejection.
-    pub(crate) fn accept_step(&mut self, protocols: &[&str]) -> Result<Next, Failure> {
+    pub(crate) fn accept_step(
+        &mut self,
+        buf: &mut [u8],
+        protocols: &[&str],
+    ) -> Result<Next, Failure> {
         loop {
             if let Some(next) = self.owed()? {
                 return Ok(next);
@@ -441,7 +456,7 @@ impl<'b> Engine<'b> {
                 ReadyState::Connecting => {}
                 _ => return Err(Failure::Closed),
             }
-            let input = self.buf.get_mut(self.start..self.end).unwrap_or_default();
+            let input = buf.get_mut(self.start..self.end).unwrap_or_default();
             match self.conn.receive(input) {
                 Ok(got) => match got.event {
                     Some(Event::Request(request)) => {
@@ -460,7 +475,7 @@ impl<'b> Engine<'b> {
                     Some(_) => return Err(Failure::Closed),
                     None => {
                         self.start += got.consumed;
-                        return self.need_input();
+                        return self.need_input(buf);
                     }
                 },
                 Err(e) => self.failed = Some(e),
@@ -471,10 +486,14 @@ impl<'b> Engine<'b> {
     /// Writes a client's opening request into the buffer; the caller writes
     /// [`request_bytes`](Self::request_bytes) and then runs
     /// [`connect_step`](Self::connect_step).
-    pub(crate) fn write_request(&mut self, request: &client::Request<'_>) -> Result<(), Failure> {
+    pub(crate) fn write_request(
+        &mut self,
+        buf: &mut [u8],
+        request: &client::Request<'_>,
+    ) -> Result<(), Failure> {
         let n = self
             .conn
-            .write_request(request, self.buf)
+            .write_request(request, buf)
             .map_err(|e| Failure::Protocol(e.into()))?;
         self.start = 0;
         self.end = n;
@@ -482,8 +501,8 @@ impl<'b> Engine<'b> {
     }
 
     /// The request written by [`write_request`](Self::write_request), from `from` on.
-    pub(crate) fn request_bytes(&self, from: usize) -> &[u8] {
-        self.buf.get(from..self.end).unwrap_or_default()
+    pub(crate) fn request_bytes<'m>(&self, buf: &'m [u8], from: usize) -> &'m [u8] {
+        buf.get(from..self.end).unwrap_or_default()
     }
 
     /// The request is written: the buffer is free for the response.
@@ -493,7 +512,7 @@ impl<'b> Engine<'b> {
     }
 
     /// The next step of a client's handshake: read the response, which the core checks.
-    pub(crate) fn connect_step(&mut self) -> Result<Next, Failure> {
+    pub(crate) fn connect_step(&mut self, buf: &mut [u8]) -> Result<Next, Failure> {
         loop {
             if let Some(next) = self.owed()? {
                 return Ok(next);
@@ -503,14 +522,14 @@ impl<'b> Engine<'b> {
                 ReadyState::Connecting => {}
                 _ => return Err(Failure::Closed),
             }
-            let input = self.buf.get_mut(self.start..self.end).unwrap_or_default();
+            let input = buf.get_mut(self.start..self.end).unwrap_or_default();
             match self.conn.receive(input) {
                 Ok(got) => {
                     self.start += got.consumed;
                     match got.event {
                         Some(Event::Opened(_)) => return Ok(Next::Done),
                         Some(_) => return Err(Failure::Closed),
-                        None => return self.need_input(),
+                        None => return self.need_input(buf),
                     }
                 }
                 Err(e) => self.failed = Some(e),

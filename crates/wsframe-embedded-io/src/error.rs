@@ -35,6 +35,9 @@ pub enum Error<E> {
     /// A send was cancelled after part of its frame was written, so the stream is no
     /// longer framed correctly; close it.
     Interrupted,
+    /// [`recv`](crate::WebSocket::recv) was given another buffer than the one the
+    /// connection was opened with (which holds bytes received but not consumed yet).
+    OtherBuffer,
 }
 
 impl<E> Error<E> {
@@ -57,6 +60,7 @@ impl<E> Error<E> {
             Error::WriteZero => Self::WriteZero,
             Error::BufferTooSmall => Self::BufferTooSmall,
             Error::Interrupted => Self::Interrupted,
+            Error::OtherBuffer => Self::OtherBuffer,
         }
     }
 }
@@ -89,6 +93,7 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 f.write_str("buffer too small for a handshake or control frame")
             }
             Self::Interrupted => f.write_str("a send was cancelled midway; the stream is unusable"),
+            Self::OtherBuffer => f.write_str("not the buffer the connection was opened with"),
         }
     }
 }

@@ -11,9 +11,10 @@
 //! - [`WebSocket::accept`] reads the opening request and answers it (101, or the core's
 //!   400/426/431); [`WebSocket::connect`] writes a request and checks the response;
 //!   [`WebSocket::from_upgraded`] takes a stream whose HTTP part another server did.
-//! - [`WebSocket::recv`] returns the next [`Message`], borrowed from the caller's buffer:
-//!   a whole message when it fits, [`Piece`]s of it otherwise, so the buffer bounds
-//!   memory but not message size. Pongs and the close reply are written on the way.
+//! - [`WebSocket::recv`] returns the next [`Message`], borrowed from the caller's buffer
+//!   (only the buffer, so it can be sent on while held): a whole message when it fits,
+//!   [`Piece`]s of it otherwise, so the buffer bounds memory but not message size.
+//!   Pongs and the close reply are written on the way.
 //! - `send_text`, `send_binary`, `send_fragment` (stream a message of any size),
 //!   `ping`, `pong`, `close`; [`WebSocket::into_inner`] gives the stream back.
 //!
@@ -49,19 +50,15 @@
 //!     loop {
 //!         // Messages larger than the buffer arrive in pieces and are echoed as
 //!         // fragments, so no message size needs a bigger buffer.
-//!         let (kind, payload, fin) = match ws.recv().await? {
+//!         let (kind, payload, fin) = match ws.recv(&mut buf).await? {
 //!             Message::Text(text) => (DataKind::Text, text.as_bytes(), true),
 //!             Message::Binary(data) => (DataKind::Binary, data, true),
 //!             Message::Piece(piece) => (piece.kind, piece.payload, piece.last),
 //!             Message::Close(_) => return Ok(()), // the reply is already sent
 //!             Message::Ping(_) | Message::Pong(_) => continue,
 //!         };
-//!         // Copy out of the receive buffer before sending (a borrow rule, no copy on
-//!         // the wire): here at most 1 KiB on the stack.
-//!         let mut piece = [0u8; 1024];
-//!         let piece = &mut piece[..payload.len()];
-//!         piece.copy_from_slice(payload);
-//!         ws.send_fragment(kind, piece, fin).await?;
+//!         // Sent straight from the receive buffer.
+//!         ws.send_fragment(kind, payload, fin).await?;
 //!     }
 //! }
 //!
@@ -76,9 +73,9 @@
 //!     let io = FromTokio::new(client_io);
 //!     let mut ws = WebSocket::connect(io, &mut buf, Config::default(), &request, [9; 16]).await?;
 //!     ws.send_text("hello").await?;
-//!     assert_eq!(ws.recv().await?, Message::Text("hello"));
+//!     assert_eq!(ws.recv(&mut buf).await?, Message::Text("hello"));
 //!     ws.close(Some(wsframe::CloseCode::NORMAL), "").await?;
-//!     assert!(matches!(ws.recv().await?, Message::Close(_)));
+//!     assert!(matches!(ws.recv(&mut buf).await?, Message::Close(_)));
 //!     Ok::<_, wsframe_embedded_io::Error<std::io::Error>>(())
 //! };
 //! let (served, done) = tokio::join!(server, client);

@@ -2,8 +2,8 @@
 
 use wsframe::{CloseFrame, DataKind};
 
-/// The next thing received, borrowing the buffer given to the constructor until the
-/// next call on the connection.
+/// The next thing received, borrowing the receive buffer (not the connection, which
+/// can send while this is held).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Message<'a> {
     /// A whole text message (UTF-8 checked by the core).

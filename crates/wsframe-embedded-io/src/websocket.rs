@@ -10,24 +10,28 @@ macro_rules! websocket {
         use crate::engine::{Engine, Failure, Next};
         use crate::{Error, Message};
 
-        /// A WebSocket over a stream, either role, with buffers from the caller.
+        /// A WebSocket over a stream, either role, with a receive buffer from the caller.
         ///
-        /// `buf` holds received bytes: the opening handshake (so at least as large as
-        /// the request or response head; 1 KiB is plenty for most clients), then each
-        /// message returned by [`recv`](Self::recv), whole when it fits and in
-        /// [`Piece`](crate::Piece)s otherwise. Sending uses a 256-byte buffer inside the
-        /// value (pongs, close replies, a client's masking).
+        /// The buffer given to the constructor holds received bytes: the opening
+        /// handshake (so it must be at least as large as the request or response head;
+        /// 1 KiB is plenty for most clients), then each message returned by
+        /// [`recv`](Self::recv), whole when it fits and in [`Piece`](crate::Piece)s
+        /// otherwise. Pass the same buffer to every `recv` and write nothing into it: it
+        /// keeps bytes received but not consumed yet between calls (another buffer is
+        /// refused with [`Error::OtherBuffer`]). As the message borrows only the buffer, it can be
+        /// sent on while held, e.g. echoed without a copy. Sending uses a 256-byte
+        /// buffer inside the value (pongs, close replies, a client's masking).
         #[derive(Debug)]
-        pub struct WebSocket<'b, T> {
+        pub struct WebSocket<T> {
             io: T,
-            engine: Engine<'b>,
+            engine: Engine,
         }
 
-        impl<'b, T: $io::Read + $io::Write> WebSocket<'b, T> {
+        impl<T: $io::Read + $io::Write> WebSocket<T> {
             /// Server: reads the opening request into `buf` and answers it: 101 when the
             /// core accepts it, otherwise the core's 400, 426 or 431 (then the error is
             /// returned). No subprotocol is chosen and extensions are declined.
-            pub $($async)? fn accept(io: T, buf: &'b mut [u8], config: Config) -> Result<Self, Error<T::Error>> {
+            pub $($async)? fn accept(io: T, buf: &mut [u8], config: Config) -> Result<Self, Error<T::Error>> {
                 Self::accept_with(io, buf, config, &[]) $($await)*
             }
 
@@ -35,13 +39,13 @@ macro_rules! websocket {
             /// client offered that is in `protocols`.
             pub $($async)? fn accept_with(
                 io: T,
-                buf: &'b mut [u8],
+                buf: &mut [u8],
                 config: Config,
                 protocols: &[&str],
             ) -> Result<Self, Error<T::Error>> {
                 let conn = Connection::server(fit_handshake(config, buf.len()));
                 let mut ws = Self::from_upgraded(io, buf, conn, 0);
-                ws.run(|e| e.accept_step(protocols)) $($await)* ?;
+                ws.run(buf, |e, buf| e.accept_step(buf, protocols)) $($await)* ?;
                 Ok(ws)
             }
 
@@ -50,17 +54,17 @@ macro_rules! websocket {
             /// response, which the core checks (§4.1).
             pub $($async)? fn connect(
                 io: T,
-                buf: &'b mut [u8],
+                buf: &mut [u8],
                 config: Config,
                 request: &client::Request<'_>,
                 mask_seed: [u8; 16],
             ) -> Result<Self, Error<T::Error>> {
                 let conn = Connection::client(fit_handshake(config, buf.len()), mask_seed);
                 let mut ws = Self::from_upgraded(io, buf, conn, 0);
-                ws.engine.write_request(request).map_err(Error::from_engine)?;
+                ws.engine.write_request(buf, request).map_err(Error::from_engine)?;
                 let mut written = 0;
                 loop {
-                    let bytes = ws.engine.request_bytes(written);
+                    let bytes = ws.engine.request_bytes(buf, written);
                     if bytes.is_empty() {
                         break;
                     }
@@ -72,22 +76,24 @@ macro_rules! websocket {
                 }
                 ws.io.flush() $($await)* .map_err(Error::Io)?;
                 ws.engine.request_sent();
-                ws.run(Engine::connect_step) $($await)* ?;
+                ws.run(buf, Engine::connect_step) $($await)* ?;
                 Ok(ws)
             }
 
             /// Wraps a stream whose opening handshake was done elsewhere (e.g. by an
             /// HTTP server that hands over the upgraded connection): `conn` is
             /// `Connection::server(config).with_handshake_done()` or a client's, and
-            /// `buf[..received]` holds bytes already read after the handshake.
-            pub fn from_upgraded(io: T, buf: &'b mut [u8], conn: Connection, received: usize) -> Self {
+            /// `buf[..received]` holds bytes already read after the handshake; pass
+            /// `buf` to every [`recv`](Self::recv).
+            pub fn from_upgraded(io: T, buf: &mut [u8], conn: Connection, received: usize) -> Self {
                 Self {
                     io,
                     engine: Engine::new(conn, buf, received),
                 }
             }
 
-            /// Receives the next message, piece of a large message, or control frame.
+            /// Receives the next message, piece of a large message, or control frame
+            /// into `buf`, the buffer the connection was opened with.
             ///
             /// Owed frames are written first and as they arise: the pong for a ping,
             /// the reply to a close, the close frame that fails the connection when the
@@ -97,9 +103,10 @@ macro_rules! websocket {
             /// Cancel-safe when the stream's `read` and `write` are (embassy-net's
             /// `TcpSocket` is): dropping the call (e.g. a `select` with a timer that
             /// fired) loses nothing; the next call resumes where this one stopped.
-            pub $($async)? fn recv(&mut self) -> Result<Message<'_>, Error<T::Error>> {
-                self.run(Engine::recv_step) $($await)* ?;
-                self.engine.message().map_err(Error::from_engine)
+            pub $($async)? fn recv<'m>(&mut self, buf: &'m mut [u8]) -> Result<Message<'m>, Error<T::Error>> {
+                self.engine.check_buffer(buf).map_err(Error::from_engine)?;
+                self.run(buf, Engine::recv_step) $($await)* ?;
+                self.engine.message(buf).map_err(Error::from_engine)
             }
 
             /// Sends a text message as one frame.
@@ -127,13 +134,13 @@ macro_rules! websocket {
                 payload: &[u8],
                 fin: bool,
             ) -> Result<(), Error<T::Error>> {
-                self.run(|e| Ok(e.before_send()?.unwrap_or(Next::Done))) $($await)* ?;
+                self.run(&mut [], |e, _| Ok(e.before_send()?.unwrap_or(Next::Done))) $($await)* ?;
                 self.engine.begin_data(kind, payload, fin).map_err(Error::from_engine)?;
                 while let Some(bytes) = self.engine.send_bytes(payload) {
                     let n = self.io.write(bytes) $($await)* .map_err(Error::Io)?;
                     self.engine.sent(n).map_err(Error::from_engine)?;
                 }
-                self.run(|e| Ok(e.after_send().unwrap_or(Next::Done))) $($await)*
+                self.run(&mut [], |e, _| Ok(e.after_send().unwrap_or(Next::Done))) $($await)*
             }
 
             /// Sends a ping (at most 125 bytes of payload).
@@ -172,20 +179,22 @@ macro_rules! websocket {
                 &mut self,
                 write: impl FnOnce(&mut Connection, &mut [u8]) -> Result<usize, wsframe::SendError>,
             ) -> Result<(), Error<T::Error>> {
-                self.run(|e| Ok(e.before_send()?.unwrap_or(Next::Done))) $($await)* ?;
+                self.run(&mut [], |e, _| Ok(e.before_send()?.unwrap_or(Next::Done))) $($await)* ?;
                 self.engine.begin_control(write).map_err(Error::from_engine)?;
-                self.run(|e| Ok(e.after_send().unwrap_or(Next::Done))) $($await)*
+                self.run(&mut [], |e, _| Ok(e.after_send().unwrap_or(Next::Done))) $($await)*
             }
 
-            /// Takes the IO steps the engine asks for until it is done.
+            /// Takes the IO steps the engine asks for until it is done; reads go into
+            /// `buf` (sends never read and pass an empty one).
             $($async)? fn run(
                 &mut self,
-                mut step: impl FnMut(&mut Engine<'b>) -> Result<Next, Failure>,
+                buf: &mut [u8],
+                mut step: impl FnMut(&mut Engine, &mut [u8]) -> Result<Next, Failure>,
             ) -> Result<(), Error<T::Error>> {
                 loop {
-                    match step(&mut self.engine).map_err(Error::from_engine)? {
+                    match step(&mut self.engine, buf).map_err(Error::from_engine)? {
                         Next::Read => {
-                            let n = self.io.read(self.engine.read_space()) $($await)* .map_err(Error::Io)?;
+                            let n = self.io.read(self.engine.read_space(buf)) $($await)* .map_err(Error::Io)?;
                             self.engine.filled(n).map_err(Error::from_engine)?;
                         }
                         Next::Write => {

@@ -118,18 +118,18 @@ fn echo_ping_and_close_at_every_read_size() {
         let mut buf = [0u8; 512];
         let io = Script::new(input.clone(), chunk);
         let mut ws = WebSocket::accept(io, &mut buf, Config::default()).unwrap();
-        assert_eq!(ws.recv().unwrap(), Message::Text("héllo"));
+        assert_eq!(ws.recv(&mut buf).unwrap(), Message::Text("héllo"));
         ws.send_text("héllo").unwrap();
-        assert_eq!(ws.recv().unwrap(), Message::Ping(b"p"));
+        assert_eq!(ws.recv(&mut buf).unwrap(), Message::Ping(b"p"));
         // The ping inside the fragmented message comes first; the fragments are
         // gathered into one message.
-        assert_eq!(ws.recv().unwrap(), Message::Ping(b"q"));
-        assert_eq!(ws.recv().unwrap(), Message::Binary(&[1, 2, 3]));
-        let Message::Close(close) = ws.recv().unwrap() else {
+        assert_eq!(ws.recv(&mut buf).unwrap(), Message::Ping(b"q"));
+        assert_eq!(ws.recv(&mut buf).unwrap(), Message::Binary(&[1, 2, 3]));
+        let Message::Close(close) = ws.recv(&mut buf).unwrap() else {
             panic!("close expected")
         };
         assert_eq!((close.code, close.reason), (Some(CloseCode::NORMAL), "bye"));
-        assert_eq!(ws.recv().unwrap_err(), Error::Closed);
+        assert_eq!(ws.recv(&mut buf).unwrap_err(), Error::Closed);
         let frames = server_frames(&ws.into_inner().output);
         assert_eq!(
             frames,
@@ -169,7 +169,7 @@ fn messages_larger_than_the_buffer_come_in_pieces() {
                     payload,
                     first,
                     last,
-                }) = ws.recv().unwrap()
+                }) = ws.recv(&mut buf).unwrap()
                 else {
                     panic!("pieces expected")
                 };
@@ -195,9 +195,9 @@ fn a_protocol_error_sends_its_close_code_first() {
     input.extend(b"\x81\x02hi");
     let mut buf = [0u8; 512];
     let mut ws = WebSocket::accept(Script::new(input, 100), &mut buf, Config::default()).unwrap();
-    let error = ws.recv().unwrap_err();
+    let error = ws.recv(&mut buf).unwrap_err();
     assert_eq!(error.close_code(), Some(CloseCode::PROTOCOL_ERROR));
-    assert_eq!(ws.recv().unwrap_err(), Error::Closed);
+    assert_eq!(ws.recv(&mut buf).unwrap_err(), Error::Closed);
     let frames = server_frames(&ws.into_inner().output);
     assert_eq!(frames, [(0x88, 1002u16.to_be_bytes().to_vec())]);
 }
@@ -234,7 +234,7 @@ fn the_stream_ending_early_is_a_reset() {
         Config::default(),
     )
     .unwrap();
-    assert_eq!(ws.recv().unwrap_err(), Error::ConnectionReset);
+    assert_eq!(ws.recv(&mut buf).unwrap_err(), Error::ConnectionReset);
 }
 
 #[test]
@@ -245,7 +245,7 @@ fn from_upgraded_uses_bytes_already_read() {
     buf[..frame.len()].copy_from_slice(&frame);
     let conn = Connection::server(Config::default()).with_handshake_done();
     let mut ws = WebSocket::from_upgraded(Script::new(Vec::new(), 1), &mut buf, conn, frame.len());
-    assert_eq!(ws.recv().unwrap(), Message::Binary(b"early"));
+    assert_eq!(ws.recv(&mut buf).unwrap(), Message::Binary(b"early"));
 }
 
 #[test]
@@ -285,4 +285,45 @@ fn a_client_masks_large_payloads_in_chunks() {
         panic!()
     };
     assert_eq!(&*d.payload, b"small");
+}
+
+#[test]
+fn recv_refuses_another_buffer() {
+    let mut peer = Peer::new();
+    let mut input = REQUEST.to_vec();
+    input.extend(peer.frame(DataKind::Text, b"kept", true));
+    let mut buf = [0u8; 512];
+    let mut other = [0u8; 512];
+    let mut ws = WebSocket::accept(Script::new(input, 1000), &mut buf, Config::default()).unwrap();
+    assert_eq!(ws.recv(&mut other).unwrap_err(), Error::OtherBuffer);
+    assert_eq!(ws.recv(&mut buf[..100]).unwrap_err(), Error::OtherBuffer);
+    // Nothing was lost: the frame read with the request is still there.
+    assert_eq!(ws.recv(&mut buf).unwrap(), Message::Text("kept"));
+}
+
+#[test]
+fn a_message_can_be_echoed_while_held() {
+    let mut peer = Peer::new();
+    let mut input = REQUEST.to_vec();
+    input.extend(peer.frame(DataKind::Binary, &[7; 700], true));
+    let mut buf = [0u8; 512];
+    let mut ws = WebSocket::accept(Script::new(input, 64), &mut buf, Config::default()).unwrap();
+    let mut pieces = 0;
+    loop {
+        let Message::Piece(piece) = ws.recv(&mut buf).unwrap() else {
+            panic!("pieces expected")
+        };
+        ws.send_fragment(piece.kind, piece.payload, piece.last)
+            .unwrap();
+        pieces += 1;
+        if piece.last {
+            break;
+        }
+    }
+    assert!(pieces >= 2);
+    let frames = server_frames(&ws.into_inner().output);
+    let echoed: Vec<u8> = frames.iter().flat_map(|(_, p)| p.clone()).collect();
+    assert_eq!(echoed, [7; 700]);
+    assert_eq!(frames[0].0, 0x02);
+    assert_eq!(frames.last().unwrap().0, 0x80);
 }

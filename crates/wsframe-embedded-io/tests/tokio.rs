@@ -20,26 +20,16 @@ fn big(len: usize) -> Vec<u8> {
 /// A server that echoes piece by piece with a 1 KiB buffer.
 async fn echo_server(stream: TcpStream) -> Result<(), Error<std::io::Error>> {
     let mut buf = [0u8; 1024];
-    let mut copy = [0u8; 1024];
     let mut ws = WebSocket::accept(FromTokio::new(stream), &mut buf, Config::default()).await?;
     loop {
-        let (kind, len, fin) = match ws.recv().await? {
-            Message::Binary(d) => {
-                copy[..d.len()].copy_from_slice(d);
-                (DataKind::Binary, d.len(), true)
-            }
-            Message::Text(t) => {
-                copy[..t.len()].copy_from_slice(t.as_bytes());
-                (DataKind::Text, t.len(), true)
-            }
-            Message::Piece(p) => {
-                copy[..p.payload.len()].copy_from_slice(p.payload);
-                (p.kind, p.payload.len(), p.last)
-            }
+        let (kind, payload, fin) = match ws.recv(&mut buf).await? {
+            Message::Binary(d) => (DataKind::Binary, d, true),
+            Message::Text(t) => (DataKind::Text, t.as_bytes(), true),
+            Message::Piece(p) => (p.kind, p.payload, p.last),
             Message::Close(_) => return Ok(()),
             _ => continue,
         };
-        ws.send_fragment(kind, &copy[..len], fin).await?;
+        ws.send_fragment(kind, payload, fin).await?;
     }
 }
 
@@ -65,7 +55,7 @@ async fn client_and_server_over_tcp() {
         let mut echoed = Vec::new();
         let mut frames = 0;
         while echoed.len() < payload.len() {
-            match ws.recv().await.unwrap() {
+            match ws.recv(&mut buf).await.unwrap() {
                 Message::Piece(p) => echoed.extend_from_slice(p.payload),
                 Message::Binary(d) => echoed.extend_from_slice(d),
                 other => panic!("{other:?}"),
@@ -75,13 +65,16 @@ async fn client_and_server_over_tcp() {
         assert_eq!(echoed, payload);
         assert!(frames >= 50, "{frames}");
         ws.ping(b"are you there").await.unwrap();
-        assert_eq!(ws.recv().await.unwrap(), Message::Pong(b"are you there"));
+        assert_eq!(
+            ws.recv(&mut buf).await.unwrap(),
+            Message::Pong(b"are you there")
+        );
         ws.close(Some(CloseCode::GOING_AWAY), "done").await.unwrap();
-        let Message::Close(close) = ws.recv().await.unwrap() else {
+        let Message::Close(close) = ws.recv(&mut buf).await.unwrap() else {
             panic!("close expected")
         };
         assert_eq!(close.code, Some(CloseCode::GOING_AWAY));
-        assert!(matches!(ws.recv().await, Err(Error::Closed)));
+        assert!(matches!(ws.recv(&mut buf).await, Err(Error::Closed)));
         server.await.unwrap().unwrap();
     })
     .await
@@ -120,7 +113,7 @@ async fn recv_cancelled_by_a_timer_loses_nothing() {
         let mut pings = 0u8;
         while next < 20 || pings < 20 {
             tokio::select! {
-                got = ws.recv() => match got.unwrap() {
+                got = ws.recv(&mut buf) => match got.unwrap() {
                     Message::Binary(d) => {
                         assert_eq!(d, &[next; 100]);
                         next += 1;
@@ -153,7 +146,7 @@ async fn a_send_dropped_midway_makes_later_calls_fail() {
         let sent = tokio::time::timeout(Duration::from_millis(50), ws.send_binary(&payload)).await;
         assert!(sent.is_err(), "the send should have blocked");
         assert!(matches!(ws.send_text("x").await, Err(Error::Interrupted)));
-        assert!(matches!(ws.recv().await, Err(Error::Interrupted)));
+        assert!(matches!(ws.recv(&mut buf).await, Err(Error::Interrupted)));
         drop(client_io);
     })
     .await
