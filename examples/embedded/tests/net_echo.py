@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Boots the network image in QEMU (mps2-an386, LAN9118, user networking) and talks to
-its WebSocket echo server with the Python `websockets` client.
+"""Boots a network image (smoltcp or embassy) in QEMU (mps2-an386, LAN9118, user
+networking) and talks to its WebSocket echo server with the Python `websockets` client.
 
-Usage: net_echo.py PATH/TO/net.elf
+Usage: net_echo.py PATH/TO/IMAGE.elf   (the `net` or the `embassy-net` image)
 
 Checks: text and binary echoes (7-, 16- and 64-bit lengths, up to 300 KB: far more than
 the server's buffers, echoed piece by piece), a fragmented message, ping, a clean close,
 a bad request (400) and a version mismatch (426), that the server takes the next client
-after each one, and several clients at once: three connected together, a fourth
+after each one, and several clients at once: four connected together, a fifth
 arriving while one of them is closing (served, not reset), and all exchanging large
 messages concurrently. Exits non-zero on the first failure. Every wait is bounded.
 """
@@ -141,21 +141,27 @@ async def exchange(ws, name, size):
 
 
 async def several_at_once(port):
+    """Four clients at once (the images serve four), then a fifth arriving while one
+    of them is closing."""
     url = f"ws://127.0.0.1:{port}/"
     first = await connect(url)
     # No retry from here on: each of these must be served at once.
-    a, b = await asyncio.gather(*(
-        websockets.connect(url, open_timeout=STEP_TIMEOUT, max_size=None) for _ in range(2)))
-    await asyncio.gather(exchange(first, "A", 20_000), exchange(a, "B", 30_000),
-                         exchange(b, "C", 40_000))
-    # A closes; D connects while A's socket is still closing, and is served.
+    b, c, d = await asyncio.gather(*(
+        websockets.connect(url, open_timeout=STEP_TIMEOUT, max_size=None) for _ in range(3)))
+    await asyncio.gather(exchange(first, "A", 20_000), exchange(b, "B", 30_000),
+                         exchange(c, "C", 40_000), exchange(d, "D", 50_000))
+    await asyncio.wait_for(d.close(), STEP_TIMEOUT)
+    check(d.close_code == 1000, "D closed cleanly")
+    # D's socket listens again once the guest has seen the last of the TCP close.
+    await asyncio.sleep(0.5)
+    # A closes; E connects while A's socket is still closing, and is served.
     closing = asyncio.ensure_future(first.close())
-    d = await websockets.connect(url, open_timeout=STEP_TIMEOUT, max_size=None)
+    e = await websockets.connect(url, open_timeout=STEP_TIMEOUT, max_size=None)
     await asyncio.wait_for(closing, STEP_TIMEOUT)
-    check(first.close_code == 1000, "A closed cleanly while D connected")
-    await asyncio.gather(exchange(a, "B", 100_000), exchange(b, "C", 100_000),
-                         exchange(d, "D", 100_000))
-    for ws in (a, b, d):
+    check(first.close_code == 1000, "A closed cleanly while E connected")
+    await asyncio.gather(exchange(b, "B", 100_000), exchange(c, "C", 100_000),
+                         exchange(e, "E", 100_000))
+    for ws in (b, c, e):
         await asyncio.wait_for(ws.close(), STEP_TIMEOUT)
         check(ws.close_code == 1000, "clean close after the concurrent exchange")
 
