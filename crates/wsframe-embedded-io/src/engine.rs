@@ -419,7 +419,7 @@ impl Engine {
         if n == 0 {
             return Err(Failure::WriteZero);
         }
-        self.unflushed = true;
+        // Data frames are not flushed (see `WebSocket::send_fragment`).
         if self.out_pos < self.out_len {
             self.out_pos = (self.out_pos + n).min(self.out_len);
         } else if let Some(sending) = self.sending.as_mut() {
@@ -433,9 +433,22 @@ impl Engine {
         self.owed()
     }
 
-    /// After a send: the flush.
+    /// After a control frame: write it and flush.
     pub(crate) fn after_send(&mut self) -> Option<Next> {
         self.drain()
+    }
+
+    /// Writes what is owed and flushes the stream.
+    pub(crate) fn flush_step(&mut self) -> Result<Next, Failure> {
+        if let Some(next) = self.owed()? {
+            return Ok(next);
+        }
+        Ok(Next::Done)
+    }
+
+    /// Makes the next [`flush_step`](Self::flush_step) flush the stream.
+    pub(crate) fn want_flush(&mut self) {
+        self.unflushed = true;
     }
 
     // ----- the opening handshake -----

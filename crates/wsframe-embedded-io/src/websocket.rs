@@ -109,12 +109,13 @@ macro_rules! websocket {
                 self.engine.message(buf).map_err(Error::from_engine)
             }
 
-            /// Sends a text message as one frame.
+            /// Sends a text message as one frame (written, not flushed: see
+            /// [`send_fragment`](Self::send_fragment)).
             pub $($async)? fn send_text(&mut self, text: &str) -> Result<(), Error<T::Error>> {
                 self.send_fragment(DataKind::Text, text.as_bytes(), true) $($await)*
             }
 
-            /// Sends a binary message as one frame.
+            /// Sends a binary message as one frame (written, not flushed).
             pub $($async)? fn send_binary(&mut self, data: &[u8]) -> Result<(), Error<T::Error>> {
                 self.send_fragment(DataKind::Binary, data, true) $($await)*
             }
@@ -123,6 +124,13 @@ macro_rules! websocket {
             /// later calls continue it with the same `kind`, and `fin` ends it (§5.4).
             /// This streams a message of any size, e.g. the pieces [`recv`](Self::recv)
             /// returns.
+            ///
+            /// The frame is written, not flushed: stream sockets (embassy-net's
+            /// `TcpSocket`, tokio's `TcpStream`) send it without a flush, and embassy's
+            /// flush would wait for the peer's acknowledgement of every frame. Call
+            /// [`flush`](Self::flush) for a stream that buffers writes. Control frames
+            /// (pongs, close replies, [`ping`](Self::ping), [`close`](Self::close))
+            /// are flushed.
             ///
             /// Not cancel-safe: a send dropped after part of a large frame was written
             /// leaves the stream unframed, and every later call returns
@@ -140,7 +148,13 @@ macro_rules! websocket {
                     let n = self.io.write(bytes) $($await)* .map_err(Error::Io)?;
                     self.engine.sent(n).map_err(Error::from_engine)?;
                 }
-                self.run(&mut [], |e, _| Ok(e.after_send().unwrap_or(Next::Done))) $($await)*
+                Ok(())
+            }
+
+            /// Writes what is owed and flushes the stream.
+            pub $($async)? fn flush(&mut self) -> Result<(), Error<T::Error>> {
+                self.engine.want_flush();
+                self.run(&mut [], |e, _| e.flush_step()) $($await)*
             }
 
             /// Sends a ping (at most 125 bytes of payload).

@@ -19,6 +19,8 @@ struct Script {
     pos: usize,
     chunk: usize,
     output: Vec<u8>,
+    /// How much of `output` had been written at each flush.
+    flushes: Vec<usize>,
 }
 
 impl Script {
@@ -28,6 +30,7 @@ impl Script {
             pos: 0,
             chunk,
             output: Vec::new(),
+            flushes: Vec::new(),
         }
     }
 }
@@ -53,6 +56,7 @@ impl embedded_io::Write for Script {
         Ok(n)
     }
     fn flush(&mut self) -> Result<(), Infallible> {
+        self.flushes.push(self.output.len());
         Ok(())
     }
 }
@@ -326,4 +330,26 @@ fn a_message_can_be_echoed_while_held() {
     assert_eq!(echoed, [7; 700]);
     assert_eq!(frames[0].0, 0x02);
     assert_eq!(frames.last().unwrap().0, 0x80);
+}
+
+#[test]
+fn control_frames_are_flushed_and_data_frames_on_request() {
+    let mut peer = Peer::new();
+    let mut input = REQUEST.to_vec();
+    input.extend(peer.ping(b"p"));
+    let mut buf = [0u8; 512];
+    let mut ws = WebSocket::accept(Script::new(input, 1000), &mut buf, Config::default()).unwrap();
+    let after_101 = ws.get_mut().output.len();
+    assert_eq!(ws.get_mut().flushes, [after_101]);
+    assert_eq!(ws.recv(&mut buf).unwrap(), Message::Ping(b"p"));
+    let after_pong = ws.get_mut().output.len();
+    assert_eq!(ws.get_mut().flushes, [after_101, after_pong]);
+    ws.send_binary(&[1; 300]).unwrap();
+    ws.send_text("short").unwrap();
+    assert_eq!(ws.get_mut().flushes.len(), 2, "data frames are not flushed");
+    ws.flush().unwrap();
+    let all = ws.get_mut().output.len();
+    assert_eq!(ws.get_mut().flushes, [after_101, after_pong, all]);
+    ws.close(None, "").unwrap();
+    assert_eq!(ws.get_mut().flushes.len(), 4);
 }
