@@ -16,10 +16,16 @@
 //!   [`Piece`]s of it otherwise, so the buffer bounds memory but not message size.
 //!   Pongs and the close reply are written on the way.
 //! - `send_text`, `send_binary`, `send_fragment` (stream a message of any size),
-//!   `ping`, `pong`, `close`; [`WebSocket::into_inner`] gives the stream back.
+//!   `ping`, `pong`, `close`; [`WebSocket::into_inner`] gives the stream back. Data
+//!   frames are written but not flushed (socket streams send without a flush, and
+//!   embassy-net's flush waits for the peer's acknowledgement); control frames are
+//!   flushed, and [`WebSocket::flush`] flushes on request.
 //!
-//! Memory per connection: the caller's buffer plus `size_of::<WebSocket<T>>()` (the
-//! core's connection state, a 256-byte output buffer and the stream).
+//! Memory per connection: the caller's buffer plus `size_of::<WebSocket<T>>()`: the
+//! core's connection state, a 256-byte output buffer and the stream (912 bytes on
+//! thumbv7em with embassy-net's `TcpSocket` by reference). The embassy image in
+//! `examples/embedded` serves each connection in 5,536 bytes of RAM, TCP buffers
+//! included.
 //!
 //! ## Cancel safety
 //!
