@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Conformance and interop: the Autobahn testsuite against wsframe in both roles (cases
 # 1-10 and the permessage-deflate cases 12-13, every case OK or INFORMATIONAL and equal
-# to tests/autobahn/expected/), and interop with Python websockets, npm ws and Chromium
+# to tests/autobahn/expected/), the embedded-io layer (crates/wsframe-embedded-io, over
+# tokio sockets) in both roles for 1-10, and interop with Python websockets, npm ws and Chromium
 # (tests/interop), with and without permessage-deflate.
 #
 # The two Autobahn roles run at the same time (each wstest is one Python process; 12.*
@@ -54,6 +55,7 @@ install_tools() {
 
 build() {
   cargo build --release -p echo-server -p autobahn-client -p wsframe-std --bins --examples
+  cargo build --release -p wsframe-embedded-io --examples
 }
 
 rust_tests() {
@@ -118,6 +120,29 @@ autobahn_both() {
   return "$status"
 }
 
+# The embedded-io layer's testee (a 4 KiB receive buffer, messages echoed piece by
+# piece), cases 1-10, both roles at once: about 20 s.
+autobahn_embedded_io() {
+  local port logs status=0
+  port="$(free_port)"
+  logs="$(mktemp -d)"
+  tests/autobahn/run.sh server wsframe-embedded-io "ws://127.0.0.1:$port" -- \
+    "$RELEASE/examples/autobahn_testee" server "127.0.0.1:$port" >"$logs/server.log" 2>&1 &
+  local server=$!
+  sleep 2
+  tests/autobahn/run.sh client wsframe-embedded-io -- \
+    "$RELEASE/examples/autobahn_testee" client >"$logs/client.log" 2>&1 &
+  local client=$!
+  wait "$server" || status=1
+  echo "---- autobahn embedded-io server role"
+  cat "$logs/server.log"
+  wait "$client" || status=1
+  echo "---- autobahn embedded-io client role"
+  cat "$logs/client.log"
+  rm -rf "$logs"
+  return "$status"
+}
+
 interop() {
   ECHO_SERVER="$RELEASE/echo-server" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
 }
@@ -129,13 +154,15 @@ deflate_bench() {
 }
 
 export RELEASE WEBSOCKETS_VERSION AUTOBAHN_ALL_CASES
-export -f as_root install_tools build rust_tests free_port autobahn_server autobahn_client autobahn_both interop deflate_bench
+export -f as_root install_tools build rust_tests free_port autobahn_server autobahn_client autobahn_both \
+  autobahn_embedded_io interop deflate_bench
 
 step "install tools" install_tools
 step "build release binaries" build
 if [ ${#failed[@]} -eq 0 ]; then
   step "rust tests (wsframe-std, examples)" rust_tests
   step "autobahn both roles (in parallel)" autobahn_both
+  step "autobahn embedded-io both roles" autobahn_embedded_io
   step "interop" interop
   step "deflate benchmark (1 pass)" deflate_bench
 fi

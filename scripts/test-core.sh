@@ -27,5 +27,7 @@ for t in "${targets[@]}"; do
   cargo build -p wsframe --target "$t" --release
   # permessage-deflate negotiation is no_std too; its codec needs an allocator.
   cargo build -p wsframe-deflate --no-default-features --target "$t"
+  # The embedded-io layer is no_std and allocation-free as well.
+  cargo build -p wsframe-embedded-io --target "$t" --release
 done
 echo "core: ok"

@@ -15,7 +15,12 @@ pub fn run<'a>(
     slots: &'a mut [SocketStorage<'a>; 2],
     buffers: &'a mut TcpBuffers,
 ) -> Result<(), Fail> {
-    let mut tb = Testbed::new(slots, buffers, ServerConfig::default());
+    // A 4 KiB message limit, so that the 1009 for an oversized message is checked too
+    // (the default has none: the echo streams).
+    let mut config = ServerConfig::default();
+    config.ws.max_frame_len = 4096;
+    config.ws.max_message_len = 4096;
+    let mut tb = Testbed::new(slots, buffers, config);
     let mut buf = [0u8; 4096];
 
     // Echoes, a fragmented message, ping and a clean close.
@@ -62,7 +67,7 @@ pub fn run<'a>(
     )?;
     tb.close_client()?;
 
-    // A message over the limit is refused with 1009.
+    // A message over the configured limit is refused with 1009.
     let mut client = WsClient::new([2; 32]);
     client.open(&mut tb, "/")?;
     client.send(&mut tb, DataKind::Binary, &[0; 4097], true)?;

@@ -35,12 +35,14 @@ pub struct ServerConfig {
 }
 
 impl Default for ServerConfig {
-    /// Port 80, 5 s for the handshake, 2 s for the close, 4 KiB messages.
+    /// Port 80, 5 s for the handshake, 2 s for the close, and no limit on frames,
+    /// messages or fragments: the echo streams each piece as it arrives and holds no
+    /// message, so no size needs a bigger buffer.
     fn default() -> Self {
         let ws = Config {
-            max_frame_len: 4096,
-            max_message_len: 4096,
-            max_fragments: 64,
+            max_frame_len: u64::MAX,
+            max_message_len: u64::MAX,
+            max_fragments: u32::MAX,
             ..Config::default()
         };
         Self {
@@ -82,7 +84,9 @@ enum Phase {
     Aborted,
 }
 
-/// A WebSocket echo server on one smoltcp TCP socket, one client at a time.
+/// A WebSocket echo server on one smoltcp TCP socket, one client at a time; give each
+/// of several sockets listening on the same port its own server to serve several
+/// clients at once.
 ///
 /// `RX` bytes hold received, not yet processed input (at least 256: a control frame
 /// arrives whole and the opening request must fit); `TX` bytes hold output waiting for

@@ -86,7 +86,10 @@ fn tungstenite_client_echoes_pings_and_closes() {
 fn tungstenite_sees_1009_for_an_oversized_message() {
     let mut slots = socket_slots();
     let mut buffers = Box::new(TcpBuffers::new());
-    let mut tb = Testbed::new(&mut slots, &mut buffers, ServerConfig::default());
+    // A 4 KiB message limit (the default has none: the echo streams).
+    let mut limited = ServerConfig::default();
+    limited.ws.max_message_len = 4096;
+    let mut tb = Testbed::new(&mut slots, &mut buffers, limited);
     tb.connect().unwrap();
     let (mut ws, _) =
         tungstenite::client("ws://127.0.0.1/", SmoltcpStream { tb: &mut tb }).unwrap();

@@ -208,7 +208,14 @@ impl Regs {
 /// A received frame on its way to smoltcp.
 #[derive(Debug)]
 pub struct RxToken<'a> {
-    frame: &'a [u8],
+    frame: &'a mut [u8],
+}
+
+impl RxToken<'_> {
+    /// Hands the frame over mutably, as embassy-net's device trait wants it.
+    pub fn consume_mut<R>(self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        f(self.frame)
+    }
 }
 
 /// Room for a frame smoltcp sends.
@@ -248,7 +255,7 @@ impl Device for Lan9118 {
         let len = self.regs.receive_frame(&mut self.rx)?;
         Some((
             RxToken {
-                frame: &self.rx[..len],
+                frame: &mut self.rx[..len],
             },
             TxToken {
                 regs: &mut self.regs,

@@ -1,6 +1,7 @@
 //! The network side of the images: the LAN9118, a smoltcp interface with the static
-//! address QEMU's user networking expects (10.0.2.15/24, gateway 10.0.2.2) and one TCP
-//! socket. Everything lives in statics, so `size` reports the RAM it takes.
+//! address QEMU's user networking expects (10.0.2.15/24, gateway 10.0.2.2) and
+//! [`SOCKETS`] TCP sockets. Everything lives in statics, so `size` reports the RAM it
+//! takes.
 
 use cortex_m::singleton;
 use cortex_m_semihosting::hprintln;
@@ -18,14 +19,18 @@ pub const MAC: [u8; 6] = [0x02, 0x00, 0x57, 0x53, 0x00, 0x01];
 /// Bytes of each TCP socket buffer.
 pub const TCP_BUFFER: usize = 2048;
 
-/// The interface, its device and the socket set with one TCP socket.
+/// TCP sockets, each listening on the same port for one client: with several, a client
+/// arriving while others are connected or closing is served instead of reset.
+pub const SOCKETS: usize = 4;
+
+/// The interface, its device and the socket set with [`SOCKETS`] TCP sockets.
 pub struct Network {
     nic: &'static mut Lan9118,
     iface: Interface,
-    /// The sockets; [`Network::tcp`] is the one TCP socket.
+    /// The sockets; [`Network::tcp`] are the TCP sockets.
     pub sockets: SocketSet<'static>,
-    /// The TCP socket.
-    pub tcp: SocketHandle,
+    /// The TCP sockets.
+    pub tcp: [SocketHandle; SOCKETS],
 }
 
 impl Network {
@@ -36,9 +41,10 @@ impl Network {
         // SAFETY: the LAN9118 of the mps2 boards is at MPS2_BASE, and the singleton
         // guarantees only this driver instance uses it.
         let nic = singleton!(: Lan9118 = unsafe { Lan9118::new(MPS2_BASE) });
-        let rx = singleton!(: [u8; TCP_BUFFER] = [0; TCP_BUFFER]);
-        let tx = singleton!(: [u8; TCP_BUFFER] = [0; TCP_BUFFER]);
-        let slots = singleton!(: [SocketStorage<'static>; 1] = [SocketStorage::EMPTY]);
+        let rx = singleton!(: [[u8; TCP_BUFFER]; SOCKETS] = [[0; TCP_BUFFER]; SOCKETS]);
+        let tx = singleton!(: [[u8; TCP_BUFFER]; SOCKETS] = [[0; TCP_BUFFER]; SOCKETS]);
+        let slots =
+            singleton!(: [SocketStorage<'static>; SOCKETS] = [SocketStorage::EMPTY; SOCKETS]);
         let (Some(nic), Some(rx), Some(tx), Some(slots)) = (nic, rx, tx, slots) else {
             crate::exit(false)
         };
@@ -55,10 +61,16 @@ impl Network {
             .routes_mut()
             .add_default_ipv4_route(Ipv4Address::new(10, 0, 2, 2));
         let mut sockets = SocketSet::new(&mut slots[..]);
-        let tcp = sockets.add(tcp::Socket::new(
-            tcp::SocketBuffer::new(&mut rx[..]),
-            tcp::SocketBuffer::new(&mut tx[..]),
-        ));
+        let mut buffers = rx.iter_mut().zip(tx.iter_mut());
+        let tcp = [(); SOCKETS].map(|()| {
+            let Some((rx, tx)) = buffers.next() else {
+                crate::exit(false)
+            };
+            sockets.add(tcp::Socket::new(
+                tcp::SocketBuffer::new(&mut rx[..]),
+                tcp::SocketBuffer::new(&mut tx[..]),
+            ))
+        });
         Self {
             nic,
             iface,

@@ -1,5 +1,5 @@
 //! Size probe: the network image without WebSocket — the same board, interface and
-//! socket running a plain TCP echo on port 80. `net` minus this is what the
+//! sockets running a plain TCP echo on port 80. `net` minus this is what the
 //! WebSocket server and the wsframe core add.
 #![no_std]
 #![no_main]
@@ -17,20 +17,22 @@ fn main() -> ! {
     let mut net = Network::bring_up(peripherals.SYST);
     loop {
         net.poll(clock::now());
-        let socket = net.sockets.get_mut::<tcp::Socket>(net.tcp);
-        if !socket.is_open() {
-            let _ = socket.listen(80);
-        }
-        let mut buf = [0u8; 512];
-        if socket.can_send() {
-            if let Ok(n) = socket.recv_slice(&mut buf) {
-                let _ = socket.send_slice(&buf[..n]);
+        for handle in net.tcp {
+            let socket = net.sockets.get_mut::<tcp::Socket>(handle);
+            if !socket.is_open() {
+                let _ = socket.listen(80);
             }
-        }
-        match socket.state() {
-            tcp::State::CloseWait => socket.close(),
-            tcp::State::TimeWait => socket.abort(),
-            _ => {}
+            let mut buf = [0u8; 512];
+            if socket.can_send() {
+                if let Ok(n) = socket.recv_slice(&mut buf) {
+                    let _ = socket.send_slice(&buf[..n]);
+                }
+            }
+            match socket.state() {
+                tcp::State::CloseWait => socket.close(),
+                tcp::State::TimeWait => socket.abort(),
+                _ => {}
+            }
         }
         net.idle();
     }
