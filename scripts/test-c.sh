@@ -175,7 +175,7 @@ step "install, pkg-config and CMake consumers"
 
 # ---- 5. firmware build -------------------------------------------------------
 make -s -C bindings/c firmware >&2
-FW_A="$TARGET_DIR/$FIRMWARE_TARGET/release/libwsframe.a"
+FW_A="$TARGET_DIR/$FIRMWARE_TARGET/firmware/libwsframe.a"
 [ -f "$FW_A" ] || die "no $FW_A"
 SYSROOT_BIN="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
 tool() { command -v "$1" || { [ -x "$SYSROOT_BIN/$1" ] && echo "$SYSROOT_BIN/$1"; } || true; }

@@ -2,7 +2,8 @@
 # Firmware (examples/embedded, its own cargo workspace): lints, host tests of the smoltcp
 # echo server (in-memory device, own client and tungstenite), the mps2-an386 images,
 # the self-test image under QEMU, the network image against Python websockets, and
-# the size table.
+# the size table; then the C firmware (bindings/c/examples/firmware: libwsframe.a linked
+# by gcc-arm-none-eabi + picolibc) booted under QEMU and sized beside the Rust probes.
 set -euo pipefail
 cd "$(dirname "$0")/../examples/embedded"
 
@@ -14,6 +15,8 @@ rustup component list --installed | grep -q '^clippy' || rustup component add cl
 apt_needed=()
 command -v qemu-system-arm >/dev/null || apt_needed+=(qemu-system-arm)
 command -v arm-none-eabi-size >/dev/null || apt_needed+=(binutils-arm-none-eabi)
+command -v arm-none-eabi-gcc >/dev/null || apt_needed+=(gcc-arm-none-eabi)
+[ -f /usr/lib/picolibc/arm-none-eabi/picolibc.specs ] || apt_needed+=(picolibc-arm-none-eabi)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq
@@ -52,6 +55,22 @@ connection=$(($(text_of "$images/size-core") - $(text_of "$images/size-base")))
 echo "core codec + server handshake: $codec bytes of flash (budget 8000); through Connection: $connection"
 if [ "$codec" -gt 8000 ]; then
   echo "embedded: the codec and server handshake grew past their 8,000-byte budget" >&2
+  exit 1
+fi
+
+echo "== C firmware: libwsframe.a in a C image (gcc-arm-none-eabi, picolibc) under QEMU"
+c_firmware=../../bindings/c/examples/firmware
+make -s -C "$c_firmware"
+c_build=$(make -s -C "$c_firmware" print-build)
+timeout 60 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+  -semihosting-config enable=on,target=native -kernel "$c_build/selftest.elf"
+arm-none-eabi-size "$c_build"/{size-base,size-core,selftest}.elf
+c_cost=$(($(text_of "$c_build/size-core.elf") - $(text_of "$c_build/size-base.elf")))
+echo "the same flow through the C library: $c_cost bytes of flash (Rust, through Connection: $connection)"
+# The C boundary costs a few KB over the Rust flow (README of bindings/c); far more
+# means the firmware profile or --gc-sections no longer applies.
+if [ "$c_cost" -gt $((connection + 6000)) ]; then
+  echo "embedded: the C image costs $c_cost bytes, over $((connection + 6000))" >&2
   exit 1
 fi
 echo "embedded: ok"
