@@ -1,43 +1,36 @@
 /*
- * A WebSocket echo server on lwIP's raw (callback) API and libwsframe.
+ * A WebSocket echo server on lwIP's raw (callback) API and libwsframe: the part the
+ * host build (host.c, Debian's liblwip on a TAP device) and the board build
+ * (board/main.c, lwIP from source on the LAN9118 of QEMU mps2-an386) share.
  *
- *   PRECONFIGURED_TAPIF=TAP echo_lwip ADDRESS/PREFIX GATEWAY [PORT]
- *
- * lwIP runs its own TCP/IP stack on the TAP device TAP (which must exist and be up;
- * run_netns.sh makes one in a network namespace) with the address ADDRESS and serves
- * ws://ADDRESS:PORT/ (default 9001) until SIGTERM or SIGINT.
- *
- * Built against Debian's liblwip-dev: lwIP 2.1 with its Unix port (NO_SYS=0: a tcpip
- * thread runs the stack and every callback; tapif reads the TAP device in a thread of
- * its own). The WebSocket part is ../echo/echo.c, the same step the firmware images
- * run: the library parses and checks the request, writes the 101 answer or the HTTP
+ * The WebSocket part is ../echo/echo.c, the same step the firmware self-test runs:
+ * the library parses and checks the request, writes the 101 answer or the HTTP
  * refusal with its status, unmasks and checks frames, and owes the pongs, close
  * replies and failing closes. This file only moves bytes between lwIP and that step,
- * in fixed buffers (a pool of connections, no allocation).
+ * in fixed buffers: a pool of MAX_CLIENTS connections, no allocation.
  *
  * Flow control: received pbufs wait in `pending` and are copied into `in` as room
  * frees, and the TCP window opens (tcp_recved) only for copied bytes; input is taken
  * only while `out` is empty, and `out` goes to lwIP as its send buffer allows (sent
  * callback). So a fast peer is slowed down by TCP, not by dropping or buffering more.
+ *
+ * Callbacks run where lwIP runs them (its tcpip thread on the host, the main loop on
+ * the board); ws_server_listen must be called there too (or with the core locked).
  */
-#define _POSIX_C_SOURCE 200809L
-
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "lwip/init.h"
-#include "lwip/netif.h"
 #include "lwip/tcp.h"
-#include "lwip/tcpip.h"
-#include "netif/tapif.h"
 
 #include "echo.h"
+#include "ws_server.h"
 
+#ifndef MAX_CLIENTS
 #define MAX_CLIENTS 8
-/* Holds the largest opening request the library accepts by default (8 KiB). */
+#endif
+/* The input buffer; the opening request may take all of it (handshake.max_bytes). */
+#ifndef IN_CAP
 #define IN_CAP 8192u
+#endif
 
 struct client {
     struct tcp_pcb *pcb; /* NULL: the slot is free */
@@ -55,6 +48,7 @@ struct client {
 };
 
 static struct client clients[MAX_CLIENTS];
+static struct wsf_config config;
 
 /* Frees the slot and whatever it still holds; the pcb is gone or handed back. */
 static void release(struct client *c) {
@@ -139,9 +133,9 @@ static err_t pump(struct client *c) {
             /* The close handshake is over, or the peer sent a bad request or frame:
              * the library wrote the refusal or failing close; send it and close. */
             if (r.status != WSF_ERR_CLOSED)
-                fprintf(stderr, "echo_lwip: %s (close code %u, HTTP status %u)\n",
-                        wsf_strerror(r.status), wsf_error_close_code(r.status),
-                        wsf_error_http_status(r.status));
+                WS_SERVER_LOG("echo_lwip: %s (close code %u, HTTP status %u)\n",
+                              wsf_strerror(r.status), wsf_error_close_code(r.status),
+                              wsf_error_http_status(r.status));
             c->closing = 1;
         } else if (r.consumed == 0 && r.written == 0 && (c->in_len == IN_CAP || !c->pending)) {
             return ERR_OK; /* needs bytes that have not arrived yet */
@@ -201,7 +195,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
         return ERR_ABRT;
     }
     c->pcb = pcb;
-    c->conn = wsf_conn_init_server(&c->storage, sizeof c->storage, NULL);
+    c->conn = wsf_conn_init_server(&c->storage, sizeof c->storage, &config);
     c->pending = NULL;
     c->in_len = c->out_pos = c->out_len = 0;
     c->closing = 0;
@@ -214,63 +208,21 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
     return ERR_OK;
 }
 
-static int parse_address(const char *text, ip4_addr_t *addr, ip4_addr_t *mask) {
-    char buf[32];
-    const char *slash = strchr(text, '/');
-    if (!slash || (size_t)(slash - text) >= sizeof buf)
+int ws_server_listen(u16_t port) {
+    wsf_config_default(&config);
+    config.handshake.max_bytes = IN_CAP;
+    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+    if (pcb == NULL)
         return 0;
-    memcpy(buf, text, (size_t)(slash - text));
-    buf[slash - text] = '\0';
-    int prefix = atoi(slash + 1);
-    if (!ip4addr_aton(buf, addr) || prefix < 1 || prefix > 32)
+    if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
+        tcp_close(pcb);
         return 0;
-    ip4_addr_set_u32(mask, lwip_htonl(0xffffffffu << (32 - prefix)));
+    }
+    struct tcp_pcb *listener = tcp_listen(pcb);
+    if (listener == NULL) {
+        tcp_close(pcb);
+        return 0;
+    }
+    tcp_accept(listener, on_accept);
     return 1;
-}
-
-int main(int argc, char **argv) {
-    static struct netif netif;
-    ip4_addr_t addr, mask, gateway;
-    if (argc < 3 || argc > 4 || !parse_address(argv[1], &addr, &mask) ||
-        !ip4addr_aton(argv[2], &gateway) || !getenv("PRECONFIGURED_TAPIF")) {
-        fprintf(stderr, "usage: PRECONFIGURED_TAPIF=TAP %s ADDRESS/PREFIX GATEWAY [PORT]\n",
-                argv[0]);
-        return 2;
-    }
-    u16_t port = argc == 4 ? (u16_t)atoi(argv[3]) : 9001;
-
-    /* SIGTERM and SIGINT are taken by sigwait below, in this thread only. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-
-    tcpip_init(NULL, NULL);
-    LOCK_TCPIP_CORE();
-    int ok = netif_add(&netif, &addr, &mask, &gateway, NULL, tapif_init, tcpip_input) != NULL;
-    struct tcp_pcb *listener = NULL;
-    if (ok) {
-        netif_set_default(&netif);
-        netif_set_up(&netif);
-        struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-        if (pcb && tcp_bind(pcb, IP4_ADDR_ANY, port) == ERR_OK)
-            listener = tcp_listen(pcb);
-        if (listener)
-            tcp_accept(listener, on_accept);
-        else if (pcb)
-            tcp_close(pcb);
-    }
-    UNLOCK_TCPIP_CORE();
-    if (!listener) {
-        fprintf(stderr, "echo_lwip: cannot bring up %s or listen on port %u\n",
-                getenv("PRECONFIGURED_TAPIF"), port);
-        return 1;
-    }
-    fprintf(stderr, "echo_lwip: ws://%s:%u/ on %s\n", ip4addr_ntoa(&addr), port,
-            getenv("PRECONFIGURED_TAPIF"));
-
-    int sig = 0;
-    sigwait(&stop, &sig);
-    return 0;
 }
