@@ -3,7 +3,9 @@
 # echo server (in-memory device, own client and tungstenite), the mps2-an386 images,
 # the self-test image under QEMU, the network image against Python websockets, and
 # the size table; then the C firmware (bindings/c/examples/firmware: libwsframe.a linked
-# by gcc-arm-none-eabi + picolibc) booted under QEMU and sized beside the Rust probes.
+# by gcc-arm-none-eabi + picolibc) booted under QEMU and sized beside the Rust probes;
+# and the C echo server on lwIP (bindings/c/examples/lwip/board: lwIP from Debian's
+# source package, the LAN9118) under QEMU against Python websockets and Autobahn 1-10.
 set -euo pipefail
 cd "$(dirname "$0")/../examples/embedded"
 
@@ -73,4 +75,15 @@ if [ "$c_cost" -gt $((connection + 6000)) ]; then
   echo "embedded: the C image costs $c_cost bytes, over $((connection + 6000))" >&2
   exit 1
 fi
+
+echo "== C echo server on lwIP on the board (LAN9118) under QEMU"
+lwip_board=../../bindings/c/examples/lwip/board
+make -s -C "$lwip_board"
+lwip_image="$(make -s -C "$lwip_board" print-build)/echo-lwip.elf"
+arm-none-eabi-size "$lwip_image"
+timeout 200 "$lwip_board/run_qemu.sh" "$lwip_image" -- \
+  timeout 150 python3 "$lwip_board/../check_websockets.py"
+AUTOBAHN_TIMEOUT=600 timeout 660 "$lwip_board/run_qemu.sh" "$lwip_image" -- \
+  bash -c '../../tests/autobahn/run.sh server wsframe-c-lwip-board "$WS_URL"'
+
 echo "embedded: ok"
