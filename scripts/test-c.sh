@@ -23,9 +23,15 @@
 #      concurrent clients (examples/c-echo-server/check_clients.py), then runs
 #      Autobahn fuzzingclient against `echo_server --deflate`: cases 1-10 gated by
 #      tests/autobahn/expected/server-wsframe-c.json, and the permessage-deflate
-#      cases 12.* and 13.* gated by tests/autobahn/expected/server-wsframe-c-deflate.json.
+#      cases 12.* and 13.* gated by tests/autobahn/expected/server-wsframe-c-deflate.json;
+#   7. builds the lwIP echo server (bindings/c/examples/lwip, Debian's liblwip-dev)
+#      with ASan+UBSan and runs it on a TAP device in a network namespace of its own
+#      (run_netns.sh; needs root or sudo): Python websockets and bad requests
+#      (check_websockets.py), then Autobahn cases 1-10 gated by
+#      tests/autobahn/expected/server-wsframe-c-lwip.json.
 #
-# Environment: CARGO_TARGET_DIR (honoured), C_SKIP_AUTOBAHN=1 (skip step 6).
+# Environment: CARGO_TARGET_DIR (honoured), C_SKIP_AUTOBAHN=1 (skip Autobahn in steps 6
+# and 7).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,6 +61,8 @@ command -v gcc >/dev/null || need_apt+=(gcc)
 command -v g++ >/dev/null || need_apt+=(g++)
 command -v make >/dev/null || need_apt+=(make)
 command -v llvm-size >/dev/null || need_apt+=(llvm)
+pkg-config --exists lwip 2>/dev/null || need_apt+=(liblwip-dev)
+command -v ip >/dev/null || need_apt+=(iproute2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   log "apt-get install ${need_apt[*]}"
@@ -68,6 +76,7 @@ if ! "$CBINDGEN" --version 2>/dev/null | grep -qx "cbindgen $CBINDGEN_VERSION"; 
   CBINDGEN="${CARGO_HOME:-$HOME/.cargo}/bin/cbindgen"
 fi
 rustup target list --installed | grep -qx "$FIRMWARE_TARGET" || rustup target add "$FIRMWARE_TARGET"
+python3 -c 'import websockets' 2>/dev/null || python3 -m pip install --quiet 'websockets>=14'
 step "prerequisites"
 
 # ---- 1. Rust side ------------------------------------------------------------
@@ -175,7 +184,7 @@ step "install, pkg-config and CMake consumers"
 
 # ---- 5. firmware build -------------------------------------------------------
 make -s -C bindings/c firmware >&2
-FW_A="$TARGET_DIR/$FIRMWARE_TARGET/release/libwsframe.a"
+FW_A="$TARGET_DIR/$FIRMWARE_TARGET/firmware/libwsframe.a"
 [ -f "$FW_A" ] || die "no $FW_A"
 SYSROOT_BIN="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
 tool() { command -v "$1" || { [ -x "$SYSROOT_BIN/$1" ] && echo "$SYSROOT_BIN/$1"; } || true; }
@@ -241,6 +250,35 @@ else
     tests/autobahn/run.sh server wsframe-c-deflate "ws://127.0.0.1:$PORT" \
     -- "$ECHO" --deflate "$PORT" || die "Autobahn (permessage-deflate) against the C echo server"
   step "Autobahn fuzzingclient 12.*, 13.* (every parameter set) against the C echo server with --deflate"
+fi
+
+# ---- 7. the lwIP echo server --------------------------------------------------
+make -s -C bindings/c lib >&2   # the default library: the server offers no extension
+LWIP_DIR=bindings/c/examples/lwip
+make -s -C "$LWIP_DIR" BUILD="$BUILD/lwip" \
+  EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" >&2
+timeout 180 "$LWIP_DIR/run_netns.sh" "$BUILD/lwip/echo_lwip" -- \
+  timeout 120 python3 "$LWIP_DIR/check_websockets.py" >&2 ||
+  die "the lwIP echo server against Python websockets and bad requests"
+step "lwIP echo server (TAP in a network namespace): Python websockets, bad requests"
+if [ "${C_SKIP_AUTOBAHN:-}" != 1 ]; then
+  tests/autobahn/install.sh >/dev/null   # outside: the namespace has no route to PyPI
+  # The URL is the lwIP address inside the namespace, which nothing outside reaches.
+  lwip_autobahn() {
+    AUTOBAHN_ALLOW_NONLOCAL=1 AUTOBAHN_TIMEOUT=600 timeout 660 "$LWIP_DIR/run_netns.sh" \
+      "$BUILD/lwip/echo_lwip" -- tests/autobahn/run.sh server wsframe-c-lwip ws://10.0.99.2:9001
+  }
+  if ! lwip_autobahn; then
+    # Now and then wstest's TCP connect for a case gets no answer in 30 s and wstest
+    # stops there; the cases that ran passed.
+    # Not yet explained (bindings/c/README.md, "lwIP"): one more run, and only for that.
+    grep -q "failed (User timeout caused connection failure" \
+      "$TARGET_DIR/autobahn/server-wsframe-c-lwip/wstest.log" 2>/dev/null ||
+      die "Autobahn against the lwIP echo server"
+    log "Autobahn: a TCP connect to the lwIP server timed out; running the cases again"
+    lwip_autobahn || die "Autobahn against the lwIP echo server"
+  fi
+  step "Autobahn fuzzingclient 1-10 against the lwIP echo server (ASan+UBSan build)"
 fi
 
 log "all C checks passed in $(($(date +%s) - START))s"
