@@ -101,7 +101,7 @@ async fn run_case(authority: &str, path: &str, nonce: [u8; 16]) -> Result<Option
     let request = Request::new(authority, path, nonce);
     let run = async {
         // A test program may use fixed values; a board takes them from its RNG.
-        let mask_seed = [nonce[0] ^ 0x5a; 16];
+        let mask_seed = [nonce[0] ^ 0x5a; 32];
         let io = FromTokio::new(stream);
         let mut ws = WebSocket::connect(io, &mut buf, config(), &request, mask_seed).await?;
         let (first_text, end) = echo(&mut ws, &mut buf).await;

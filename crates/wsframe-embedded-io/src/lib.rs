@@ -77,7 +77,7 @@
 //!     // The nonce and the mask seed come from the board's random number generator.
 //!     let request = Request::new("example.com", "/", [7; 16]);
 //!     let io = FromTokio::new(client_io);
-//!     let mut ws = WebSocket::connect(io, &mut buf, Config::default(), &request, [9; 16]).await?;
+//!     let mut ws = WebSocket::connect(io, &mut buf, Config::default(), &request, [9; 32]).await?;
 //!     ws.send_text("hello").await?;
 //!     assert_eq!(ws.recv(&mut buf).await?, Message::Text("hello"));
 //!     ws.close(Some(wsframe::CloseCode::NORMAL), "").await?;

@@ -57,7 +57,7 @@ macro_rules! websocket {
                 buf: &mut [u8],
                 config: Config,
                 request: &client::Request<'_>,
-                mask_seed: [u8; 16],
+                mask_seed: [u8; 32],
             ) -> Result<Self, Error<T::Error>> {
                 let conn = Connection::client(fit_handshake(config, buf.len()), mask_seed);
                 let mut ws = Self::from_upgraded(io, buf, conn, 0);

@@ -46,7 +46,7 @@ async fn client_and_server_over_tcp() {
         let mut buf = [0u8; 2048];
         let request = Request::new("localhost", "/", [1; 16]);
         let io = FromTokio::new(stream);
-        let mut ws = WebSocket::connect(io, &mut buf, Config::default(), &request, [2; 16])
+        let mut ws = WebSocket::connect(io, &mut buf, Config::default(), &request, [2; 32])
             .await
             .unwrap();
         let payload = big(100_000);
