@@ -66,7 +66,7 @@ struct Peer(Connection);
 
 impl Peer {
     fn new() -> Self {
-        Self(Connection::client(Config::default(), [3; 16]).with_handshake_done())
+        Self(Connection::client(Config::default(), [3; 32]).with_handshake_done())
     }
     fn frame(&mut self, kind: DataKind, payload: &[u8], fin: bool) -> Vec<u8> {
         let mut out = vec![0; payload.len() + 14];
@@ -91,7 +91,7 @@ fn server_frames(output: &[u8]) -> Vec<(u8, Vec<u8>)> {
     let head_end = output.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     assert!(output.starts_with(b"HTTP/1.1 101"));
     let mut rest = output[head_end..].to_vec();
-    let mut client = Connection::client(Config::default(), [0; 16]).with_handshake_done();
+    let mut client = Connection::client(Config::default(), [0; 32]).with_handshake_done();
     let mut frames = Vec::new();
     let mut pos = 0;
     while pos < rest.len() {
@@ -273,7 +273,7 @@ fn a_client_masks_large_payloads_in_chunks() {
     let payload: Vec<u8> = (0..5000u32).map(|i| (i * 7) as u8).collect();
     let mut buf = [0u8; 512];
     let io = Script::new(response, 3);
-    let mut ws = WebSocket::connect(io, &mut buf, Config::default(), &request, [9; 16]).unwrap();
+    let mut ws = WebSocket::connect(io, &mut buf, Config::default(), &request, [9; 32]).unwrap();
     ws.send_binary(&payload).unwrap();
     ws.send_text("small").unwrap();
     let output = ws.into_inner().output;

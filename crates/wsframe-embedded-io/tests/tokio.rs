@@ -87,7 +87,7 @@ async fn recv_cancelled_by_a_timer_loses_nothing() {
         let (server_io, mut client_io) = tokio::io::duplex(64 * 1024);
         // A client that writes the request and frames a few bytes at a time, slowly.
         let writer = tokio::spawn(async move {
-            let mut peer = wsframe::Connection::client(Config::default(), [4; 16]);
+            let mut peer = wsframe::Connection::client(Config::default(), [4; 32]);
             let request = Request::new("h", "/", [6; 16]);
             let mut bytes = vec![0u8; 4096];
             let mut n = peer.write_request(&request, &mut bytes).unwrap();
