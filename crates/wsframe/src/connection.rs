@@ -1107,10 +1107,10 @@ impl Connection {
         Ok(n)
     }
 
-    /// Allows the RSV bits that a negotiated extension defines (e.g.
-    /// [`RSV1`](crate::frame::RSV1) for permessage-deflate, RFC 7692 §6), from the next
-    /// frame on; none are allowed until then (§5.2). Call it when the handshake settles
-    /// the extensions; this is the only way to allow them.
+    /// Allows the RSV bits that a negotiated extension defines (e.g. [`RSV1`] for
+    /// permessage-deflate, RFC 7692 §6), from the next frame on; none are allowed until
+    /// then (§5.2). Call it when the handshake settles the extensions; this is the only
+    /// way to allow them.
     ///
     /// ```
     /// use wsframe::{frame::RSV1, Config, Connection, DataKind, Error, ProtocolError};
