@@ -17,7 +17,9 @@ import sys
 from collections import defaultdict
 
 OURS = "wsframe"
-REFERENCE = "copy_from_slice"
+# Physical or component references, shown but not ratios' peers: a plain copy for
+# unmasking, the two crates `accept_key` is made of called directly for the Accept.
+REFERENCES = ("copy_from_slice", "sha1_smol+base64")
 GROUP_TITLES = {
     "unmask-aligned": "Unmask in place, buffer 64-byte aligned",
     "unmask-offset3": "Unmask in place, buffer at +3",
@@ -35,6 +37,7 @@ COLOURS = {
     "tokio-websockets": "#9467bd",
     "embedded-websocket": "#8c564b",
     "copy_from_slice": "#7f7f7f",
+    "sha1_smol+base64": "#7f7f7f",
 }
 
 
@@ -43,7 +46,7 @@ def is_ours(name):
 
 
 def is_peer(name):
-    return not is_ours(name) and name != REFERENCE
+    return not is_ours(name) and name not in REFERENCES
 
 
 def load(root):
@@ -100,7 +103,7 @@ def markdown(results):
         params = results[group]
         impls = sorted(
             {name for entries in params.values() for name in entries},
-            key=lambda n: (0 if is_ours(n) else 2 if n == REFERENCE else 1, n),
+            key=lambda n: (0 if is_ours(n) else 2 if n in REFERENCES else 1, n),
         )
         lines.append(f"### {GROUP_TITLES.get(group, group)} (`{group}`)")
         lines.append("")
@@ -132,7 +135,8 @@ def markdown(results):
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
     lines.append("Ratios are the best peer's median time divided by wsframe's (above 1: wsframe is faster); "
-                 "`copy_from_slice` is the physical reference, not a peer.")
+                 "`copy_from_slice` (the physical reference for unmasking) and `sha1_smol+base64` (the "
+                 "crates `accept_key` is built on, called directly) are references, not peers.")
     return "\n".join(lines) + "\n"
 
 
@@ -183,7 +187,7 @@ def line_panel(results, group, x0, y0, w, h):
                f'transform="rotate(-90 {x0 - 40} {y0 + h / 2})">GB/s (log)</text>')
     for i, (name, pts) in enumerate(sorted(series.items())):
         colour = COLOURS.get(name, "#000")
-        dash = ' stroke-dasharray="5,4"' if name == REFERENCE else ""
+        dash = ' stroke-dasharray="5,4"' if name in REFERENCES else ""
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
         width = 3 if is_ours(name) else 1.8
         out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="{width}"{dash}/>')

