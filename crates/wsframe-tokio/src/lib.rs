@@ -192,7 +192,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     }
 
     /// Bytes of encoded frames waiting for the socket.
-    pub fn buffered(&self) -> usize {
+    pub fn buffered_amount(&self) -> usize {
         self.inner.buffered()
     }
 

@@ -99,7 +99,7 @@ impl ReadState {
                     } else {
                         self.pending_start = 0;
                     }
-                    return Poll::Ready(Some(step));
+                    return Poll::Ready(Some(deliver(inner, io_cx, step)));
                 }
                 self.pending_start = 0;
                 if let Err(e) = self.keep_partial(&pending[at..]) {
@@ -135,7 +135,7 @@ impl ReadState {
                     self.pending = chunk[used..total].to_vec();
                     self.pending_start = 0;
                 }
-                return Poll::Ready(Some(step));
+                return Poll::Ready(Some(deliver(inner, io_cx, step)));
             }
             if let Err(e) = self.keep_partial(&chunk[used..total]) {
                 return Poll::Ready(Some(Err(e)));
@@ -216,6 +216,20 @@ impl ReadState {
             return (pos, Some(Ok(message)));
         }
     }
+}
+
+/// Returns `step` after starting to write what it left owed (a pong, the close reply or
+/// the failing close), so the peer gets it without waiting for the next poll. A socket
+/// that would block keeps it buffered; a failed one shows at the next poll.
+fn deliver<S: AsyncRead + AsyncWrite + Unpin>(
+    inner: &mut Inner<S>,
+    io_cx: &mut Context<'_>,
+    step: Result<Message, Error>,
+) -> Result<Message, Error> {
+    if inner.buffered() > 0 || inner.conn.wants_transmit() {
+        let _ = inner.poll_flush(io_cx);
+    }
+    step
 }
 
 /// The clock of one connection: keepalive, idle and close-handshake deadlines, with one
