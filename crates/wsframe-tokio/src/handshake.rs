@@ -159,7 +159,10 @@ pub(crate) async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let extra: usize = protocols.iter().map(|p| p.len() + 2).sum::<usize>()
         + options.origin.as_ref().map_or(0, String::len)
-        + headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>();
+        + headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum::<usize>();
     let mut head = vec![0u8; 1024 + host.len() + path.len() + extra];
     let n = conn.write_request(&request, &mut head)?;
     io.write_all(&head[..n]).await?;

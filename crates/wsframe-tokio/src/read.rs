@@ -73,7 +73,7 @@ impl ReadState {
             }
             if let Poll::Ready(e) = self.timers.poll(inner, timer_cx) {
                 self.done = inner.conn.ready_state() == ReadyState::Closed;
-                return Poll::Ready(Some(Err(e)));
+                return Poll::Ready(Some(deliver(inner, io_cx, Err(e))));
             }
             // Owed frames (and a keepalive ping) go out whether or not the write side
             // is busy; a socket that would block keeps them buffered and wakes this
@@ -157,7 +157,9 @@ impl ReadState {
             // bytes, so this would be a broken invariant, not a peer's doing.
             None => {
                 self.done = true;
-                Err(Error::Io(io::Error::other("unconsumed input over 256 bytes")))
+                Err(Error::Io(io::Error::other(
+                    "unconsumed input over 256 bytes",
+                )))
             }
         }
     }
@@ -325,7 +327,9 @@ impl Timers {
                     }
                     sleep
                 }
-                None => self.sleep.insert(Box::pin(tokio::time::sleep_until(deadline))),
+                None => self
+                    .sleep
+                    .insert(Box::pin(tokio::time::sleep_until(deadline))),
             };
             if sleep.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;

@@ -102,7 +102,10 @@ async fn messages_flow_both_ways_and_the_close_handshake_ends_both_streams() {
         Message::binary(vec![0u8, 1, 2, 255])
     );
     // A ping is answered inside the server's `next`.
-    client.send(Message::Ping(Bytes::from_static(b"p"))).await.unwrap();
+    client
+        .send(Message::Ping(Bytes::from_static(b"p")))
+        .await
+        .unwrap();
     assert_eq!(
         server.next().await.unwrap().unwrap(),
         Message::Ping(Bytes::from_static(b"p"))
@@ -135,7 +138,10 @@ async fn messages_flow_both_ways_and_the_close_handshake_ends_both_streams() {
     // The reply echoes the code (§5.5.1); then the client's stream ends too.
     assert!(matches!(
         client.next().await.unwrap().unwrap(),
-        Message::Close(Some(CloseFrame { code: CloseCode::GOING_AWAY, .. }))
+        Message::Close(Some(CloseFrame {
+            code: CloseCode::GOING_AWAY,
+            ..
+        }))
     ));
     assert!(client.next().await.is_none());
     assert!(matches!(
@@ -221,7 +227,10 @@ async fn a_protocol_error_sends_the_cores_close_code_and_ends_the_stream() {
         Some(Err(Error::Protocol(ProtocolError::UnmaskedFrame)))
     ));
     assert!(server.next().await.is_none());
-    assert_eq!(peer.next().await, Some(("close", 1002u16.to_be_bytes().to_vec())));
+    assert_eq!(
+        peer.next().await,
+        Some(("close", 1002u16.to_be_bytes().to_vec()))
+    );
     // The server shut its write side down.
     assert_eq!(peer.next().await, None);
 }
@@ -229,13 +238,19 @@ async fn a_protocol_error_sends_the_cores_close_code_and_ends_the_stream() {
 #[tokio::test]
 async fn invalid_utf8_fails_with_1007_and_delivers_no_text() {
     let (mut server, mut peer) = RawPeer::server_and_peer(StreamOptions::default());
-    peer.send(|c, out| c.send_fragment(wsframe::DataKind::Text, b"ok \xff", true, out).unwrap())
-        .await;
+    peer.send(|c, out| {
+        c.send_fragment(wsframe::DataKind::Text, b"ok \xff", true, out)
+            .unwrap()
+    })
+    .await;
     assert!(matches!(
         server.next().await,
         Some(Err(Error::Protocol(ProtocolError::InvalidUtf8)))
     ));
-    assert_eq!(peer.next().await, Some(("close", 1007u16.to_be_bytes().to_vec())));
+    assert_eq!(
+        peer.next().await,
+        Some(("close", 1007u16.to_be_bytes().to_vec()))
+    );
 }
 
 #[tokio::test]
@@ -255,7 +270,9 @@ async fn connect_reaches_a_tcp_server_by_url() {
         .await
         .unwrap();
     for i in 0..50 {
-        ws.send(Message::text(format!("message {i}"))).await.unwrap();
+        ws.send(Message::text(format!("message {i}")))
+            .await
+            .unwrap();
         assert_eq!(
             ws.next().await.unwrap().unwrap(),
             Message::text(format!("message {i}"))
@@ -264,7 +281,10 @@ async fn connect_reaches_a_tcp_server_by_url() {
     ws.close().await.unwrap();
     assert!(matches!(
         ws.next().await.unwrap().unwrap(),
-        Message::Close(Some(CloseFrame { code: CloseCode::NORMAL, .. }))
+        Message::Close(Some(CloseFrame {
+            code: CloseCode::NORMAL,
+            ..
+        }))
     ));
     assert!(ws.next().await.is_none());
     server.await.unwrap();
@@ -302,7 +322,10 @@ async fn split_halves_work_from_two_tasks() {
             let payload = vec![(i % 256) as u8; i % 700];
             client_write.send(Message::binary(payload)).await.unwrap();
             if i % 100 == 0 {
-                client_write.send(Message::Ping(Bytes::new())).await.unwrap();
+                client_write
+                    .send(Message::Ping(Bytes::new()))
+                    .await
+                    .unwrap();
             }
         }
         wait_all_in.await.unwrap();
@@ -353,7 +376,10 @@ async fn a_read_only_half_still_answers_pings() {
     }
     peer.send(|c, out| c.send_close(Some(CloseCode::NORMAL), "", out).unwrap())
         .await;
-    assert_eq!(peer.next().await, Some(("close", 1000u16.to_be_bytes().to_vec())));
+    assert_eq!(
+        peer.next().await,
+        Some(("close", 1000u16.to_be_bytes().to_vec()))
+    );
     assert_eq!(reader.await.unwrap(), 3);
 }
 
@@ -434,7 +460,8 @@ async fn a_peer_that_never_reads_makes_the_sender_wait_with_memory_bounded() {
     let mut sent = 0;
     let mut max_buffered = 0;
     loop {
-        let fed = tokio::time::timeout(Duration::from_millis(50), server.feed(message.clone())).await;
+        let fed =
+            tokio::time::timeout(Duration::from_millis(50), server.feed(message.clone())).await;
         max_buffered = max_buffered.max(server.buffered_amount());
         match fed {
             Ok(result) => {
@@ -459,7 +486,9 @@ async fn a_peer_that_never_reads_makes_the_sender_wait_with_memory_bounded() {
 #[tokio::test]
 async fn a_control_payload_over_125_bytes_is_refused() {
     let (mut server, _peer) = RawPeer::server_and_peer(StreamOptions::default());
-    let result = server.send(Message::Ping(Bytes::from(vec![0u8; 126]))).await;
+    let result = server
+        .send(Message::Ping(Bytes::from(vec![0u8; 126])))
+        .await;
     assert!(matches!(
         result,
         Err(Error::Send(wsframe::SendError::ControlFrameTooLong))
