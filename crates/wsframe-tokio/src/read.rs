@@ -18,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use wsframe::{CloseCode, DataKind, Event, ReadyState};
 
+use crate::deflate;
 use crate::message::{CloseFrame, Message, Utf8Bytes};
 use crate::write::Inner;
 use crate::Error;
@@ -37,6 +38,8 @@ pub(crate) struct ReadState {
     pending_start: usize,
     /// The message being received.
     message: BytesMut,
+    /// The inflated message being received, with permessage-deflate.
+    inflated: Vec<u8>,
     /// The stream has ended (closing handshake over, or an error); `None` is next.
     done: bool,
     timers: Timers,
@@ -50,6 +53,7 @@ impl ReadState {
             pending,
             pending_start: 0,
             message: BytesMut::new(),
+            inflated: Vec::new(),
             done: false,
             timers: Timers::new(),
         }
@@ -188,14 +192,45 @@ impl ReadState {
             let message = match got.event {
                 None => return (pos, None),
                 Some(Event::Data(data)) => {
-                    self.message.extend_from_slice(data.payload);
-                    if !data.end_of_message {
-                        continue;
-                    }
-                    let payload = std::mem::take(&mut self.message).freeze();
+                    let payload = if data.compressed {
+                        let Some(compression) = inner.compression.as_deref_mut() else {
+                            // The core delivers compressed data only once RSV1 is
+                            // allowed, after negotiation.
+                            self.done = true;
+                            return (pos, Some(Err(Error::Closed)));
+                        };
+                        let limit = inner.conn.config().max_message_len;
+                        let inflated = deflate::inflate(
+                            compression,
+                            data.kind,
+                            data.payload,
+                            data.end_of_message,
+                            limit,
+                            &mut self.inflated,
+                        );
+                        if let Err((e, code)) = inflated {
+                            self.inflated = Vec::new();
+                            self.done = true;
+                            // 1002, 1007 and 1009 are all sendable: not refused.
+                            let _ = inner.conn.fail_with(code);
+                            inner.queue_owed();
+                            return (pos, Some(Err(e)));
+                        }
+                        if !data.end_of_message {
+                            continue;
+                        }
+                        Bytes::from(std::mem::take(&mut self.inflated))
+                    } else {
+                        self.message.extend_from_slice(data.payload);
+                        if !data.end_of_message {
+                            continue;
+                        }
+                        std::mem::take(&mut self.message).freeze()
+                    };
                     match data.kind {
                         DataKind::Binary => Message::Binary(payload),
-                        // The core validated every piece and the end of the text (§8.1).
+                        // The core validated every piece and the end of the text (§8.1);
+                        // inflated text, the core's validator after inflating.
                         DataKind::Text => Message::Text(Utf8Bytes::from_validated(payload)),
                     }
                 }

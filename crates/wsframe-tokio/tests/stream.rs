@@ -494,3 +494,40 @@ async fn a_control_payload_over_125_bytes_is_refused() {
         Err(Error::Send(wsframe::SendError::ControlFrameTooLong))
     ));
 }
+
+#[cfg(feature = "deflate")]
+#[tokio::test]
+async fn permessage_deflate_is_agreed_when_both_sides_want_it() {
+    use wsframe_tokio::DeflateConfig;
+    // Off by default on the server: the client's offer is declined.
+    let client = ClientOptions {
+        permessage_deflate: Some(DeflateConfig::default()),
+        ..ClientOptions::default()
+    };
+    let (server, _client) = pair(ServerOptions::default(), client.clone()).await;
+    assert_eq!(server.extensions(), None);
+
+    let server = ServerOptions::default().permessage_deflate(DeflateConfig::default());
+    let (mut server, mut client) = pair(server, client).await;
+    assert!(server
+        .extensions()
+        .unwrap()
+        .starts_with("permessage-deflate"));
+    assert_eq!(client.extensions(), server.extensions());
+    let text = "a compressible line of text. ".repeat(2000);
+    for _ in 0..3 {
+        client.send(Message::text(text.clone())).await.unwrap();
+        let got = server.next().await.unwrap().unwrap();
+        assert_eq!(got, Message::text(text.clone()));
+        server.send(got).await.unwrap();
+        assert_eq!(
+            client.next().await.unwrap().unwrap(),
+            Message::text(text.clone())
+        );
+        client.send(Message::binary(vec![9u8; 5])).await.unwrap();
+        assert_eq!(
+            server.next().await.unwrap().unwrap(),
+            Message::binary(vec![9u8; 5])
+        );
+    }
+}
