@@ -146,6 +146,8 @@ autobahn_both() {
 
 interop() {
   ECHO_SERVER="$RELEASE/echo-server" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
+  # The same peers (Python websockets, npm ws, Chromium) against the async echo server.
+  ECHO_SERVER="$RELEASE/echo-server-tokio" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
 }
 
 # One pass of the permessage-deflate benchmark, so it keeps working (it checks that
