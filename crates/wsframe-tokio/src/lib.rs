@@ -104,6 +104,11 @@ pub use wsframe_std::{wsframe_deflate, DeflateConfig};
 pub use wsframe_std::{ClientOptions, HttpRequest, HttpResponse, ServerOptions};
 
 use handshake::Opened;
+
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 use read::ReadState;
 use write::Inner;
 
