@@ -11,8 +11,9 @@
 //!   [`ServerOptions`] pick the subprotocol, check `Origin` with 403, and may answer
 //!   plain HTTP), [`connect`]/[`connect_with`] for `ws://` URLs,
 //!   [`WebSocketStream::client`] over any stream, and [`WebSocketStream::from_upgraded`]
-//!   when an HTTP server did the handshake. The options and their defaults are the std
-//!   layer's ([`wsframe_std`]).
+//!   when an HTTP server did the handshake; [`upgrade::answer`] lets hyper or axum
+//!   answer an upgrade request with the core's 101/400/403/426/431. The options and
+//!   their defaults are the std layer's ([`wsframe_std`]).
 //! - **Messages**: text as [`Utf8Bytes`] (validated once, by the core, as it arrived),
 //!   payloads as [`bytes::Bytes`].
 //! - **Bounded memory**: no read buffer while idle (the socket is read into the stack of
@@ -83,6 +84,7 @@ mod options;
 mod random;
 mod read;
 mod split;
+pub mod upgrade;
 mod write;
 
 use std::pin::Pin;
@@ -126,7 +128,7 @@ pub struct WebSocketStream<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
-    fn opened(io: S, opened: Opened) -> Self {
+    pub(crate) fn opened(io: S, opened: Opened) -> Self {
         Self {
             inner: Inner::new(
                 io,
