@@ -47,8 +47,9 @@ pub enum Answer {
     Upgrade {
         /// The 101 response, as the core wrote it.
         response: http::Response<()>,
-        /// The accepted connection, waiting for its stream.
-        upgrade: Upgrade,
+        /// The accepted connection, waiting for its stream (boxed: the core's
+        /// connection state is large next to a refusal).
+        upgrade: Box<Upgrade>,
     },
     /// Refuse with `response`: the core's 400, 403, 426 or 431, with its headers and a
     /// short text body.
@@ -79,7 +80,10 @@ impl Upgrade {
 
     /// The stream over the upgraded connection (e.g. hyper's `Upgraded` in
     /// `hyper_util::rt::TokioIo`).
-    pub fn into_stream<S: AsyncRead + AsyncWrite + Unpin>(self, io: S) -> WebSocketStream<S> {
+    pub fn into_stream<S: AsyncRead + AsyncWrite + Unpin>(
+        self: Box<Self>,
+        io: S,
+    ) -> WebSocketStream<S> {
         WebSocketStream::opened(
             io,
             crate::handshake::Opened {
@@ -156,11 +160,11 @@ pub fn answer<B>(request: &http::Request<B>, options: &ServerOptions) -> Answer 
             let (response, _) = parse_response(&out);
             Answer::Upgrade {
                 response: response.map(|_| ()),
-                upgrade: Upgrade {
+                upgrade: Box::new(Upgrade {
                     conn,
                     protocol,
                     compression,
-                },
+                }),
             }
         }
         None => Answer::Refuse(parse_response(&out).0),
@@ -258,7 +262,10 @@ mod tests {
 
     #[test]
     fn a_request_without_upgrade_gets_400_and_a_refused_origin_403() {
-        let plain = http::Request::get("/").header("Host", "h").body(()).unwrap();
+        let plain = http::Request::get("/")
+            .header("Host", "h")
+            .body(())
+            .unwrap();
         let Answer::Refuse(response) = answer(&plain, &ServerOptions::default()) else {
             panic!("accepted");
         };
