@@ -62,7 +62,7 @@ rust_tests() {
   # Without the deflate feature the std layer builds and passes with no compression code.
   cargo test --release -p wsframe-std --no-default-features
   # The async layer: duplex and TCP tests, split halves, timers, the counting allocator.
-  cargo test --release -p wsframe-tokio -p echo-server-tokio
+  cargo test --release -p wsframe-tokio --features axum -p echo-server-tokio
   cargo test --release -p wsframe-tokio --no-default-features
 }
 

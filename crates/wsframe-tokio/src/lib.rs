@@ -76,6 +76,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod deflate;
 mod error;
 mod handshake;
@@ -225,6 +227,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// [`ReadHalf`] and the design notes of the module).
     pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {
         split::split(self.inner, self.read)
+    }
+
+    /// The next message: `StreamExt::next` under the name axum's `WebSocket` uses.
+    /// Cancel safe.
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// Sends a close frame (1000) and flushes; keep reading until the stream ends to

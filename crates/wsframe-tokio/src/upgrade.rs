@@ -200,7 +200,7 @@ fn request_head<B>(request: &http::Request<B>) -> Vec<u8> {
 
 /// The core's response bytes as an `http::Response` with its body as text. A head the
 /// core wrote always parses; anything else becomes a bare 500.
-fn parse_response(bytes: &[u8]) -> (http::Response<String>, usize) {
+pub(crate) fn parse_response(bytes: &[u8]) -> (http::Response<String>, usize) {
     let mut headers = [httparse::EMPTY_HEADER; 16];
     let mut parsed = httparse::Response::new(&mut headers);
     let Ok(httparse::Status::Complete(head_len)) = parsed.parse(bytes) else {
