@@ -54,7 +54,7 @@ install_tools() {
 
 build() {
   cargo build --release -p echo-server -p autobahn-client -p wsframe-std --bins --examples
-  cargo build --release -p echo-server-tokio -p wsframe-tokio --bins --examples
+  cargo build --release -p echo-server-tokio -p wsframe-tokio --features wsframe-tokio/rustls --bins --examples
 }
 
 rust_tests() {
@@ -62,7 +62,7 @@ rust_tests() {
   # Without the deflate feature the std layer builds and passes with no compression code.
   cargo test --release -p wsframe-std --no-default-features
   # The async layer: duplex and TCP tests, split halves, timers, the counting allocator.
-  cargo test --release -p wsframe-tokio --features axum -p echo-server-tokio
+  cargo test --release -p wsframe-tokio --features axum,rustls -p echo-server-tokio
   cargo test --release -p wsframe-tokio --no-default-features
 }
 
@@ -148,6 +148,8 @@ interop() {
   ECHO_SERVER="$RELEASE/echo-server" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
   # The same peers (Python websockets, npm ws, Chromium) against the async echo server.
   ECHO_SERVER="$RELEASE/echo-server-tokio" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
+  # Python websockets over TLS against the wsframe-tokio TLS server example.
+  timeout 300 python3 tests/interop/test_tls_tokio.py "$RELEASE/examples/tls_server"
 }
 
 # One pass of the permessage-deflate benchmark, so it keeps working (it checks that

@@ -16,8 +16,8 @@ echo "== fmt"
 cargo fmt --all -- --check
 echo "== clippy"
 cargo clippy --workspace --all-targets -- -D warnings
-# The async layer's optional axum extractor.
-cargo clippy -p wsframe-tokio --features axum --all-targets -- -D warnings
+# The async layer's optional axum extractor and wss client.
+cargo clippy -p wsframe-tokio --features axum,rustls --all-targets -- -D warnings
 echo "== doc"
 # The C binding is documented by its header; its lib shares the name `wsframe`.
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --exclude wsframe-c

@@ -86,6 +86,8 @@ mod options;
 mod random;
 mod read;
 mod split;
+#[cfg(feature = "rustls")]
+pub mod tls;
 pub mod upgrade;
 mod write;
 
@@ -102,6 +104,10 @@ pub use error::Error;
 pub use message::{CloseFrame, Message, Utf8Bytes};
 pub use options::{Keepalive, StreamOptions};
 pub use split::{ReadHalf, WriteHalf};
+#[cfg(feature = "rustls")]
+pub use tls::connect_tls;
+#[cfg(feature = "rustls")]
+pub use tokio_rustls;
 pub use wsframe;
 #[cfg(feature = "deflate")]
 pub use wsframe_std::{wsframe_deflate, DeflateConfig};
@@ -300,7 +306,7 @@ pub async fn connect_with(
     url: &str,
     options: &ClientOptions,
 ) -> Result<WebSocketStream<TcpStream>, Error> {
-    let target = Target::parse(url)?;
+    let target = Target::parse(url, "ws", 80)?;
     let io = handshake::within(options.handshake_timeout, async {
         Ok(TcpStream::connect((target.host.as_str(), target.port)).await?)
     })
@@ -309,7 +315,7 @@ pub async fn connect_with(
     WebSocketStream::client(io, &target.authority, &target.path, options).await
 }
 
-/// Where a `ws://` URL points.
+/// Where a `ws://` (or `wss://`) URL points.
 struct Target {
     host: String,
     port: u16,
@@ -319,12 +325,15 @@ struct Target {
 }
 
 impl Target {
-    fn parse(url: &str) -> Result<Self, Error> {
+    /// Parses `url`, whose scheme must be `scheme` (`ws` or `wss`, with `default_port`).
+    fn parse(url: &str, scheme: &'static str, default_port: u16) -> Result<Self, Error> {
         let uri: http::Uri = url.parse().map_err(|_| Error::Url("not a uri"))?;
-        match uri.scheme_str() {
-            Some("ws") => {}
-            Some("wss") => return Err(Error::Url("wss is not supported by connect")),
-            _ => return Err(Error::Url("scheme must be ws")),
+        if uri.scheme_str() != Some(scheme) {
+            return Err(Error::Url(if scheme == "ws" {
+                "scheme must be ws (wss: connect_tls, feature rustls)"
+            } else {
+                "scheme must be wss"
+            }));
         }
         let authority = uri.authority().ok_or(Error::Url("no host"))?;
         let host = authority
@@ -333,7 +342,7 @@ impl Target {
             .trim_end_matches(']');
         Ok(Self {
             host: host.to_owned(),
-            port: authority.port_u16().unwrap_or(80),
+            port: authority.port_u16().unwrap_or(default_port),
             authority: authority.as_str().to_owned(),
             path: uri
                 .path_and_query()
