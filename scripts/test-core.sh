@@ -21,6 +21,7 @@ cargo clippy -p wsframe-tokio --features axum,rustls --all-targets -- -D warning
 echo "== doc"
 # The C binding is documented by its header; its lib shares the name `wsframe`.
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --exclude wsframe-c
+RUSTDOCFLAGS="-D warnings" cargo doc -p wsframe-tokio --no-deps --features axum,rustls
 echo "== test"
 cargo test --workspace
 echo "== core on no_std targets"
