@@ -146,8 +146,9 @@ autobahn_both() {
 
 interop() {
   ECHO_SERVER="$RELEASE/echo-server" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
-  # The same peers (Python websockets, npm ws, Chromium) against the async echo server.
-  ECHO_SERVER="$RELEASE/echo-server-tokio" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
+  # The same peers (Python websockets, npm ws, Chromium) against the async layer: its
+  # echo server, and its client (the same checks as wsframe-std's interop_client).
+  ECHO_SERVER="$RELEASE/echo-server-tokio" INTEROP_CLIENT="$RELEASE/examples/interop_client_tokio" tests/interop/run.sh
   # Python websockets over TLS against the wsframe-tokio TLS server example.
   timeout 300 python3 tests/interop/test_tls_tokio.py "$RELEASE/examples/tls_server"
 }

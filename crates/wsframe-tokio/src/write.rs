@@ -197,6 +197,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         self.written_or_undo(start, written)
     }
 
+    /// Encodes one frame of a message that may span several (§5.4), uncompressed; the
+    /// core checks the order of fragments.
+    pub(crate) fn encode_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), Error> {
+        let start = self.out.len();
+        self.out.resize(start + payload.len() + MAX_HEADER_LEN, 0);
+        let written = self
+            .conn
+            .send_fragment(kind, payload, fin, &mut self.out[start..]);
+        self.written_or_undo(start, written)
+    }
+
     /// Keeps the `n` bytes of a frame encoded at `start`, or drops what a failed
     /// encoding left.
     fn written_or_undo(
