@@ -149,8 +149,10 @@ interop() {
   # The same peers (Python websockets, npm ws, Chromium) against the async layer: its
   # echo server, and its client (the same checks as wsframe-std's interop_client).
   ECHO_SERVER="$RELEASE/echo-server-tokio" INTEROP_CLIENT="$RELEASE/examples/interop_client_tokio" tests/interop/run.sh
-  # Python websockets over TLS against the wsframe-tokio TLS server example.
+  # Python websockets and Chromium over TLS against the wsframe-tokio TLS server example.
   timeout 300 python3 tests/interop/test_tls_tokio.py "$RELEASE/examples/tls_server"
+  TLS_SERVER="$RELEASE/examples/tls_server" timeout 300 node --test --test-concurrency=1 \
+    tests/interop/test_chromium_tls.mjs
 }
 
 # One pass of the permessage-deflate benchmark, so it keeps working (it checks that
