@@ -3,6 +3,10 @@
 # 1-10 and the permessage-deflate cases 12-13, every case OK or INFORMATIONAL and equal
 # to tests/autobahn/expected/), and interop with Python websockets, npm ws and Chromium
 # (tests/interop), with and without permessage-deflate.
+# The async layer (wsframe-tokio) gets its own runs: Autobahn 1-10 and a 36-case
+# permessage-deflate sample in both roles (echo-server-tokio, the autobahn_client example),
+# the interop suites with echo-server-tokio and interop_client_tokio, and Python websockets
+# and Chromium over TLS against its tls_server example.
 #
 # The two Autobahn roles run at the same time (each wstest is one Python process; 12.*
 # and 13.* echo 1000 messages per case, up to 128 KiB each, so they dominate the time).
