@@ -183,10 +183,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         self.out.resize(start + payload_len + MAX_HEADER_LEN, 0);
         let out = &mut self.out[start..];
         let written = match message {
-            Message::Text(t) => self
-                .conn
-                .send_fragment(DataKind::Text, t.as_bytes(), true, out),
-            Message::Binary(b) => self.conn.send_fragment(DataKind::Binary, b, true, out),
+            // Whole messages: the core refuses them inside a fragmented one (§5.4).
+            Message::Text(t) => self.conn.send_text(t, out),
+            Message::Binary(b) => self.conn.send_binary(b, out),
             Message::Ping(b) => self.conn.send_ping(b, out),
             Message::Pong(b) => self.conn.send_pong(b, out),
             Message::Close(c) => match c {
