@@ -85,7 +85,7 @@ mod message;
 mod options;
 mod random;
 mod read;
-mod split;
+pub mod split;
 #[cfg(feature = "rustls")]
 pub mod tls;
 pub mod upgrade;
@@ -230,7 +230,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
 
     /// Splits into a read half and a write half that two tasks can use at once; owed
     /// pongs and the close reply still reach the socket from either (see
-    /// [`ReadHalf`] and the design notes of the module).
+    /// [`ReadHalf`] and the design in [`split`](mod@crate::split)).
     pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {
         split::split(self.inner, self.read)
     }
