@@ -4,6 +4,10 @@
 # to tests/autobahn/expected/), the embedded-io layer (crates/wsframe-embedded-io, over
 # tokio sockets) in both roles for 1-10, and interop with Python websockets, npm ws and Chromium
 # (tests/interop), with and without permessage-deflate.
+# The async layer (wsframe-tokio) gets its own runs: Autobahn 1-10 and a 36-case
+# permessage-deflate sample in both roles (echo-server-tokio, the autobahn_client example),
+# the interop suites with echo-server-tokio and interop_client_tokio, and Python websockets
+# and Chromium over TLS against its tls_server example.
 #
 # The two Autobahn roles run at the same time (each wstest is one Python process; 12.*
 # and 13.* echo 1000 messages per case, up to 128 KiB each, so they dominate the time).
@@ -56,12 +60,16 @@ install_tools() {
 build() {
   cargo build --release -p echo-server -p autobahn-client -p wsframe-std --bins --examples
   cargo build --release -p wsframe-embedded-io --examples
+  cargo build --release -p echo-server-tokio -p wsframe-tokio --features wsframe-tokio/rustls --bins --examples
 }
 
 rust_tests() {
   cargo test --release -p wsframe-std -p echo-server -p autobahn-client -p wsframe-deflate
   # Without the deflate feature the std layer builds and passes with no compression code.
   cargo test --release -p wsframe-std --no-default-features
+  # The async layer: duplex and TCP tests, split halves, timers, the counting allocator.
+  cargo test --release -p wsframe-tokio --features axum,rustls -p echo-server-tokio
+  cargo test --release -p wsframe-tokio --no-default-features
 }
 
 free_port() {
@@ -97,6 +105,28 @@ autobahn_client() {
   # autobahn-client offers permessage-deflate on every connection.
   AUTOBAHN_CASES="$AUTOBAHN_ALL_CASES" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT="${AUTOBAHN_TIMEOUT:-2400}" \
     tests/autobahn/run.sh client wsframe -- "$RELEASE/autobahn-client"
+}
+
+# The async layer's testees (echo-server-tokio and the wsframe-tokio example client):
+# cases 1-10 and the 36-case permessage-deflate sample (every parameter set of 12 and 13
+# at three message shapes), both roles one after the other: about 1.5 min.
+tokio_cases() {
+  local group sample=""
+  for group in 12.1 12.2 12.3 12.4 12.5 13.1 13.2 13.3 13.4 13.5 13.6 13.7; do
+    sample+="$group.1 $group.4 $group.11 "
+  done
+  echo "1.* 2.* 3.* 4.* 5.* 6.* 7.* 8.* 9.* 10.* $sample"
+}
+
+autobahn_tokio() {
+  local port status=0
+  port="$(free_port)"
+  AUTOBAHN_CASES="$(tokio_cases)" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT=900 \
+    tests/autobahn/run.sh server wsframe-tokio "ws://127.0.0.1:$port" -- \
+    "$RELEASE/echo-server-tokio" --listen "127.0.0.1:$port" --quiet || status=1
+  AUTOBAHN_CASES="$(tokio_cases)" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT=900 \
+    tests/autobahn/run.sh client wsframe-tokio -- "$RELEASE/examples/autobahn_client" || status=1
+  return "$status"
 }
 
 # Both roles at once, each into its own log; fails if either fails.
@@ -145,6 +175,13 @@ autobahn_embedded_io() {
 
 interop() {
   ECHO_SERVER="$RELEASE/echo-server" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
+  # The same peers (Python websockets, npm ws, Chromium) against the async layer: its
+  # echo server, and its client (the same checks as wsframe-std's interop_client).
+  ECHO_SERVER="$RELEASE/echo-server-tokio" INTEROP_CLIENT="$RELEASE/examples/interop_client_tokio" tests/interop/run.sh
+  # Python websockets and Chromium over TLS against the wsframe-tokio TLS server example.
+  timeout 300 python3 tests/interop/test_tls_tokio.py "$RELEASE/examples/tls_server"
+  TLS_SERVER="$RELEASE/examples/tls_server" timeout 300 node --test --test-concurrency=1 \
+    tests/interop/test_chromium_tls.mjs
 }
 
 # One pass of the permessage-deflate benchmark, so it keeps working (it checks that
@@ -155,7 +192,7 @@ deflate_bench() {
 
 export RELEASE WEBSOCKETS_VERSION AUTOBAHN_ALL_CASES
 export -f as_root install_tools build rust_tests free_port autobahn_server autobahn_client autobahn_both \
-  autobahn_embedded_io interop deflate_bench
+  autobahn_embedded_io interop deflate_bench tokio_cases autobahn_tokio
 
 step "install tools" install_tools
 step "build release binaries" build
@@ -163,6 +200,7 @@ if [ ${#failed[@]} -eq 0 ]; then
   step "rust tests (wsframe-std, examples)" rust_tests
   step "autobahn both roles (in parallel)" autobahn_both
   step "autobahn embedded-io both roles" autobahn_embedded_io
+  step "autobahn wsframe-tokio (1-10, deflate sample)" autobahn_tokio
   step "interop" interop
   step "deflate benchmark (1 pass)" deflate_bench
 fi
