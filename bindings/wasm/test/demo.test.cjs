@@ -1,6 +1,7 @@
 'use strict';
 // The README's demo as a newcomer meets it: in a fresh clone of the repository (the
-// committed HEAD), `cargo run --release -p echo-server` serves the frame inspector, whose
+// committed HEAD), the README's first command (`cargo run --release -p <demo>`) serves the
+// frame inspector, whose
 // browser build is the committed examples/frame-inspector/pkg/. Headless Chromium opens
 // the page, connects to the echo server and sees its message come back as frames.
 // Also checks that the committed pkg/ is the interface of the current build (the same
@@ -54,10 +55,15 @@ test('README demo from a fresh clone: the echo server serves a working frame ins
   // The clone's own build, sharing compiled dependencies with the repository's target dir.
   const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, 'target');
   const env = { ...process.env, CARGO_TARGET_DIR: join(targetDir, 'demo-clone') };
-  execFileSync('cargo', ['build', '--release', '-p', 'echo-server'], { cwd: clone, env, stdio: 'inherit' });
+  // The package the README's demo line runs: `cargo run --release -p <package>   # demo: ...`.
+  const readme = readFileSync(join(clone, 'README.md'), 'utf8');
+  const demo = /^cargo run --release -p (\S+)\s+# demo/m.exec(readme);
+  assert.ok(demo, 'the README starts with the demo command');
+  const demoPackage = demo[1];
+  execFileSync('cargo', ['build', '--release', '-p', demoPackage], { cwd: clone, env, stdio: 'inherit' });
   const port = await freePort();
   // The README's command, with an address that is free here.
-  const server = spawn('cargo', ['run', '--release', '-p', 'echo-server', '--', '--listen', `127.0.0.1:${port}`],
+  const server = spawn('cargo', ['run', '--release', '-p', demoPackage, '--', '--listen', `127.0.0.1:${port}`],
     { cwd: clone, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   server.stdout.on('data', (c) => { output += c; });
