@@ -66,6 +66,7 @@ SKIPPED = {
 # peers, "node" servers with ws.
 SERVERS = {
     "wsframe-tokio": ("rust", True, [os.path.join(BIN, "echo-wsframe-tokio")]),
+    "wsframe-tokio forward": ("rust", True, [os.path.join(BIN, "echo-wsframe-tokio-forward")]),
     "wsframe-std": ("rust", True, [os.path.join(BIN, "echo-wsframe-std")]),
     "tokio-tungstenite": ("rust", False, [os.path.join(BIN, "echo-tokio-tungstenite")]),
     "tokio-websockets": ("rust", False, [os.path.join(BIN, "echo-tokio-websockets")]),
@@ -76,6 +77,7 @@ SERVERS = {
 TOKIO_PEERS = ["tokio-tungstenite", "tokio-websockets", "fastwebsockets"]
 COLOURS = {
     "wsframe-tokio": "#d62728",
+    "wsframe-tokio forward": "#ff7f0e",
     "wsframe-std": "#ff9896",
     "tokio-tungstenite": "#1f77b4",
     "tokio-websockets": "#9467bd",
@@ -263,7 +265,7 @@ def ratio_columns(names):
     """(label, ours, peers) for each ratio column that the servers present allow."""
     cols = []
     peers = [p for p in TOKIO_PEERS if p in names]
-    for ours in ["wsframe-tokio", "wsframe-std"]:
+    for ours in ["wsframe-tokio", "wsframe-tokio forward", "wsframe-std"]:
         if ours in names and peers:
             cols.append((f"{ours} / best tokio peer", ours, peers))
     if "npm wsframe" in names and "npm ws" in names:

@@ -78,7 +78,7 @@ echo "== whole-server benchmarks: a tiny run"
 cargo fmt -p wsframe-server-bench -- --check
 cargo clippy -q -p wsframe-server-bench --all-targets -- -D warnings
 cargo test -q --release -p wsframe-server-bench
-CI_SERVERS="wsframe-std,tokio-websockets"
+CI_SERVERS="wsframe-tokio,tokio-websockets"
 timeout 600 python3 scripts/bench-servers.py --ci --servers "$CI_SERVERS" \
     --markdown "$scratch/servers.md" --svg "$scratch/servers.svg" >/dev/null
 python3 - "$scratch/servers.md" "$scratch/servers.svg" "$CI_SERVERS" <<'EOF'
