@@ -416,8 +416,8 @@ def chart(results):
     if not values:
         out.append("</svg>")
         return "\n".join(out) + "\n"
-    ly0, ly1 = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
-    ly1 = ly1 if ly1 > ly0 else ly0 + 1
+    # A little room above and below the extreme values; grid lines at 1, 2 and 5.
+    ly0, ly1 = math.log10(min(values) / 1.3), math.log10(max(values) * 1.3)
     sizes = sorted({r["size"] for r in results["echo"]})
     lx0, lx1 = math.log10(sizes[0]), math.log10(sizes[-1])
     lx1 = lx1 if lx1 > lx0 else lx0 + 1
@@ -434,7 +434,7 @@ def chart(results):
         out.append(f'<text x="{x0 + pw / 2}" y="{y0 - 8}" text-anchor="middle" font-weight="bold">'
                    f"{conns:,} connection{'s' if conns > 1 else ''}, window {window}</text>")
         out.append(f'<rect x="{x0}" y="{y0}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
-        for e in range(ly0, ly1 + 1):
+        for e in range(math.floor(ly0), math.ceil(ly1) + 1):
             for m in (1, 2, 5):
                 v = m * 10 ** e
                 if 10 ** ly0 <= v <= 10 ** ly1:
