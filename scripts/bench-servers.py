@@ -8,6 +8,7 @@ generator and prints one table per metric, with ratios against the best peer.
                                      [--connections 1,100,1000] [--windows 1,16]
                                      [--sizes 16,1024,65536] [--idle 1000,10000]
                                      [--handshake-seconds 10] [--client-sizes 16,1024,65536]
+    python3 scripts/bench-servers.py --syscalls [--servers A,B,...]     (needs perf)
 
 Metrics (the load generator is benches/servers/src/bin/loadgen.rs):
   - echo: messages per second and per second of the server's CPU time (user + system,
@@ -360,6 +361,56 @@ def client_table(results):
     return "\n".join(lines) + "\n"
 
 
+def targets_table(results):
+    """The issue's targets against this run: ranges of ratios over all points."""
+    lines = ["#### Against the targets", "",
+             "| target | measured in this run | met |", "|---|---|---|"]
+
+    def echo_ratios(ours, value):
+        by_point = {}
+        for r in results["echo"]:
+            by_point.setdefault((r["connections"], r["window"], r["size"]), {})[r["server"]] = value(r)
+        out = []
+        for row in by_point.values():
+            best = max((row[p] for p in TOKIO_PEERS if row.get(p)), default=None)
+            if row.get(ours) and best:
+                out.append(row[ours] / best)
+        return out
+
+    def span(values):
+        return f"{min(values):.2f}–{max(values):.2f}×" if values else "—"
+
+    for ours in ["wsframe-tokio", "wsframe-tokio forward"]:
+        cpu = echo_ratios(ours, per_cpu_second)
+        rate = echo_ratios(ours, lambda r: r["per_second"])
+        if cpu:
+            lines.append(f"| {ours}: ≥ 1.2× the best tokio peer in messages per server-CPU-second at every point "
+                         f"| {span(cpu)} over {len(cpu)} points | {'yes' if min(cpu) >= 1.2 else 'no'} |")
+            lines.append(f"| {ours}: ≥ 1.0× in messages per second | {span(rate)} "
+                         f"| {'yes' if rate and min(rate) >= 1.0 else 'no'} |")
+    idle = {(r["server"], r["connections"]): r["bytes_per_connection"] for r in results["idle"]}
+    top = max((r["connections"] for r in results["idle"]), default=None)
+    for ours in ["wsframe-tokio", "wsframe-tokio forward"]:
+        if (ours, top) in idle:
+            v = idle[(ours, top)]
+            lines.append(f"| {ours}: idle memory ≤ 2 KiB per connection at {top:,} | {v:,.0f} bytes "
+                         f"| {'yes' if v <= 2048 else 'no'} |")
+    if ("npm wsframe", top) in idle and ("npm ws", top) in idle and idle[("npm ws", top)] > 0:
+        q = idle[("npm wsframe", top)] / idle[("npm ws", top)]
+        lines.append(f"| npm server: idle memory ≤ 0.5× ws's at {top:,} | {idle[('npm wsframe', top)]:,.0f} "
+                     f"bytes, {q:.2f}× ws | {'yes' if q <= 0.5 else 'no'} |")
+    hs = {r["server"]: r for r in results["handshakes"]}
+    best = max((hs[p]["per_second"] for p in TOKIO_PEERS if p in hs), default=None)
+    best_cpu = max((per_cpu_second(hs[p]) or 0 for p in TOKIO_PEERS if p in hs), default=None)
+    for ours in ["wsframe-tokio", "wsframe-tokio forward"]:
+        if ours in hs and best:
+            q = hs[ours]["per_second"] / best
+            qc = (per_cpu_second(hs[ours]) or 0) / best_cpu if best_cpu else 0
+            lines.append(f"| {ours}: handshakes per second ≥ 1.2× the best tokio peer | {q:.2f}× "
+                         f"({qc:.2f}× per server-CPU-second) | {'yes' if q >= 1.2 else 'no'} |")
+    return "\n".join(lines) + "\n" if len(lines) > 4 else ""
+
+
 def markdown(results):
     meta = results.get("meta", {})
     parts = []
@@ -370,6 +421,7 @@ def markdown(results):
             f"Load average (1, 5, 15 min) {meta.get('load_before', '?')} before and "
             f"{meta.get('load_after', '?')} after the run; {meta.get('minutes', '?')} minutes.\n\n"
             f"```sh\n{meta.get('command', '')}\n```\n")
+    parts.append(targets_table(results))
     parts.append(echo_table(
         results, per_cpu_second, "Echo: messages per server-CPU-second (higher is better)",
         "Echoed messages divided by the server's CPU time (user + system, all threads) over the "
@@ -504,6 +556,45 @@ def machine():
             "rustc": version(["rustc", "-V"]), "node": version(["node", "-v"])}
 
 
+SYSCALL_POINTS = [(10, 16, 1024, 100000), (1, 1, 65536, 20000)]
+SYSCALL_EVENTS = ["recvfrom", "read", "sendto", "write", "writev", "epoll_wait"]
+
+
+def syscalls(servers):
+    """System calls per echoed message, counted by `perf stat` on the server process."""
+    header = "| server |" + "".join(
+        f" {c} × {w} × {size_label(s)}: server µs/msg | reads/msg | writes/msg | epoll_wait/msg |"
+        for c, w, s, _ in SYSCALL_POINTS)
+    lines = [header, "|---|" + "---:|" * 4 * len(SYSCALL_POINTS)]
+    events = ",".join(f"syscalls:sys_enter_{e}" for e in SYSCALL_EVENTS)
+    for name in servers:
+        if SERVERS[name][0] != "rust":
+            continue
+        cells = []
+        for conns, window, size, count in SYSCALL_POINTS:
+            with Server(name) as srv:
+                out = os.path.join(TARGET, "perf-syscalls.txt")
+                perf = subprocess.Popen(["perf", "stat", "-x", ",", "-e", events, "-p", str(srv.pid), "-o", out],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(0.3)
+                r = loadgen("echo", srv.addr, "--connections", conns, "--window", window, "--size", size,
+                            "--messages", count, "--server-pid", srv.pid)
+                perf.send_signal(2)
+                perf.wait(10)
+            n = {}
+            for line in open(out):
+                f = line.split(",")
+                if len(f) > 2 and f[0].isdigit() and "sys_enter_" in f[2]:
+                    n[f[2].split("sys_enter_")[1]] = int(f[0])
+            reads = n.get("recvfrom", 0) + n.get("read", 0)
+            writes = n.get("sendto", 0) + n.get("write", 0) + n.get("writev", 0)
+            cells += [f"{r.get('server_cpu_us_per', 0):.1f}", f"{reads / count:.2f}", f"{writes / count:.2f}",
+                      f"{n.get('epoll_wait', 0) / count:.2f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        log(lines[-1])
+    return "\n".join(lines) + "\n"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=2.0, help="measured seconds per echo run")
@@ -517,6 +608,8 @@ def main():
     p.add_argument("--markdown", help="write the tables here")
     p.add_argument("--ci", action="store_true", help="tiny run that checks everything works")
     p.add_argument("--no-build", action="store_true")
+    p.add_argument("--syscalls", action="store_true",
+                   help="only count system calls per message of the Rust servers (needs perf)")
     ints = lambda text: [int(v) for v in text.split(",") if v]  # noqa: E731
     p.add_argument("--connections", type=ints, default=CONNECTIONS, help="echo points (comma-separated)")
     p.add_argument("--windows", type=ints, default=WINDOWS)
@@ -526,6 +619,13 @@ def main():
     p.add_argument("--client-sizes", type=ints, default=CLIENT_SIZES, help="Node client payloads")
     args = p.parse_args()
 
+    if args.syscalls:
+        if not args.no_build:
+            subprocess.run(["cargo", "build", "--release", "-q", "-p", "wsframe-server-bench"], check=True, cwd=ROOT)
+        names = [x.strip() for x in args.servers.split(",")] if args.servers else \
+            [x for x in SERVERS if available(x)[0]]
+        print(syscalls(names))
+        return 0
     if args.from_json:
         results = json.load(open(args.from_json))
     else:
