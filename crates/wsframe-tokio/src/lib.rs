@@ -75,6 +75,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod deflate;
 mod error;
 mod handshake;
 mod message;
@@ -98,6 +99,8 @@ pub use message::{CloseFrame, Message, Utf8Bytes};
 pub use options::{Keepalive, StreamOptions};
 pub use split::{ReadHalf, WriteHalf};
 pub use wsframe;
+#[cfg(feature = "deflate")]
+pub use wsframe_std::{wsframe_deflate, DeflateConfig};
 pub use wsframe_std::{ClientOptions, HttpRequest, HttpResponse, ServerOptions};
 
 use handshake::Opened;
@@ -120,7 +123,12 @@ pub struct WebSocketStream<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     fn opened(io: S, opened: Opened) -> Self {
         Self {
-            inner: Inner::new(io, opened.conn, StreamOptions::default()),
+            inner: Inner::new(
+                io,
+                opened.conn,
+                StreamOptions::default(),
+                opened.compression,
+            ),
             read: ReadState::new(opened.rest),
             protocol: opened.protocol,
         }
@@ -140,6 +148,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
                 conn: conn.with_handshake_done(),
                 protocol: None,
                 rest: Vec::new(),
+                compression: None,
             },
         ))
     }
@@ -147,9 +156,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Server: reads the opening request on `io` and answers it as `options` say,
     /// within [`ServerOptions::handshake_timeout`]. Not cancel safe.
     pub async fn accept_with(mut io: S, options: &ServerOptions) -> Result<Self, Error> {
-        let opened =
-            handshake::within(options.handshake_timeout, handshake::accept(&mut io, options))
-                .await?;
+        let opened = handshake::within(
+            options.handshake_timeout,
+            handshake::accept(&mut io, options),
+        )
+        .await?;
         Ok(Self::opened(io, opened))
     }
 
@@ -181,6 +192,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         self.protocol.as_deref()
     }
 
+    /// The `Sec-WebSocket-Extensions` value agreed in the handshake (e.g.
+    /// `permessage-deflate`), or `None` when no extension is in use.
+    pub fn extensions(&self) -> Option<&str> {
+        self.inner.compression.as_deref().map(deflate::agreed)
+    }
+
     /// The connection's state, as the browser API names it.
     pub fn ready_state(&self) -> ReadyState {
         self.inner.conn.ready_state()
@@ -192,7 +209,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     }
 
     /// Bytes of encoded frames waiting for the socket.
-    pub fn buffered(&self) -> usize {
+    pub fn buffered_amount(&self) -> usize {
         self.inner.buffered()
     }
 
@@ -295,7 +312,10 @@ impl Target {
             _ => return Err(Error::Url("scheme must be ws")),
         }
         let authority = uri.authority().ok_or(Error::Url("no host"))?;
-        let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         Ok(Self {
             host: host.to_owned(),
             port: authority.port_u16().unwrap_or(80),
