@@ -121,12 +121,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         if self.conn.ready_state() == ReadyState::Closed {
             return Poll::Ready(Err(Error::Closed));
         }
-        if self.buffered() >= self.options.write_buffer {
+        // With a bound of 0 every message waits for the previous one to be written.
+        let full =
+            |inner: &Self| inner.buffered() > 0 && inner.buffered() >= inner.options.write_buffer;
+        if full(self) {
             // Errors surface here: the socket is gone.
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
                 return Poll::Ready(Err(e.into()));
             }
-            if self.buffered() >= self.options.write_buffer {
+            // Still full: `poll_write_out` returned `Pending` and registered the waker.
+            if full(self) {
                 return Poll::Pending;
             }
         }

@@ -531,3 +531,20 @@ async fn permessage_deflate_is_agreed_when_both_sides_want_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_zero_write_buffer_sends_one_message_at_a_time() {
+    let (mut server, mut client) = pair(ServerOptions::default(), ClientOptions::default()).await;
+    client = client.with_options(StreamOptions {
+        write_buffer: 0,
+        ..StreamOptions::default()
+    });
+    for i in 0..20 {
+        client.send(Message::text(i.to_string())).await.unwrap();
+        assert_eq!(client.buffered_amount(), 0);
+        assert_eq!(
+            server.next().await.unwrap().unwrap(),
+            Message::text(i.to_string())
+        );
+    }
+}

@@ -1,4 +1,4 @@
-//! Echo server on wsframe-tokio, as its crate documentation shows: `accept`, then every
+//! Echo server on wsframe-tokio, as its README shows: `accept`, then every
 //! text or binary message sent back through the sink (pongs and the close reply are sent
 //! inside `next`).
 
