@@ -4,7 +4,10 @@
 #   2. runs every benchmark body once in criterion's test mode;
 #   3. runs a very short measurement into a scratch directory and checks that
 #      scripts/bench-report.py turns it into the table and a well-formed SVG chart;
-#   4. checks that the masking loops compile to wasm `simd128` vector XORs.
+#   4. checks that the masking loops compile to wasm `simd128` vector XORs;
+#   5. whole-server benchmarks (benches/servers): formatting, clippy, unit tests, and one
+#      tiny run of scripts/bench-servers.py (a few hundred messages, two servers) whose
+#      tables and chart are checked for shape, never for speed.
 # The real measurements and how to reproduce them are in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,5 +73,32 @@ if [ "${xors:-0}" -lt 1 ]; then
     exit 1
 fi
 echo "v128.xor instructions: $xors"
+
+echo "== whole-server benchmarks: a tiny run"
+cargo fmt -p wsframe-server-bench -- --check
+cargo clippy -q -p wsframe-server-bench --all-targets -- -D warnings
+cargo test -q --release -p wsframe-server-bench
+CI_SERVERS="wsframe-tokio,tokio-websockets"
+timeout 600 python3 scripts/bench-servers.py --ci --servers "$CI_SERVERS" \
+    --markdown "$scratch/servers.md" --svg "$scratch/servers.svg" >/dev/null
+python3 - "$scratch/servers.md" "$scratch/servers.svg" "$CI_SERVERS" <<'EOF'
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+table = open(sys.argv[1]).read()
+servers = sys.argv[3].split(",")
+for title in ["messages per server-CPU-second", "messages per second", "Idle memory", "Handshakes"]:
+    assert title in table, f"no table for {title}"
+header = next(l for l in table.splitlines() if l.startswith("| connections |"))
+assert all(s in header for s in servers), header
+# Every server echoed at the one point, and took part in the idle and handshake runs.
+rate = re.search(r"\| 2 \| 4 \| 1 KiB \|(.*)\|", table.split("Echo: messages per second")[1]).group(1)
+assert all(c.strip() not in ("—", "0") for c in rate.split("|")[:len(servers)]), rate
+for s in servers:
+    assert len(re.findall(rf"^\| {re.escape(s)} \| [0-9,]+ \|", table, re.M)) == 2, f"{s}: idle or handshakes"
+assert ET.parse(sys.argv[2]).getroot().tag.endswith("svg")
+print("whole-server report ok")
+EOF
 
 echo "test-bench: ok in $((SECONDS - start)) s"
