@@ -84,7 +84,7 @@ fn frames(peer: &mut Connection, messages: &[&str]) -> Vec<u8> {
 async fn an_idle_connection_holds_no_read_buffer() {
     let (a, mut peer_io) = tokio::io::duplex(64 * 1024);
     let mut ws = WebSocketStream::from_upgraded(a, Role::Server, Config::default()).unwrap();
-    let mut peer = Connection::client(Config::default(), [3; 16]).with_handshake_done();
+    let mut peer = Connection::client(Config::default(), [3; 32]).with_handshake_done();
 
     // Waiting for the first bytes allocates nothing.
     let (polled, allocations, live, _) = counted(|| ws.next().now_or_never());
@@ -125,7 +125,7 @@ async fn a_header_announcing_64_mib_allocates_nothing_before_its_payload() {
     };
     let (a, mut peer_io) = tokio::io::duplex(1 << 20);
     let mut ws = WebSocketStream::from_upgraded(a, Role::Server, config).unwrap();
-    let mut peer = Connection::client(config, [3; 16]).with_handshake_done();
+    let mut peer = Connection::client(config, [3; 32]).with_handshake_done();
     let len = 64usize << 20;
     let mut header = [0u8; wsframe::MAX_HEADER_LEN];
     let (n, key) = peer

@@ -41,7 +41,7 @@ impl RawPeer {
             .with_options(options);
         let peer = Self {
             io: b,
-            conn: Connection::client(Config::default(), [7; 16]).with_handshake_done(),
+            conn: Connection::client(Config::default(), [7; 32]).with_handshake_done(),
             input: Vec::new(),
         };
         (server, peer)

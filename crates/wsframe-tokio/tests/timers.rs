@@ -88,7 +88,7 @@ async fn keepalive_pings_and_fails_with_1011_without_a_pong() {
     let ws = WebSocketStream::from_upgraded(a, Role::Server, Config::default())
         .unwrap()
         .with_options(options);
-    let mut peer = Connection::client(Config::default(), [1; 16]).with_handshake_done();
+    let mut peer = Connection::client(Config::default(), [1; 32]).with_handshake_done();
     // The peer never answers; the stream is read by a task of its own.
     let reader = tokio::spawn(async move {
         let mut ws = ws;
@@ -139,7 +139,7 @@ async fn keepalive_stays_quiet_while_pongs_come_back() {
         }
         pongs
     });
-    let mut peer = Connection::client(Config::default(), [1; 16]).with_handshake_done();
+    let mut peer = Connection::client(Config::default(), [1; 32]).with_handshake_done();
     let mut pings = 0;
     // Answer three pings, then the server closes.
     loop {
@@ -181,7 +181,7 @@ async fn an_idle_peer_is_closed_with_1001_after_the_idle_timeout() {
     let mut ws = WebSocketStream::from_upgraded(a, Role::Server, Config::default())
         .unwrap()
         .with_options(options);
-    let mut peer = Connection::client(Config::default(), [1; 16]).with_handshake_done();
+    let mut peer = Connection::client(Config::default(), [1; 32]).with_handshake_done();
     // Traffic at 50 s keeps it alive until 110 s.
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(50)).await;

@@ -135,15 +135,15 @@ fn parse_args() -> Res<Args> {
     Ok(a)
 }
 
-/// 16 bytes for a handshake nonce or a masking-key seed. `RandomState` is seeded from
-/// the operating system's random source; a benchmark on loopback needs nothing stronger.
-fn random16() -> [u8; 16] {
+/// `N` bytes for a handshake nonce (16) or a masking-key seed (32). `RandomState` is
+/// seeded from the operating system's random source; a benchmark on loopback needs
+/// nothing stronger.
+fn random<const N: usize>() -> [u8; N] {
     let state = RandomState::new();
-    let a = state.hash_one(0u8).to_le_bytes();
-    let b = state.hash_one(1u8).to_le_bytes();
-    let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&a);
-    out[8..].copy_from_slice(&b);
+    let mut out = [0u8; N];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(&state.hash_one(i).to_le_bytes()[..chunk.len()]);
+    }
     out
 }
 
@@ -179,7 +179,7 @@ impl Framer {
             ..Config::default()
         };
         Self {
-            conn: Connection::client(config, random16()),
+            conn: Connection::client(config, random()),
             buf: vec![0; READ_CHUNK + MAX_HEADER_LEN].into_boxed_slice(),
             start: 0,
             end: 0,
@@ -262,7 +262,7 @@ async fn connect(addr: SocketAddr, source: Option<Ipv4Addr>) -> Res<(TcpStream, 
     let mut head = [0u8; 512];
     let n = framer
         .conn
-        .write_request(&Request::new(&host, "/", random16()), &mut head)
+        .write_request(&Request::new(&host, "/", random()), &mut head)
         .map_err(|e| format!("request: {e}"))?;
     stream
         .write_all(&head[..n])
