@@ -44,8 +44,14 @@ struct client {
     size_t in_len;
     uint8_t out[IN_CAP + WS_ECHO_SLACK]; /* out[out_pos..out_len): to hand to lwIP */
     size_t out_pos, out_len;
-    int closing; /* close the TCP connection once `out` is handed over */
+    int closing; /* 0, CLOSE_WHEN_SENT or FIN_SENT */
+    int polls;   /* poll callbacks since the FIN went out */
 };
+
+/* `closing`: end the connection once `out` is handed over; our FIN is out. */
+enum { CLOSE_WHEN_SENT = 1, FIN_SENT = 2 };
+/* Poll callbacks (one a second) to wait for the peer's FIN after ours. */
+#define FIN_WAIT_TICKS 10
 
 static struct client clients[MAX_CLIENTS];
 static struct wsf_config config;
@@ -58,25 +64,38 @@ static void release(struct client *c) {
     c->pcb = NULL;
 }
 
-/* Ends the TCP connection (FIN after the queued bytes), or aborts it if lwIP has no
- * memory for that. Returns ERR_ABRT when the pcb was aborted. */
-static err_t finish(struct client *c) {
+/* Lets go of the pcb: no more callbacks, the slot is free. */
+static void detach(struct client *c) {
     struct tcp_pcb *pcb = c->pcb;
-    if (c->pending) { /* unread input makes tcp_close send RST: read it away first */
-        tcp_recved(pcb, c->pending->tot_len);
-        pbuf_free(c->pending);
-        c->pending = NULL;
-    }
     tcp_arg(pcb, NULL);
     tcp_recv(pcb, NULL);
     tcp_sent(pcb, NULL);
     tcp_err(pcb, NULL);
     tcp_poll(pcb, NULL, 0);
     release(c);
-    if (tcp_close(pcb) != ERR_OK) {
-        tcp_abort(pcb);
-        return ERR_ABRT;
+}
+
+/* Drops the connection at once (RST, or nothing in TIME-WAIT). Returns ERR_ABRT, what
+ * an lwIP callback must return after it. */
+static err_t drop(struct client *c) {
+    struct tcp_pcb *pcb = c->pcb;
+    detach(c);
+    tcp_abort(pcb);
+    return ERR_ABRT;
+}
+
+/* Ends the TCP connection: FIN after the queued bytes (the server closes first,
+ * RFC 6455 §7.1.1), then waits for the peer's FIN (on_recv) or FIN_WAIT_TICKS polls. */
+static err_t finish(struct client *c) {
+    if (c->pending) { /* unread input would make lwIP answer with RST: read it away */
+        tcp_recved(c->pcb, c->pending->tot_len);
+        pbuf_free(c->pending);
+        c->pending = NULL;
     }
+    c->closing = FIN_SENT;
+    c->polls = 0;
+    if (tcp_shutdown(c->pcb, 0, 1) != ERR_OK)
+        return drop(c);
     return ERR_OK;
 }
 
@@ -117,6 +136,8 @@ static void take_pending(struct client *c) {
 /* Moves bytes until it must wait for lwIP: more input, or room to send. Returns
  * ERR_ABRT when the pcb was aborted. */
 static err_t pump(struct client *c) {
+    if (c->closing == FIN_SENT)
+        return ERR_OK;
     for (;;) {
         if (!flush(c))
             return ERR_OK;
@@ -136,7 +157,7 @@ static err_t pump(struct client *c) {
                 WS_SERVER_LOG("echo_lwip: %s (close code %u, HTTP status %u)\n",
                               wsf_strerror(r.status), wsf_error_close_code(r.status),
                               wsf_error_http_status(r.status));
-            c->closing = 1;
+            c->closing = CLOSE_WHEN_SENT;
         } else if (r.consumed == 0 && r.written == 0 && (c->in_len == IN_CAP || !c->pending)) {
             return ERR_OK; /* needs bytes that have not arrived yet */
         }
@@ -145,12 +166,20 @@ static err_t pump(struct client *c) {
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) {
     struct client *c = arg;
-    (void)pcb;
     if (p == NULL || err != ERR_OK) {
-        /* The peer closed its side without a closing handshake (or lwIP gave up):
-         * nothing more will arrive, so end ours. */
         if (p)
             pbuf_free(p);
+        if (c->closing == FIN_SENT) {
+            /* The peer's FIN after ours: the connection is over. Acknowledge it and
+             * free the pcb now rather than after TIME-WAIT (2 × TCP_MSL = 2 min in
+             * lwIP), where lwIP answers a new SYN from the same client port with an
+             * ACK instead of taking it, and that client cannot connect until it ends:
+             * clients reuse ports sooner than that. */
+            tcp_output(pcb);
+            return drop(c);
+        }
+        /* The peer closed its side without a closing handshake (or lwIP gave up):
+         * nothing more will arrive, so end ours. */
         return finish(c);
     }
     if (c->closing) { /* after the close: read away and ignore */
@@ -172,8 +201,11 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len) {
 }
 
 static err_t on_poll(void *arg, struct tcp_pcb *pcb) {
+    struct client *c = arg;
     (void)pcb;
-    return pump(arg);
+    if (c->closing == FIN_SENT && ++c->polls > FIN_WAIT_TICKS)
+        return drop(c); /* the peer does not close its side */
+    return pump(c);
 }
 
 static void on_err(void *arg, err_t err) {
@@ -199,12 +231,14 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
     c->pending = NULL;
     c->in_len = c->out_pos = c->out_len = 0;
     c->closing = 0;
+    c->polls = 0;
     tcp_nagle_disable(pcb);
     tcp_arg(pcb, c);
     tcp_recv(pcb, on_recv);
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
-    tcp_poll(pcb, on_poll, 2); /* every second: retries a send lwIP had no memory for */
+    /* Every second: retries a send lwIP had no memory for, times the wait for FIN. */
+    tcp_poll(pcb, on_poll, 2);
     return ERR_OK;
 }
 
