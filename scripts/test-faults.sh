@@ -4,11 +4,12 @@
 # timer fires, memory bounded with generous limits); never timing. The full run and the
 # figures are in docs/load-and-faults.md.
 #
-# Servers: the std echo server (examples/echo-server, twice: without timers, then with
-# heartbeat, idle and close timeouts), the C echo server (examples/c-echo-server), and the
-# npm WebSocketServer (bindings/wasm; built here when its dist/ is missing, with the tools
-# scripts/test-npm.sh installs) on the cases it passes (the others are findings listed in
-# the doc). Needs python3 (stdlib only), node and npm for the npm server.
+# Servers: the std echo server (examples/echo-server, three times: without timers; with
+# heartbeat, idle and close timeouts; with a heartbeat against peers that vanish in a
+# network namespace, tests/load/vanish.py, which needs root, ip and iptables), the C echo
+# server (examples/c-echo-server), and the npm WebSocketServer (bindings/wasm; built here
+# when its dist/ is missing, with the tools scripts/test-npm.sh installs) on the cases it
+# passes (the others are findings listed in the doc). Needs python3 (stdlib only), node and npm for the npm server.
 #
 # FAULTS_SERVERS="std c npm" picks servers; FAULTS_SCALE=ci|full (default ci).
 set -euo pipefail
@@ -22,6 +23,13 @@ export FAULTS_LOG_DIR="${FAULTS_LOG_DIR:-$(mktemp -d /tmp/faults.XXXXXX)}"
 figures="$FAULTS_LOG_DIR/figures.jsonl"
 suite=(python3 tests/load/faults.py --scale "$scale" --json "$figures")
 failed=()
+
+# The vanished-peer case needs ip (iproute2) and iptables, and root.
+if [[ " $servers " == *" std "* ]] && ! { command -v ip && command -v iptables && command -v ss; } >/dev/null; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq iproute2 iptables >/dev/null
+fi
 run() { "${suite[@]}" "$@" || failed+=("$2"); }   # $2 is the --name value
 
 for server in $servers; do
@@ -36,6 +44,9 @@ for server in $servers; do
       timers=(--ping-interval 1 --pong-timeout 2 --idle-timeout 3 --close-timeout 1)
       run --name std-timers --cases heartbeat "${timers[@]}" -- \
         "$bin" --listen '127.0.0.1:{port}' --quiet "${timers[@]}"
+      # Peers whose packets vanish (a network namespace with netfilter DROP rules).
+      python3 tests/load/vanish.py --peers 20 --within 20 -- \
+        "$bin" --listen '{host}:{port}' --quiet --ping-interval 1 --pong-timeout 2 || failed+=(std-vanish)
       ;;
     c)
       section "C echo server"
