@@ -93,6 +93,22 @@ class Run:
         self.phases = []  # (name, start, end)
         self.timeouts_fired = 0
 
+    def cap(self, n):
+        """At most what the server holds at once, less the probe's and a spare slot."""
+        m = self.args.max_connections
+        return n if not m else max(1, min(n, m - 2))
+
+    async def handshake(self, path):
+        """An open WebSocket; a 503 (slots not freed yet after the last case) is retried."""
+        deadline = time.monotonic() + 3 * STEP
+        while True:
+            try:
+                return await wsclient.handshake(self.args.port, STEP, path)
+            except ValueError as e:
+                if "503" not in str(e) or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+
     def check(self, ok, text):
         self.checks.append((bool(ok), text))
         print(f"  [{'ok' if ok else 'FAIL'}] {text}", flush=True)
@@ -253,14 +269,14 @@ class Run:
 
     async def slow_readers(self):
         a = self.args
-        n = self.scale["readers"]
+        n = self.cap(self.scale["readers"])
         size = 256 * 1024
         budget = 16 * 1024 * 1024  # per client
         before = rss_kib(self.server.pid)
         conns = []
         for i in range(n):
             try:
-                conns.append(await wsclient.handshake(a.port, STEP, f"/reader{i}"))
+                conns.append(await self.handshake(f"/reader{i}"))
             except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
                 self.check(False, f"slow readers: handshake {i} failed: {e!r}")
                 return
@@ -306,7 +322,7 @@ class Run:
             wsclient.reset(writer)
 
         async def mid_frame(i):
-            reader, writer = await wsclient.handshake(a.port, STEP, f"/abrupt{i}")
+            reader, writer = await self.handshake(f"/abrupt{i}")
             whole = wsclient.frame(2, os.urandom(65536))
             writer.write(whole[: 14 + 1000])
             await writer.drain()
@@ -314,13 +330,18 @@ class Run:
             wsclient.reset(writer)
 
         async def mid_close(i):
-            reader, writer = await wsclient.handshake(a.port, STEP, f"/abrupt{i}")
+            reader, writer = await self.handshake(f"/abrupt{i}")
             writer.write(wsclient.frame(2, b"x" * 100) + wsclient.frame(8, struct.pack("!H", 1000)))
             await writer.drain()
             wsclient.reset(writer)
 
+        batch = self.cap(k)
         for kind in (mid_handshake, mid_frame, mid_close):
-            results = await asyncio.gather(*(kind(i) for i in range(k)), return_exceptions=True)
+            results = []
+            for first in range(0, k, batch):
+                results += await asyncio.gather(*(kind(i) for i in range(first, min(k, first + batch))),
+                                                return_exceptions=True)
+                await asyncio.sleep(0.2)  # the server notices the resets
             errs = [r for r in results if isinstance(r, BaseException)]
             if errs:
                 failures.append(f"{kind.__name__}: {len(errs)} failed ({errs[0]!r})")
@@ -329,7 +350,7 @@ class Run:
     async def ping_flood(self):
         a = self.args
         p = self.scale["pings"]
-        reader, writer = await wsclient.handshake(a.port, STEP, "/pings")
+        reader, writer = await self.handshake("/pings")
         last = struct.pack("!Q", p - 1)
         pongs, last_pong = 0, None
 
@@ -373,11 +394,11 @@ class Run:
     async def unanswered_close(self):
         """Peers that break the protocol and never answer the server's close."""
         a = self.args
-        k = self.scale["closes"]
+        k = self.cap(self.scale["closes"])
         times, codes = [], {}
 
         async def one(i):
-            reader, writer = await wsclient.handshake(a.port, STEP, f"/close{i}")
+            reader, writer = await self.handshake(f"/close{i}")
             started = time.monotonic()
             writer.write(wsclient.frame(3, b"reserved opcode"))  # §5.2: fail with 1002
             code = None
@@ -413,13 +434,13 @@ class Run:
     async def heartbeat(self):
         """Silent peers (no pong), idle peers (pongs but no message), unanswered idle close."""
         a = self.args
-        k = self.scale["beats"]
+        k = self.cap(self.scale["beats"] // (2 if a.ping_interval and a.idle_timeout else 1))
         results = {}
 
         async def silent(i):
             # Reads the server's pings but never answers: a vanished peer as seen from
             # the server (its kernel still ACKs).
-            reader, writer = await wsclient.handshake(a.port, STEP, f"/silent{i}")
+            reader, writer = await self.handshake(f"/silent{i}")
             started = time.monotonic()
             limit = a.ping_interval + (a.pong_timeout or a.ping_interval) + a.drop_slack
             pings = 0
@@ -436,7 +457,7 @@ class Run:
             return ("still-open", pings, time.monotonic() - started)
 
         async def idle(i, answer_close):
-            reader, writer = await wsclient.handshake(a.port, STEP, f"/idle-peer{i}")
+            reader, writer = await self.handshake(f"/idle-peer{i}")
             started = time.monotonic()
             limit = a.idle_timeout + (a.close_timeout or 0) + a.drop_slack
             code = None
