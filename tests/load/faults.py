@@ -556,8 +556,18 @@ def run(args):
             return r
         time.sleep(0.5)
         rss_before = rss_kib(server.pid)
+        if os.path.exists(probe_out):
+            os.remove(probe_out)
         probe = subprocess.Popen([sys.executable, os.path.join(HERE, "probe.py"), str(args.port), probe_out])
-        time.sleep(1.0)
+        # The cases start once the probe holds its connection (it must get a slot).
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and probe.poll() is None:
+            if os.path.exists(probe_out) and open(probe_out).read(5) == "OPEN\n":
+                break
+            time.sleep(0.1)
+        else:
+            r.check(False, "the probe client did not connect within 60 s")
+            return r
 
         async def go():
             sampler = asyncio.create_task(r.sample_rss())
@@ -599,7 +609,7 @@ def run(args):
         for line in open(probe_out):
             if line.startswith("ERR"):
                 errors.append(line.strip())
-            else:
+            elif line != "OPEN\n":
                 t, rtt, size = line.split()
                 samples.append((float(t), float(rtt), int(size)))
     r.check(not errors, f"probe client: no loss or corruption {errors[:3] if errors else ''}")

@@ -4,8 +4,8 @@
     probe.py PORT OUT_FILE
 
 Echoes messages of mixed sizes and kinds over one connection to ws://127.0.0.1:PORT,
-checks every byte of every echo, answers pings, and writes one line per round trip to
-OUT_FILE: `MONOTONIC_SECONDS RTT_SECONDS SIZE`. It runs in its own process so that the
+checks every byte of every echo, answers pings, and writes `OPEN` once connected, then
+one line per round trip to OUT_FILE: `MONOTONIC_SECONDS RTT_SECONDS SIZE`. It runs in its own process so that the
 load generator's work does not delay its timing. SIGTERM ends it with a closing
 handshake; any loss, corruption or timeout writes `ERR reason` and exits 1.
 """
@@ -33,6 +33,7 @@ def main():
     out = open(out_path, "w", buffering=1)
     try:
         ws = wsclient.BlockingClient(port, TIMEOUT)
+        out.write("OPEN\n")  # the suite starts its cases after this line
         i = 0
         while not stop:
             size = SIZES[i % len(SIZES)]
