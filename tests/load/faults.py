@@ -30,11 +30,12 @@ sys.path.insert(0, HERE)
 import wsclient  # noqa: E402
 
 SCALES = {
-    # idle, slowloris, slow readers, abrupt (each kind), pings, unanswered closes, heartbeat peers
-    "ci": dict(idle=300, slowloris=200, readers=20, abrupt=30, pings=2000, closes=20, beats=10),
-    "full": dict(idle=10_000, slowloris=1000, readers=100, abrupt=200, pings=10_000, closes=100, beats=50),
+    # peers or messages per case (unread_mib: MiB of pings sent without reading the pongs)
+    "ci": dict(idle=300, slowloris=200, readers=20, abrupt=30, pings=2000, unread_mib=4, closes=20, beats=10),
+    "full": dict(idle=10_000, slowloris=1000, readers=100, abrupt=200, pings=10_000, unread_mib=32, closes=100,
+                 beats=50),
 }
-CASES = ["idle", "slowloris", "readers", "abrupt", "pings", "close", "heartbeat"]
+CASES = ["idle", "slowloris", "readers", "abrupt", "pings", "unread", "close", "heartbeat"]
 STEP = 5.0  # timeout of one network step of a client; far above any healthy answer
 CONNECT_BATCH = 200  # connections being opened at once
 
@@ -391,6 +392,63 @@ class Run:
         await asyncio.sleep(0.2)
         writer.transport.abort()
 
+    async def unread_pings(self):
+        """Pings sent without reading the pongs until the server stops taking them: the
+        owed pongs must not pile up in the server."""
+        before = rss_kib(self.server.pid)
+        reader, writer = await self.handshake("/unread-pings")
+        ping = wsclient.frame(9, b"unread")
+        p = self.scale["unread_mib"] * (1 << 20) // len(ping)
+        sent = 0
+        try:
+            while sent < p:
+                writer.write(ping * 100)
+                sent += 100  # written to the socket, whether or not the drain stalls
+                await asyncio.wait_for(writer.drain(), 2.0)
+        except asyncio.TimeoutError:
+            pass  # the server stopped reading: backpressure
+        except (ConnectionError, OSError) as e:
+            self.check(False, f"unread pings: connection failed after {sent} pings: {e!r}")
+            return
+        await asyncio.sleep(0.5)
+        growth = max(0, max(rss_kib(self.server.pid), self.rss_max) - before)
+        self.figures["unread_pings"] = {"sent": sent, "rss_growth_kib": growth}
+        print(f"  {sent} pings sent unread before the server stopped taking them; RSS growth {growth} KiB")
+        # Then read: the pongs (8 identical bytes each), then the echo of a message
+        # sent after the pings. Read in bulk: there may be hundreds of thousands.
+        writer.write(wsclient.frame(1, b"after the unread pings"))
+        pong = b"\x8a\x06unread"
+        echo = b"\x81\x16after the unread pings"
+        data, pongs, echoed = b"", 0, None
+        deadline = time.monotonic() + 60
+        try:
+            while echoed is None and time.monotonic() < deadline:
+                got = await asyncio.wait_for(reader.read(1 << 16), 30)
+                if not got:
+                    echoed = "end of stream"
+                    break
+                data += got
+                pos = 0
+                while True:
+                    if data.startswith(pong, pos):
+                        pos, pongs = pos + len(pong), pongs + 1
+                    elif data.startswith(echo, pos):
+                        echoed = echo[2:]
+                        break
+                    elif pong.startswith(data[pos : pos + len(pong)]) or echo.startswith(data[pos:]):
+                        break  # an incomplete frame: read more
+                    else:
+                        echoed = data[pos : pos + 40]
+                        break
+                data = data[pos:]
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as e:
+            echoed = repr(e)
+        writer.transport.abort()
+        self.check(growth <= self.args.rss_per_conn_kib,
+                   f"unread pings: RSS growth {growth} KiB <= {self.args.rss_per_conn_kib:.0f} KiB")
+        self.check(echoed == b"after the unread pings" and 0 < pongs <= sent,
+                   f"unread pings: {pongs} pongs, then the message after them ({echoed!r:.40})")
+
     async def unanswered_close(self):
         """Peers that break the protocol and never answer the server's close."""
         a = self.args
@@ -514,7 +572,8 @@ class Run:
             return
         for key, case in zip(CASES, [("idle flood", self.idle_flood), ("slowloris", self.slowloris),
                                      ("slow readers", self.slow_readers), ("abrupt peers", self.abrupt),
-                                     ("ping flood", self.ping_flood), ("unanswered close", self.unanswered_close),
+                                     ("ping flood", self.ping_flood), ("unread pings", self.unread_pings),
+                                     ("unanswered close", self.unanswered_close),
                                      ("heartbeat and idle", self.heartbeat)]):
             if key not in chosen:
                 continue
