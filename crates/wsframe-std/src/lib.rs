@@ -186,25 +186,14 @@ impl<S: Read + Write> WebSocket<S> {
                     Some(Event::Request(request)) => {
                         let consumed = got.consumed;
                         let mut owed = [0u8; OWED_CAPACITY];
-                        if let Some(check) = &options.check_origin {
-                            if !check(request.origin) {
-                                let n = ws.conn.reject(&server::Rejection::Forbidden, &mut owed)?;
-                                ws.stream.write_all(&owed[..n])?;
-                                ws.stream.flush()?;
-                                return Err(Error::Handshake(HandshakeError::OriginRefused));
-                            }
+                        if !options.allows_origin(request.origin) {
+                            let n = ws.conn.reject(&server::Rejection::Forbidden, &mut owed)?;
+                            ws.stream.write_all(&owed[..n])?;
+                            ws.stream.flush()?;
+                            return Err(Error::Handshake(HandshakeError::OriginRefused));
                         }
-                        let protocol = match &options.select_protocol {
-                            Some(select) => {
-                                let offered: Vec<&str> = request.protocols().collect();
-                                if offered.is_empty() {
-                                    None
-                                } else {
-                                    select(&offered)
-                                }
-                            }
-                            None => None,
-                        };
+                        let offered: Vec<&str> = request.protocols().collect();
+                        let protocol = options.choose_protocol(&offered);
                         #[cfg(feature = "deflate")]
                         let compression = options.permessage_deflate.as_ref().and_then(|c| {
                             deflate::Compression::server(request.extensions(), c).map(Box::new)
@@ -257,23 +246,11 @@ impl<S: Read + Write> WebSocket<S> {
     /// The request was well-formed HTTP but not an upgrade: let the handler answer it
     /// instead of the core's 400.
     fn answer_http(&mut self, options: &ServerOptions, error: HandshakeError) -> Result<(), Error> {
-        let Some(handler) = &options.http else {
+        self.conn.abort();
+        let Some(response) = options.answer_http(&self.input[self.start..self.end]) else {
             return Err(Error::Handshake(error));
         };
-        self.conn.abort();
-        let mut headers = [httparse::EMPTY_HEADER; wsframe::handshake::MAX_HEADERS];
-        let mut request = httparse::Request::new(&mut headers);
-        let response = match request.parse(&self.input[self.start..self.end]) {
-            Ok(httparse::Status::Complete(_)) => handler(&HttpRequest {
-                method: request.method.unwrap_or("GET"),
-                path: request.path.unwrap_or("/"),
-            }),
-            _ => return Err(Error::Handshake(error)),
-        };
-        self.stream.write_all(response.head().as_bytes())?;
-        if request.method != Some("HEAD") {
-            self.stream.write_all(&response.body)?;
-        }
+        self.stream.write_all(&response)?;
         self.stream.flush()?;
         Ok(())
     }
@@ -455,7 +432,7 @@ impl<S: Read + Write> WebSocket<S> {
         self.message = Vec::new();
         // 1002, 1007 and 1009 may all be sent, so this cannot be refused.
         #[cfg(feature = "deflate")]
-        let _ = self.conn.fail_with(deflate::failure_code(&error));
+        let _ = self.conn.fail_with(Compression::failure_code(&error));
         #[cfg(not(feature = "deflate"))]
         let _ = self.conn.fail_with(CloseCode::PROTOCOL_ERROR);
         let _ = self.flush_owed();
@@ -706,7 +683,7 @@ impl<S: Read + Write> WebSocket<S> {
 }
 
 #[cfg(feature = "deflate")]
-use deflate::Compression;
+pub use deflate::Compression;
 
 /// Without the `deflate` feature there is never a compression state.
 #[cfg(not(feature = "deflate"))]

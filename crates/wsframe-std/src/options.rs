@@ -127,6 +127,44 @@ impl ServerOptions {
     }
 }
 
+impl ServerOptions {
+    /// Whether a request with this `Origin` may connect (always, without an
+    /// [`origin`](Self::origin) policy). Other layers (e.g. the async one) ask this too.
+    pub fn allows_origin(&self, origin: Option<&str>) -> bool {
+        self.check_origin.as_ref().is_none_or(|check| check(origin))
+    }
+
+    /// The subprotocol to answer the client's offers with (`None` without a selector or
+    /// without offers).
+    pub fn choose_protocol(&self, offered: &[&str]) -> Option<String> {
+        match &self.select_protocol {
+            Some(select) if !offered.is_empty() => select(offered),
+            _ => None,
+        }
+    }
+
+    /// The whole HTTP response (head and body, none for `HEAD`) that the
+    /// [`http_handler`](Self::http_handler) gives a plain HTTP request whose head starts
+    /// `input`; `None` without a handler or when the head is not complete, valid HTTP.
+    pub fn answer_http(&self, input: &[u8]) -> Option<Vec<u8>> {
+        let handler = self.http.as_ref()?;
+        let mut headers = [httparse::EMPTY_HEADER; wsframe::handshake::MAX_HEADERS];
+        let mut request = httparse::Request::new(&mut headers);
+        let Ok(httparse::Status::Complete(_)) = request.parse(input) else {
+            return None;
+        };
+        let response = handler(&HttpRequest {
+            method: request.method.unwrap_or("GET"),
+            path: request.path.unwrap_or("/"),
+        });
+        let mut bytes = response.head().into_bytes();
+        if request.method != Some("HEAD") {
+            bytes.extend_from_slice(&response.body);
+        }
+        Some(bytes)
+    }
+}
+
 /// How a client connects: limits, offered subprotocols, origin and extra headers.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {

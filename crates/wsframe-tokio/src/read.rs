@@ -1,0 +1,374 @@
+//! The read side: socket bytes into the core, whole messages out.
+//!
+//! Memory while idle is none on the heap: the socket is read into a buffer on the stack
+//! of the `poll` call, so a connection waiting for its peer holds no read buffer at all,
+//! only `PARTIAL` bytes inline for an incomplete frame header or control frame (the
+//! core delivers control frames whole, at most 131 bytes, and consumes data payloads as
+//! they come). Bytes left after a message was delivered, before the next `poll`, are
+//! kept on the heap exactly as long as they are unread. A message grows with the bytes
+//! that arrive: nothing is allocated from a length announced in a header.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+use wsframe::{CloseCode, DataKind, Event, ReadyState};
+
+use crate::deflate;
+use crate::message::{CloseFrame, Message, Utf8Bytes};
+use crate::write::Inner;
+use crate::Error;
+
+/// Bytes read from the socket per `poll_read`, on the stack.
+const READ_CHUNK: usize = 16 * 1024;
+/// Room for an incomplete frame header (14 bytes) or control frame (131 bytes).
+const PARTIAL: usize = 256;
+
+/// The state of the read side.
+#[derive(Debug)]
+pub(crate) struct ReadState {
+    partial: [u8; PARTIAL],
+    partial_len: usize,
+    /// Received bytes after a delivered message, not yet given to the core.
+    pending: Vec<u8>,
+    pending_start: usize,
+    /// The message being received.
+    message: BytesMut,
+    /// The inflated message being received, with permessage-deflate.
+    inflated: Vec<u8>,
+    /// The stream has ended (closing handshake over, or an error); `None` is next.
+    done: bool,
+    timers: Timers,
+}
+
+impl ReadState {
+    pub(crate) fn new(pending: Vec<u8>) -> Self {
+        Self {
+            partial: [0; PARTIAL],
+            partial_len: 0,
+            pending,
+            pending_start: 0,
+            message: BytesMut::new(),
+            inflated: Vec::new(),
+            done: false,
+            timers: Timers::new(),
+        }
+    }
+
+    /// The next message, driving owed frames to the socket and the timers on the way.
+    pub(crate) fn poll_next<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        inner: &mut Inner<S>,
+        io_cx: &mut Context<'_>,
+        timer_cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            if self.done {
+                // Say goodbye: owed frames out, then the write side down. A failing
+                // socket has nothing more to say.
+                return match inner.poll_shutdown(io_cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(_) => Poll::Ready(None),
+                };
+            }
+            if let Poll::Ready(e) = self.timers.poll(inner, timer_cx) {
+                self.done = inner.conn.ready_state() == ReadyState::Closed;
+                return Poll::Ready(Some(deliver(inner, io_cx, Err(e))));
+            }
+            // Owed frames (and a keepalive ping) go out whether or not the write side
+            // is busy; a socket that would block keeps them buffered and wakes this
+            // side when writable.
+            if let Poll::Ready(Err(e)) = inner.poll_write_out(io_cx) {
+                inner.conn.abort();
+                self.done = true;
+                return Poll::Ready(Some(Err(e.into())));
+            }
+            if inner.conn.ready_state() == ReadyState::Closed {
+                self.done = true;
+                continue;
+            }
+            if self.pending_start < self.pending.len() {
+                let mut pending = std::mem::take(&mut self.pending);
+                let start = self.pending_start;
+                let (used, step) = self.process(inner, &mut pending[start..]);
+                let at = start + used;
+                if let Some(step) = step {
+                    if at < pending.len() {
+                        self.pending = pending;
+                        self.pending_start = at;
+                    } else {
+                        self.pending_start = 0;
+                    }
+                    return Poll::Ready(Some(deliver(inner, io_cx, step)));
+                }
+                self.pending_start = 0;
+                if let Err(e) = self.keep_partial(&pending[at..]) {
+                    return Poll::Ready(Some(Err(e)));
+                }
+                continue;
+            }
+            let mut chunk = [0u8; READ_CHUNK];
+            let kept = self.partial_len;
+            chunk[..kept].copy_from_slice(&self.partial[..kept]);
+            let mut buf = ReadBuf::new(&mut chunk[kept..]);
+            match Pin::new(&mut inner.io).poll_read(io_cx, &mut buf) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => {
+                    inner.conn.abort();
+                    self.done = true;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+                Poll::Ready(Ok(())) => {}
+            }
+            let n = buf.filled().len();
+            if n == 0 {
+                inner.conn.abort();
+                self.done = true;
+                return Poll::Ready(Some(Err(Error::ConnectionReset)));
+            }
+            self.timers.received();
+            self.partial_len = 0;
+            let total = kept + n;
+            let (used, step) = self.process(inner, &mut chunk[..total]);
+            if let Some(step) = step {
+                if used < total {
+                    self.pending = chunk[used..total].to_vec();
+                    self.pending_start = 0;
+                }
+                return Poll::Ready(Some(deliver(inner, io_cx, step)));
+            }
+            if let Err(e) = self.keep_partial(&chunk[used..total]) {
+                return Poll::Ready(Some(Err(e)));
+            }
+        }
+    }
+
+    /// Keeps what the core could not use yet (an incomplete header or control frame).
+    fn keep_partial(&mut self, rest: &[u8]) -> Result<(), Error> {
+        // The heap copy is no longer needed: idle connections hold no read buffer.
+        self.pending = Vec::new();
+        match self.partial.get_mut(..rest.len()) {
+            Some(partial) => {
+                partial.copy_from_slice(rest);
+                self.partial_len = rest.len();
+                Ok(())
+            }
+            // The core consumes data as it comes and control frames are at most 131
+            // bytes, so this would be a broken invariant, not a peer's doing.
+            None => {
+                self.done = true;
+                Err(Error::Io(io::Error::other(
+                    "unconsumed input over 256 bytes",
+                )))
+            }
+        }
+    }
+
+    /// Gives `input` to the core until a message is complete; returns the bytes used
+    /// and the message or error, or `None` when the core needs more input.
+    fn process<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        inner: &mut Inner<S>,
+        input: &mut [u8],
+    ) -> (usize, Option<Result<Message, Error>>) {
+        let mut pos = 0;
+        loop {
+            let got = match inner.conn.receive(&mut input[pos..]) {
+                Ok(got) => got,
+                Err(e) => {
+                    // A protocol error leaves the failing close frame owed; `done`
+                    // sends it and ends the stream.
+                    self.message = BytesMut::new();
+                    self.done = true;
+                    inner.queue_owed();
+                    return (pos, Some(Err(e.into())));
+                }
+            };
+            pos += got.consumed;
+            let message = match got.event {
+                None => return (pos, None),
+                Some(Event::Data(data)) => {
+                    let payload = if data.compressed {
+                        let Some(compression) = inner.compression.as_deref_mut() else {
+                            // The core delivers compressed data only once RSV1 is
+                            // allowed, after negotiation.
+                            self.done = true;
+                            return (pos, Some(Err(Error::Closed)));
+                        };
+                        let limit = inner.conn.config().max_message_len;
+                        let inflated = deflate::inflate(
+                            compression,
+                            data.kind,
+                            data.payload,
+                            data.end_of_message,
+                            limit,
+                            &mut self.inflated,
+                        );
+                        if let Err((e, code)) = inflated {
+                            self.inflated = Vec::new();
+                            self.done = true;
+                            // 1002, 1007 and 1009 are all sendable: not refused.
+                            let _ = inner.conn.fail_with(code);
+                            inner.queue_owed();
+                            return (pos, Some(Err(e)));
+                        }
+                        if !data.end_of_message {
+                            continue;
+                        }
+                        Bytes::from(std::mem::take(&mut self.inflated))
+                    } else {
+                        self.message.extend_from_slice(data.payload);
+                        if !data.end_of_message {
+                            continue;
+                        }
+                        std::mem::take(&mut self.message).freeze()
+                    };
+                    match data.kind {
+                        DataKind::Binary => Message::Binary(payload),
+                        // The core validated every piece and the end of the text (§8.1);
+                        // inflated text, the core's validator after inflating.
+                        DataKind::Text => Message::Text(Utf8Bytes::from_validated(payload)),
+                    }
+                }
+                Some(Event::Ping(payload)) => Message::Ping(Bytes::copy_from_slice(payload)),
+                Some(Event::Pong(payload)) => {
+                    self.timers.ponged();
+                    Message::Pong(Bytes::copy_from_slice(payload))
+                }
+                Some(Event::Close(close)) => Message::Close(close.code.map(|code| CloseFrame {
+                    code,
+                    reason: close.reason.into(),
+                })),
+                Some(Event::Request(_) | Event::Opened(_)) => {
+                    self.done = true;
+                    return (pos, Some(Err(Error::Closed)));
+                }
+            };
+            // A pong or close reply may be owed now.
+            inner.queue_owed();
+            return (pos, Some(Ok(message)));
+        }
+    }
+}
+
+/// Returns `step` after starting to write what it left owed (a pong, the close reply or
+/// the failing close), so the peer gets it without waiting for the next poll. A socket
+/// that would block keeps it buffered; a failed one shows at the next poll.
+fn deliver<S: AsyncRead + AsyncWrite + Unpin>(
+    inner: &mut Inner<S>,
+    io_cx: &mut Context<'_>,
+    step: Result<Message, Error>,
+) -> Result<Message, Error> {
+    if inner.buffered() > 0 || inner.conn.wants_transmit() {
+        let _ = inner.poll_flush(io_cx);
+    }
+    step
+}
+
+/// The clock of one connection: keepalive, idle and close-handshake deadlines, with one
+/// `Sleep` (allocated the first time a deadline is armed) for the nearest.
+#[derive(Debug)]
+struct Timers {
+    sleep: Option<Pin<Box<Sleep>>>,
+    last_received: Instant,
+    /// When the keepalive ping went out, while its pong is awaited.
+    ping_sent: Option<Instant>,
+    /// When this side's close frame was seen sent.
+    closing_since: Option<Instant>,
+}
+
+impl Timers {
+    fn new() -> Self {
+        Self {
+            sleep: None,
+            last_received: Instant::now(),
+            ping_sent: None,
+            closing_since: None,
+        }
+    }
+
+    fn received(&mut self) {
+        self.last_received = Instant::now();
+    }
+
+    fn ponged(&mut self) {
+        self.ping_sent = None;
+    }
+
+    /// Acts on every deadline that has passed; `Ready` with the error that ends the
+    /// connection, else arms the sleep for the nearest deadline.
+    fn poll<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        inner: &mut Inner<S>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Error> {
+        let options = inner.options;
+        loop {
+            let now = Instant::now();
+            let mut next: Option<Instant> = None;
+            let mut arm = |deadline: Instant| {
+                next = Some(next.map_or(deadline, |n| n.min(deadline)));
+            };
+            if inner.conn.ready_state() == ReadyState::Closing {
+                let since = *self.closing_since.get_or_insert(now);
+                if let Some(limit) = options.close_timeout {
+                    if now >= since + limit {
+                        inner.conn.abort();
+                        return Poll::Ready(Error::CloseTimeout);
+                    }
+                    arm(since + limit);
+                }
+            }
+            if inner.conn.ready_state() == ReadyState::Open {
+                if let Some(idle) = options.idle_timeout {
+                    if now >= self.last_received + idle {
+                        // 1001: this endpoint is going away from a silent peer.
+                        let _ = inner.conn.fail_with(CloseCode::GOING_AWAY);
+                        inner.queue_owed();
+                        return Poll::Ready(Error::IdleTimeout);
+                    }
+                    arm(self.last_received + idle);
+                }
+                if let Some(keepalive) = options.keepalive {
+                    match self.ping_sent {
+                        Some(sent) if now >= sent + keepalive.timeout => {
+                            let _ = inner.conn.fail_with(CloseCode::INTERNAL_ERROR);
+                            inner.queue_owed();
+                            return Poll::Ready(Error::KeepaliveTimeout);
+                        }
+                        Some(sent) => arm(sent + keepalive.timeout),
+                        None if now >= self.last_received + keepalive.interval => {
+                            // Ignored when the socket is gone; the read then fails.
+                            if inner.encode(&Message::Ping(Bytes::new())).is_ok() {
+                                self.ping_sent = Some(now);
+                                arm(now + keepalive.timeout);
+                            }
+                        }
+                        None => arm(self.last_received + keepalive.interval),
+                    }
+                }
+            }
+            let Some(deadline) = next else {
+                return Poll::Pending;
+            };
+            let sleep = match &mut self.sleep {
+                Some(sleep) => {
+                    if sleep.deadline() != deadline {
+                        sleep.as_mut().reset(deadline);
+                    }
+                    sleep
+                }
+                None => self
+                    .sleep
+                    .insert(Box::pin(tokio::time::sleep_until(deadline))),
+            };
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The write side: the core, the socket and one bounded buffer of encoded frames.
+//!
+//! Only whole frames enter the buffer, so an owed control frame (a pong, the close
+//! reply) can always be appended between two data frames (§5.4 allows control frames
+//! inside a fragmented message). At most one owed frame sits in the buffer at a time;
+//! the core keeps at most one more (the pong of the latest ping, §5.5.3), so a peer that
+//! pings faster than this side can write cannot grow memory.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use wsframe::{Connection, DataKind, ReadyState, MAX_HEADER_LEN};
+
+use crate::deflate::{self, Compression};
+use crate::message::Message;
+use crate::{Error, StreamOptions};
+
+/// Room for any control frame the core owes (at most 131 bytes).
+const OWED_CAPACITY: usize = 256;
+/// A drained buffer keeps this much capacity; a larger one (after a large message) is
+/// given back.
+const KEEP_CAPACITY: usize = 4096;
+
+/// The core, the socket and the frames waiting for it. Everything that encodes or
+/// writes a frame, for either the read or the write side, goes through here.
+#[derive(Debug)]
+pub(crate) struct Inner<S> {
+    pub(crate) io: S,
+    pub(crate) conn: Connection,
+    pub(crate) options: StreamOptions,
+    /// Encoded frames; `out[written..]` is not on the socket yet.
+    out: Vec<u8>,
+    written: usize,
+    /// End of an owed control frame still in `out`, 0 when none.
+    owed_end: usize,
+    /// The write side of the socket was shut down.
+    shut_down: bool,
+    /// permessage-deflate, when agreed: inflates for the read side, deflates here.
+    pub(crate) compression: Option<Box<Compression>>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
+    pub(crate) fn new(
+        io: S,
+        conn: Connection,
+        options: StreamOptions,
+        compression: Option<Box<Compression>>,
+    ) -> Self {
+        Self {
+            compression,
+            io,
+            conn,
+            options,
+            out: Vec::new(),
+            written: 0,
+            owed_end: 0,
+            shut_down: false,
+        }
+    }
+
+    /// Bytes waiting for the socket.
+    pub(crate) fn buffered(&self) -> usize {
+        self.out.len() - self.written
+    }
+
+    /// Moves what the core owes the peer into the buffer, unless an owed frame is still
+    /// waiting there (then the core keeps it, replacing an older pong with a newer one).
+    pub(crate) fn queue_owed(&mut self) {
+        if self.owed_end > self.written {
+            return;
+        }
+        let mut frame = [0u8; OWED_CAPACITY];
+        // The buffer fits every control frame, so this cannot fail.
+        if let Ok(Some(n)) = self.conn.poll_transmit(&mut frame) {
+            self.out.extend_from_slice(&frame[..n]);
+            self.owed_end = self.out.len();
+        }
+    }
+
+    /// Writes buffered frames until the socket would block or the buffer is empty.
+    pub(crate) fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            self.queue_owed();
+            if self.written == self.out.len() {
+                self.out.clear();
+                self.written = 0;
+                self.owed_end = 0;
+                if self.out.capacity() > KEEP_CAPACITY {
+                    self.out = Vec::new();
+                }
+                return Poll::Ready(Ok(()));
+            }
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.out[self.written..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.written += n;
+        }
+    }
+
+    /// Writes everything buffered and flushes the socket.
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.poll_write_out(cx))?;
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    /// Writes everything buffered, then shuts the socket's write side down once.
+    pub(crate) fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.poll_flush(cx))?;
+        if !self.shut_down {
+            ready!(Pin::new(&mut self.io).poll_shutdown(cx))?;
+            self.shut_down = true;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Backpressure: ready when the buffer is below its bound, writing to get there.
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.conn.ready_state() == ReadyState::Closed {
+            return Poll::Ready(Err(Error::Closed));
+        }
+        // With a bound of 0 every message waits for the previous one to be written.
+        let full =
+            |inner: &Self| inner.buffered() > 0 && inner.buffered() >= inner.options.write_buffer;
+        if full(self) {
+            // Errors surface here: the socket is gone.
+            if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
+                return Poll::Ready(Err(e.into()));
+            }
+            // Still full: `poll_write_out` returned `Pending` and registered the waker.
+            if full(self) {
+                return Poll::Pending;
+            }
+        }
+        // Reclaim the written front before appending more.
+        if self.written > 0 && self.written >= self.out.len() / 2 {
+            self.out.drain(..self.written);
+            self.owed_end = self.owed_end.saturating_sub(self.written);
+            self.written = 0;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Starts the closing handshake with 1000 unless a close was sent or received,
+    /// then writes everything buffered.
+    pub(crate) fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.conn.ready_state() == ReadyState::Open {
+            self.encode(&Message::close(wsframe::CloseCode::NORMAL, ""))?;
+        }
+        self.poll_flush(cx).map_err(Error::from)
+    }
+
+    /// Encodes a message into the buffer through the core, compressed when
+    /// permessage-deflate is agreed and the message is long enough to gain.
+    pub(crate) fn encode(&mut self, message: &Message) -> Result<(), Error> {
+        if let Some(compression) = self.compression.as_deref_mut() {
+            let data = match message {
+                Message::Text(t) => Some((DataKind::Text, t.as_bytes())),
+                Message::Binary(b) => Some((DataKind::Binary, &b[..])),
+                _ => None,
+            };
+            if let Some((kind, payload)) = data {
+                if let Some(compressed) = deflate::compress(compression, payload)? {
+                    let start = self.out.len();
+                    self.out
+                        .resize(start + compressed.len() + MAX_HEADER_LEN, 0);
+                    let written =
+                        self.conn
+                            .send_compressed(kind, compressed, &mut self.out[start..]);
+                    deflate::shrink(compression, 4 * KEEP_CAPACITY);
+                    return self.written_or_undo(start, written);
+                }
+            }
+        }
+        let start = self.out.len();
+        let payload_len = match message {
+            Message::Text(t) => t.len(),
+            Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => b.len(),
+            Message::Close(c) => c.as_ref().map_or(0, |c| c.reason.len() + 2),
+        };
+        self.out.resize(start + payload_len + MAX_HEADER_LEN, 0);
+        let out = &mut self.out[start..];
+        let written = match message {
+            Message::Text(t) => self
+                .conn
+                .send_fragment(DataKind::Text, t.as_bytes(), true, out),
+            Message::Binary(b) => self.conn.send_fragment(DataKind::Binary, b, true, out),
+            Message::Ping(b) => self.conn.send_ping(b, out),
+            Message::Pong(b) => self.conn.send_pong(b, out),
+            Message::Close(c) => match c {
+                Some(c) => self.conn.send_close(Some(c.code), &c.reason, out),
+                None => self.conn.send_close(None, "", out),
+            },
+        };
+        self.written_or_undo(start, written)
+    }
+
+    /// Encodes one frame of a message that may span several (§5.4), uncompressed; the
+    /// core checks the order of fragments.
+    pub(crate) fn encode_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), Error> {
+        let start = self.out.len();
+        self.out.resize(start + payload.len() + MAX_HEADER_LEN, 0);
+        let written = self
+            .conn
+            .send_fragment(kind, payload, fin, &mut self.out[start..]);
+        self.written_or_undo(start, written)
+    }
+
+    /// Keeps the `n` bytes of a frame encoded at `start`, or drops what a failed
+    /// encoding left.
+    fn written_or_undo(
+        &mut self,
+        start: usize,
+        written: Result<usize, wsframe::SendError>,
+    ) -> Result<(), Error> {
+        match written {
+            Ok(n) => {
+                self.out.truncate(start + n);
+                Ok(())
+            }
+            Err(e) => {
+                self.out.truncate(start);
+                Err(e.into())
+            }
+        }
+    }
+}
