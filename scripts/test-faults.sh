@@ -7,15 +7,16 @@
 # Servers: the std echo server (examples/echo-server, three times: without timers; with
 # heartbeat, idle and close timeouts; with a heartbeat against peers that vanish in a
 # network namespace, tests/load/vanish.py, which needs root, ip and iptables), the C echo
-# server (examples/c-echo-server), and the npm WebSocketServer (bindings/wasm; built here
+# server (examples/c-echo-server), the tokio echo server (examples/echo-server-tokio; its
+# timers are tested in wsframe-tokio, it takes no timer flags), and the npm WebSocketServer (bindings/wasm; built here
 # when its dist/ is missing, with the tools scripts/test-npm.sh installs) on the cases it
 # passes (the others are findings listed in the doc). Needs python3 (stdlib only), node and npm for the npm server.
 #
-# FAULTS_SERVERS="std c npm" picks servers; FAULTS_SCALE=ci|full (default ci).
+# FAULTS_SERVERS="std c tokio npm" picks servers; FAULTS_SCALE=ci|full (default ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-servers="${FAULTS_SERVERS:-std c npm}"
+servers="${FAULTS_SERVERS:-std c tokio npm}"
 scale="${FAULTS_SCALE:-ci}"
 started=$(date +%s)
 section() { echo "== faults: $1 (at $(( $(date +%s) - started ))s)"; }
@@ -53,6 +54,12 @@ for server in $servers; do
       make -s -C examples/c-echo-server >/dev/null
       run --name c --max-connections 64 --handshake-timeout 3 -- \
         examples/c-echo-server/echo_server --handshake-timeout 3 '{port}'
+      ;;
+    tokio)
+      section "tokio echo server"
+      cargo build -q --release -p echo-server-tokio
+      run --name tokio -- "${CARGO_TARGET_DIR:-target}/release/echo-server-tokio" \
+        --listen '127.0.0.1:{port}' --quiet --max-connections 400
       ;;
     npm)
       section "npm WebSocketServer"
