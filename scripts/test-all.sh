@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-all_parts=(core conformance c npm embedded bench hardening)
+all_parts=(core conformance c npm embedded bench hardening faults)
 parts=("${@:-${all_parts[@]}}")
 failed=()
 summary=()

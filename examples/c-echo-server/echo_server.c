@@ -1,7 +1,8 @@
 /*
  * A WebSocket echo server in C on POSIX sockets and wsframe (libwsframe).
  *
- *   echo_server [--deflate] [PORT]   listens on 127.0.0.1:PORT (default 9002)
+ *   echo_server [--deflate] [--handshake-timeout SECS] [PORT]
+ *                                    listens on 127.0.0.1:PORT (default 9002)
  *
  * With --deflate (a library built with the deflate feature, compiled with
  * -DWSF_HAVE_DEFLATE) it accepts permessage-deflate (RFC 7692): messages that arrive
@@ -12,6 +13,12 @@
  * being gathered (echoed whole when it ends, up to the connection's 16 MiB limit)
  * and the output queue. The library does the protocol: this file only moves bytes
  * between the sockets and the connection.
+ *
+ * Limits (docs/load-and-faults.md measures them): at most MAX_CLIENTS connections, a
+ * connection past them gets 503 and is closed; the opening handshake must finish
+ * within the handshake timeout (10 s); a client whose pending output passes OUT_HIGH
+ * is not read until it takes some (backpressure), and one that takes nothing for
+ * STALL_TIMEOUT_MS, or does not let its closing bytes go out within it, is dropped.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -26,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wsframe.h"
@@ -33,6 +41,16 @@
 #define MAX_CLIENTS 64
 #define INPUT_CAP (256u * 1024u)
 #define MAX_MESSAGE ((size_t)16 * 1024 * 1024)
+/* Pending output past which a client is not read (its echoes wait for it to read). */
+#define OUT_HIGH ((size_t)1024 * 1024)
+/* A client whose pending output makes no progress for this long is dropped. */
+#define STALL_TIMEOUT_MS 30000
+/* How often timers are looked at while nothing happens. */
+#define TICK_MS 250
+
+static const char service_unavailable[] =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
+    "Retry-After: 1\r\n\r\n";
 
 struct client {
     int fd;
@@ -46,6 +64,8 @@ struct client {
     uint8_t *out; /* bytes to write: out[out_pos..out_len] */
     size_t out_pos, out_len, out_cap;
     int closing; /* close the socket once the output is written */
+    long long accepted_ms;  /* when the connection was accepted (handshake timeout) */
+    long long progress_ms;  /* when pending output last went out (or none was pending) */
 #ifdef WSF_HAVE_DEFLATE
     struct wsf_deflate *deflate; /* permessage-deflate, when negotiated */
     uint8_t *packed;             /* the compressed echo */
@@ -56,6 +76,13 @@ struct client {
 static struct client clients[MAX_CLIENTS];
 static volatile sig_atomic_t stop;
 static int use_deflate;
+static long long handshake_timeout_ms = 10000;
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void on_signal(int sig) {
     (void)sig;
@@ -307,6 +334,8 @@ static int process(struct client *c) {
 }
 
 static int flush(struct client *c) {
+    if (c->out_pos == c->out_len)
+        c->progress_ms = now_ms();
     while (c->out_pos < c->out_len) {
         ssize_t n = send(c->fd, c->out + c->out_pos, c->out_len - c->out_pos, MSG_NOSIGNAL);
         if (n < 0) {
@@ -317,6 +346,7 @@ static int flush(struct client *c) {
             return -1;
         }
         c->out_pos += (size_t)n;
+        c->progress_ms = now_ms();
     }
     return 0;
 }
@@ -351,6 +381,26 @@ static void on_readable(struct client *c) {
         drop(c);
 }
 
+/* Drops clients whose handshake is too slow (slowloris) and clients that take none
+ * of their pending output (or of their last bytes while closing) for too long. */
+static void expire_timers(void) {
+    long long now = now_ms();
+    int i;
+    for (i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &clients[i];
+        if (c->fd < 0)
+            continue;
+        if (wsf_conn_ready_state(c->conn) == WSF_STATE_CONNECTING && !c->closing &&
+            now - c->accepted_ms >= handshake_timeout_ms) {
+            wsf_conn_abort(c->conn);
+            drop(c);
+        } else if (c->out_pos < c->out_len && now - c->progress_ms >= STALL_TIMEOUT_MS) {
+            wsf_conn_abort(c->conn);
+            drop(c);
+        }
+    }
+}
+
 static void on_accept(int listener) {
     struct wsf_config config;
     struct client *c = NULL;
@@ -366,6 +416,11 @@ static void on_accept(int listener) {
         }
     }
     if (!c) {
+        /* Full: refuse cleanly. A fresh socket's send buffer takes this at once. */
+        ssize_t sent = send(fd, service_unavailable, sizeof service_unavailable - 1,
+                            MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)sent;
+        shutdown(fd, SHUT_WR);
         close(fd);
         return;
     }
@@ -378,6 +433,7 @@ static void on_accept(int listener) {
     config.max_message_len = MAX_MESSAGE;
     config.max_frame_len = MAX_MESSAGE;
     c->fd = fd;
+    c->accepted_ms = c->progress_ms = now_ms();
     align = wsf_conn_align() < sizeof(void *) ? sizeof(void *) : wsf_conn_align();
     if (posix_memalign(&c->storage, align, wsf_conn_size()) != 0)
         c->storage = NULL;
@@ -405,6 +461,13 @@ int main(int argc, char **argv) {
             fprintf(stderr, "--deflate: built without WSF_HAVE_DEFLATE\n");
             return 2;
 #endif
+        } else if (strcmp(argv[i], "--handshake-timeout") == 0 && i + 1 < argc) {
+            double secs = atof(argv[++i]);
+            if (!(secs > 0 && secs < 1e6)) {
+                fprintf(stderr, "--handshake-timeout takes a positive number of seconds\n");
+                return 2;
+            }
+            handshake_timeout_ms = (long long)(secs * 1000);
         } else {
             port = atoi(argv[i]);
         }
@@ -444,12 +507,13 @@ int main(int argc, char **argv) {
             if (clients[i].fd < 0)
                 continue;
             fds[n].fd = clients[i].fd;
-            fds[n].events = POLLIN;
+            /* Backpressure: a client with OUT_HIGH unread echoes is not read. */
+            fds[n].events = clients[i].out_len - clients[i].out_pos < OUT_HIGH ? POLLIN : 0;
             if (clients[i].out_pos < clients[i].out_len)
                 fds[n].events |= POLLOUT;
             index[n++] = i;
         }
-        ready = poll(fds, (nfds_t)n, 1000);
+        ready = poll(fds, (nfds_t)n, TICK_MS);
         if (ready < 0) {
             if (errno == EINTR)
                 continue;
@@ -471,6 +535,7 @@ int main(int argc, char **argv) {
         }
         if (fds[0].revents & POLLIN)
             on_accept(listener);
+        expire_timers();
     }
     for (i = 0; i < MAX_CLIENTS; i++)
         if (clients[i].fd >= 0)

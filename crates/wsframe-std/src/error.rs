@@ -24,6 +24,12 @@ pub enum Error {
     ConnectionReset,
     /// The handshake took longer than the configured limit.
     HandshakeTimeout,
+    /// A heartbeat ping got no pong in time ([`KeepAlive`](crate::KeepAlive)): the peer
+    /// is taken as gone and the connection was dropped without a closing handshake.
+    PongTimeout,
+    /// This side's close frame got no reply in time ([`KeepAlive`](crate::KeepAlive));
+    /// the connection was dropped.
+    CloseTimeout,
     /// The request was plain HTTP, not an upgrade, and the server's HTTP handler
     /// answered it. There is no WebSocket; drop the stream.
     HttpAnswered,
@@ -49,6 +55,8 @@ impl fmt::Display for Error {
             Self::Send(e) => write!(f, "send error: {e}"),
             Self::ConnectionReset => f.write_str("connection ended without a closing handshake"),
             Self::HandshakeTimeout => f.write_str("handshake timed out"),
+            Self::PongTimeout => f.write_str("no pong before the heartbeat deadline"),
+            Self::CloseTimeout => f.write_str("no reply to the close frame in time"),
             Self::HttpAnswered => f.write_str("plain http request answered"),
             Self::Closed => f.write_str("connection closed"),
             #[cfg(feature = "deflate")]

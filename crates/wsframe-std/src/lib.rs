@@ -65,6 +65,7 @@
 #[cfg(feature = "deflate")]
 mod deflate;
 mod error;
+mod keepalive;
 mod options;
 
 use std::io::{self, Read, Write};
@@ -76,6 +77,7 @@ use wsframe::{
 };
 
 pub use error::Error;
+pub use keepalive::KeepAlive;
 pub use options::{
     ClientOptions, HttpHandler, HttpRequest, HttpResponse, OriginCheck, ProtocolSelector,
     ServerOptions,
@@ -130,6 +132,8 @@ pub struct WebSocket<S> {
     sending_fragments: bool,
     /// permessage-deflate, when negotiated.
     compression: Option<Box<Compression>>,
+    /// Heartbeat, idle and close timers (all off unless set).
+    timers: keepalive::Timers,
 }
 
 impl<S: Read + Write> WebSocket<S> {
@@ -146,6 +150,7 @@ impl<S: Read + Write> WebSocket<S> {
             protocol: None,
             sending_fragments: false,
             compression: None,
+            timers: keepalive::Timers::default(),
         }
     }
 
@@ -353,6 +358,7 @@ impl<S: Read + Write> WebSocket<S> {
             self.start += got.consumed;
             match got.event {
                 Some(Event::Data(data)) => {
+                    self.timers.message(Instant::now());
                     if data.compressed {
                         let limit = self.conn.config().max_message_len;
                         let inflated = inflate(
@@ -389,7 +395,10 @@ impl<S: Read + Write> WebSocket<S> {
                     self.flush_owed()?;
                     return Ok(Message::Ping(payload));
                 }
-                Some(Event::Pong(payload)) => return Ok(Message::Pong(payload.to_vec())),
+                Some(Event::Pong(payload)) => {
+                    self.timers.pong();
+                    return Ok(Message::Pong(payload.to_vec()));
+                }
                 Some(Event::Close(close)) => {
                     let message = Message::Close {
                         code: close.code,
@@ -400,9 +409,18 @@ impl<S: Read + Write> WebSocket<S> {
                 }
                 Some(Event::Request(_) | Event::Opened(_)) => return Err(Error::Closed),
                 None => {
-                    if !self.fill()? {
-                        self.conn.abort();
-                        return Err(Error::ConnectionReset);
+                    self.run_timers()?;
+                    match self.fill() {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            self.conn.abort();
+                            return Err(Error::ConnectionReset);
+                        }
+                        Err(Error::Io(e)) if is_timeout(&e) => {
+                            self.run_timers()?;
+                            return Err(Error::Io(e));
+                        }
+                        Err(e) => return Err(e),
                     }
                 }
             }
@@ -506,9 +524,71 @@ impl<S: Read + Write> WebSocket<S> {
         self.flush_owed()?;
         let mut frame = [0u8; OWED_CAPACITY];
         let n = self.conn.send_close(code, reason, &mut frame)?;
+        self.timers.close_sent(Instant::now());
         self.stream.write_all(&frame[..n])?;
         self.stream.flush()?;
         Ok(())
+    }
+
+    /// Sets the heartbeat, idle and close timers ([`KeepAlive`]), counting from now.
+    /// They run inside [`read`](Self::read), which needs a read timeout on the stream
+    /// to notice them while the peer is silent.
+    ///
+    /// ```no_run
+    /// use std::net::TcpStream;
+    /// use std::time::Duration;
+    /// use wsframe_std::{Error, KeepAlive, Message, WebSocket};
+    ///
+    /// let stream = TcpStream::connect("127.0.0.1:9001")?;
+    /// let mut ws = WebSocket::connect(stream, "127.0.0.1:9001", "/", &Default::default())?;
+    /// ws.get_ref().set_read_timeout(Some(Duration::from_millis(250)))?;
+    /// ws.set_keepalive(KeepAlive {
+    ///     ping_interval: Some(Duration::from_secs(20)),
+    ///     pong_timeout: Some(Duration::from_secs(5)),
+    ///     ..KeepAlive::default()
+    /// });
+    /// loop {
+    ///     match ws.read() {
+    ///         Ok(Message::Text(text)) => println!("{text}"),
+    ///         Ok(_) => {}
+    ///         // The read timeout: the timers ran; keep reading.
+    ///         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+    ///         // Error::PongTimeout: the peer vanished; the connection is dropped.
+    ///         Err(e) => break,
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_keepalive(&mut self, keepalive: KeepAlive) {
+        self.timers.set(keepalive, Instant::now());
+    }
+
+    /// The timers in force.
+    pub fn keepalive(&self) -> KeepAlive {
+        self.timers.settings
+    }
+
+    /// Does what the timers say is due: a heartbeat ping, the idle close, or dropping a
+    /// peer that answered neither a ping nor a close in time.
+    fn run_timers(&mut self) -> Result<(), Error> {
+        let now = Instant::now();
+        match self.timers.due(now) {
+            keepalive::Due::Nothing => Ok(()),
+            keepalive::Due::Ping => {
+                self.ping(&[])?;
+                self.timers.pinged(now);
+                Ok(())
+            }
+            keepalive::Due::IdleClose => self.close(Some(CloseCode::GOING_AWAY), "idle timeout"),
+            keepalive::Due::PongTimeout => {
+                self.conn.abort();
+                Err(Error::PongTimeout)
+            }
+            keepalive::Due::CloseTimeout => {
+                self.conn.abort();
+                Err(Error::CloseTimeout)
+            }
+        }
     }
 
     fn write_out(&mut self, n: usize) -> Result<(), Error> {
@@ -549,12 +629,7 @@ impl<S: Read + Write> WebSocket<S> {
                     self.conn.abort();
                     return Err(Error::ConnectionReset);
                 }
-                Err(Error::Io(e))
-                    if limit.is_some()
-                        && matches!(
-                            e.kind(),
-                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                        ) => {}
+                Err(Error::Io(e)) if limit.is_some() && is_timeout(&e) => {}
                 Err(e) => {
                     self.conn.abort();
                     return Err(e);
@@ -657,6 +732,14 @@ fn options_len(options: &ClientOptions) -> usize {
             .iter()
             .map(|(n, v)| n.len() + v.len() + 4)
             .sum::<usize>()
+}
+
+/// A read timeout of the stream (its kind differs between platforms).
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// `N` bytes from the operating system's random source: the 16-byte key nonce and the

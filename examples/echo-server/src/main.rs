@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! echo-server [--listen ADDR] [--static DIR] [--max-message BYTES] [--max-connections N]
-//!             [--deflate | --no-deflate] [--quiet]
+//!             [--deflate | --no-deflate] [--handshake-timeout SECS] [--ping-interval SECS]
+//!             [--pong-timeout SECS] [--idle-timeout SECS] [--close-timeout SECS] [--quiet]
 //! ```
 //!
 //! - Every text or binary message is sent back as it came; pings are answered and the
@@ -16,6 +17,12 @@
 //!   Inflated messages count against `--max-message`.
 //! - Plain HTTP GET requests (not upgrades) get files from `--static DIR` (default:
 //!   `examples/frame-inspector` of the repository when it exists), 404 otherwise.
+//! - Past `--max-connections`, a new connection gets `503 Service Unavailable` and is
+//!   closed. The handshake must finish within `--handshake-timeout` (10 s).
+//! - Heartbeat and timeouts (`wsframe_std::KeepAlive`), off unless given: a ping every
+//!   `--ping-interval`, the connection dropped when no pong comes within
+//!   `--pong-timeout`; a close 1001 after `--idle-timeout` without a message; a
+//!   connection dropped when its close is not answered within `--close-timeout`.
 //! - SIGINT or SIGTERM stops it cleanly: no new connections, open ones get a close frame
 //!   1001 (going away) and up to 2 s for the reply, stragglers are shut down, every thread
 //!   is joined, exit status 0.
@@ -31,13 +38,18 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use std::io::Write;
 use wsframe_std::wsframe::{CloseCode, Config};
-use wsframe_std::{DeflateConfig, Error, Message, ServerOptions, WebSocket};
+
+use wsframe_std::{DeflateConfig, Error, KeepAlive, Message, ServerOptions, WebSocket};
 
 /// Subprotocols this server speaks.
 const PROTOCOLS: &[&str] = &["chat", "echo", "wsframe-control"];
-/// Time a client has to send its opening request.
+/// Time a client has to send its opening request, unless `--handshake-timeout`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The answer to a connection past `--max-connections`.
+const SERVICE_UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\
+Connection: close\r\nRetry-After: 1\r\n\r\n";
 /// Longest single blocking read during the handshake.
 const HANDSHAKE_READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often an idle connection looks at the stop flag.
@@ -54,6 +66,8 @@ struct Args {
     max_connections: usize,
     deflate: bool,
     quiet: bool,
+    handshake_timeout: Duration,
+    keepalive: KeepAlive,
 }
 
 const USAGE: &str = "usage: echo-server [--listen ADDR] [--static DIR] [--max-message BYTES] \
@@ -65,6 +79,12 @@ const USAGE: &str = "usage: echo-server [--listen ADDR] [--static DIR] [--max-me
   --max-connections N    connections served at once (default 1024)\n\
   --deflate              accept permessage-deflate when offered (the default)\n\
   --no-deflate           decline permessage-deflate (no extension is used)\n\
+  --handshake-timeout S  time a client has to finish its opening handshake (default 10)\n\
+  --ping-interval S      send a heartbeat ping every S seconds (default: none)\n\
+  --pong-timeout S       drop a connection whose ping got no pong in S seconds\n\
+                         (default: the ping interval)\n\
+  --idle-timeout S       close (1001) a connection without a message for S seconds\n\
+  --close-timeout S      drop a connection whose close got no reply in S seconds\n\
   --quiet                no per-connection log lines\n\
 Stops cleanly on SIGINT (Ctrl-C) or SIGTERM.";
 
@@ -76,6 +96,8 @@ fn parse_args() -> Result<Args, String> {
         max_connections: 1024,
         deflate: true,
         quiet: false,
+        handshake_timeout: HANDSHAKE_TIMEOUT,
+        keepalive: KeepAlive::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -93,6 +115,11 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| "--max-connections takes a number".to_owned())?
             }
+            "--handshake-timeout" => args.handshake_timeout = seconds(&value(&arg)?, &arg)?,
+            "--ping-interval" => args.keepalive.ping_interval = Some(seconds(&value(&arg)?, &arg)?),
+            "--pong-timeout" => args.keepalive.pong_timeout = Some(seconds(&value(&arg)?, &arg)?),
+            "--idle-timeout" => args.keepalive.idle_timeout = Some(seconds(&value(&arg)?, &arg)?),
+            "--close-timeout" => args.keepalive.close_timeout = Some(seconds(&value(&arg)?, &arg)?),
             "--deflate" => args.deflate = true,
             "--no-deflate" => args.deflate = false,
             "--quiet" => args.quiet = true,
@@ -101,6 +128,16 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     Ok(args)
+}
+
+/// A positive number of seconds (fractions allowed).
+fn seconds(value: &str, name: &str) -> Result<Duration, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{name} takes a positive number of seconds"))
 }
 
 /// The static directory: the one given, else the repository's frame inspector page.
@@ -196,7 +233,7 @@ fn main() -> ExitCode {
             max_message_len: args.max_message,
             ..Config::default()
         })
-        .handshake_timeout(Some(HANDSHAKE_TIMEOUT))
+        .handshake_timeout(Some(args.handshake_timeout))
         .protocols(PROTOCOLS);
     if args.deflate {
         options = options.permessage_deflate(DeflateConfig::default());
@@ -239,23 +276,33 @@ fn main() -> ExitCode {
         };
         workers.retain(|w| !w.is_finished());
         if live.count() >= args.max_connections {
-            // Over capacity: refuse by closing at once.
-            drop(stream);
+            // Over capacity: refuse with 503 and close at once (a fresh socket's send
+            // buffer takes these bytes without blocking).
+            refuse(stream);
             continue;
         }
         let Some(id) = live.add(&stream) else {
             continue;
         };
-        let (options, live, stop, quiet) = (
+        let (options, live, stop, quiet, keepalive) = (
             Arc::clone(&options),
             Arc::clone(&live),
             Arc::clone(&stop),
             args.quiet,
+            args.keepalive,
         );
+        let handshake_read_timeout = HANDSHAKE_READ_TIMEOUT.min(args.handshake_timeout);
         let spawned = std::thread::Builder::new()
             .name(format!("conn-{id}"))
             .spawn(move || {
-                serve(stream, &options, &stop, quiet);
+                serve(
+                    stream,
+                    &options,
+                    &stop,
+                    quiet,
+                    keepalive,
+                    handshake_read_timeout,
+                );
                 live.remove(id);
             });
         match spawned {
@@ -292,13 +339,27 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
     wake
 }
 
+/// Answers a connection past the limit with 503 and closes it.
+fn refuse(mut stream: TcpStream) {
+    let _ = stream.set_nonblocking(true);
+    let _ = stream.write_all(SERVICE_UNAVAILABLE);
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
 /// One connection: handshake (bounded in time), then echo until the close.
-fn serve(stream: TcpStream, options: &ServerOptions, stop: &AtomicBool, quiet: bool) {
+fn serve(
+    stream: TcpStream,
+    options: &ServerOptions,
+    stop: &AtomicBool,
+    quiet: bool,
+    keepalive: KeepAlive,
+    handshake_read_timeout: Duration,
+) {
     let peer = stream
         .peer_addr()
         .map_or_else(|_| "?".to_owned(), |a| a.to_string());
     let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(HANDSHAKE_READ_TIMEOUT));
+    let _ = stream.set_read_timeout(Some(handshake_read_timeout));
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let mut ws = match WebSocket::accept_with(stream, options) {
         Ok(ws) => ws,
@@ -312,6 +373,8 @@ fn serve(stream: TcpStream, options: &ServerOptions, stop: &AtomicBool, quiet: b
     };
     // Open connections may idle; the read timeout only lets them notice a stop.
     let _ = ws.get_ref().set_read_timeout(Some(STOP_POLL));
+    // The timers run inside `read`, at least every STOP_POLL.
+    ws.set_keepalive(keepalive);
     if !quiet {
         println!(
             "echo-server: {peer}: open (subprotocol {}, extensions {})",
