@@ -13,6 +13,8 @@ mod base64;
 pub mod client;
 pub mod extensions;
 mod http;
+pub mod http2;
+mod offer;
 pub mod server;
 
 use crate::error::HandshakeError;
