@@ -77,6 +77,8 @@
 
 mod error;
 mod handshake;
+#[cfg(feature = "http2")]
+pub mod http2;
 mod message;
 mod options;
 mod random;
@@ -147,9 +149,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Server: reads the opening request on `io` and answers it as `options` say,
     /// within [`ServerOptions::handshake_timeout`]. Not cancel safe.
     pub async fn accept_with(mut io: S, options: &ServerOptions) -> Result<Self, Error> {
-        let opened =
-            handshake::within(options.handshake_timeout, handshake::accept(&mut io, options))
-                .await?;
+        let opened = handshake::within(
+            options.handshake_timeout,
+            handshake::accept(&mut io, options),
+        )
+        .await?;
         Ok(Self::opened(io, opened))
     }
 
@@ -295,7 +299,10 @@ impl Target {
             _ => return Err(Error::Url("scheme must be ws")),
         }
         let authority = uri.authority().ok_or(Error::Url("no host"))?;
-        let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         Ok(Self {
             host: host.to_owned(),
             port: authority.port_u16().unwrap_or(80),
