@@ -2,7 +2,8 @@
 # Conformance and interop: the Autobahn testsuite against wsframe in both roles (cases
 # 1-10 and the permessage-deflate cases 12-13, every case OK or INFORMATIONAL and equal
 # to tests/autobahn/expected/), and interop with Python websockets, npm ws and Chromium
-# (tests/interop), with and without permessage-deflate.
+# (tests/interop), with and without permessage-deflate, and Chromium's WebSocket over
+# HTTP/2 against wsframe-tokio's h2_echo example.
 #
 # The two Autobahn roles run at the same time (each wstest is one Python process; 12.*
 # and 13.* echo 1000 messages per case, up to 128 KiB each, so they dominate the time).
@@ -54,12 +55,16 @@ install_tools() {
 
 build() {
   cargo build --release -p echo-server -p autobahn-client -p wsframe-std --bins --examples
+  # WebSockets over HTTP/2: the server Chromium meets in the interop step.
+  cargo build --release -p wsframe-tokio --features http2 --example h2_echo
 }
 
 rust_tests() {
   cargo test --release -p wsframe-std -p echo-server -p autobahn-client -p wsframe-deflate
   # Without the deflate feature the std layer builds and passes with no compression code.
   cargo test --release -p wsframe-std --no-default-features
+  # WebSockets over HTTP/2: our client against our hyper server over TLS.
+  cargo test --release -p wsframe-tokio --features http2 --test http2
 }
 
 free_port() {
