@@ -11,9 +11,11 @@ use wsframe_deflate::{accept_response, negotiate, DeflateConfig, PerMessageDefla
 
 use crate::Error;
 
-/// The compression state of one open connection.
+/// The compression state of one open connection: the negotiated codec, the agreed
+/// header value and the UTF-8 check of inflated text. Other layers (the async one) use
+/// it as this crate does.
 #[derive(Debug)]
-pub(crate) struct Compression {
+pub struct Compression {
     codec: PerMessageDeflate,
     /// The `Sec-WebSocket-Extensions` value that was agreed.
     agreed: String,
@@ -34,7 +36,7 @@ impl Compression {
     }
 
     /// Server: accepts one of the client's offers, if any suits `config`.
-    pub(crate) fn server<'a>(
+    pub fn server<'a>(
         offers: impl IntoIterator<Item = Extension<'a>>,
         config: &DeflateConfig,
     ) -> Option<Self> {
@@ -42,7 +44,7 @@ impl Compression {
     }
 
     /// Client: checks the server's answer to the offer made with `config`.
-    pub(crate) fn client<'a>(
+    pub fn client<'a>(
         accepted: impl IntoIterator<Item = Extension<'a>>,
         config: &DeflateConfig,
     ) -> Result<Option<Self>, wsframe_deflate::NegotiationError> {
@@ -51,14 +53,14 @@ impl Compression {
     }
 
     /// The agreed `Sec-WebSocket-Extensions` value.
-    pub(crate) fn agreed(&self) -> &str {
+    pub fn agreed(&self) -> &str {
         &self.agreed
     }
 
     /// Inflates one piece of a compressed message onto `message`, checking the limit
     /// and, for text, UTF-8. On failure the caller fails the connection with
     /// [`failure_code`].
-    pub(crate) fn inflate(
+    pub fn inflate(
         &mut self,
         kind: DataKind,
         piece: &[u8],
@@ -87,7 +89,7 @@ impl Compression {
 
     /// The compressed form of a whole message, or `None` when it is too short to be
     /// worth it.
-    pub(crate) fn compress(&mut self, message: &[u8]) -> Result<Option<&[u8]>, Error> {
+    pub fn compress(&mut self, message: &[u8]) -> Result<Option<&[u8]>, Error> {
         if !self.codec.should_compress(message.len()) {
             return Ok(None);
         }
@@ -99,15 +101,22 @@ impl Compression {
     }
 
     /// Drops a large scratch buffer after a large message.
-    pub(crate) fn shrink(&mut self, keep: usize) {
+    pub fn shrink(&mut self, keep: usize) {
         if self.scratch.capacity() > keep {
             self.scratch = Vec::new();
         }
     }
 }
 
-/// The close code that fails the connection for an error of [`Compression::inflate`].
-pub(crate) fn failure_code(error: &Error) -> CloseCode {
+impl Compression {
+    /// The close code that fails the connection for an error of
+    /// [`inflate`](Self::inflate): 1007 for bad data or text, 1009 past the limit.
+    pub fn failure_code(error: &Error) -> CloseCode {
+        failure_code(error)
+    }
+}
+
+fn failure_code(error: &Error) -> CloseCode {
     match error {
         Error::Deflate(e) => e.close_code(),
         Error::Protocol(e) => e.close_code(),

@@ -414,7 +414,7 @@ impl<S: Read + Write> WebSocket<S> {
         self.message = Vec::new();
         // 1002, 1007 and 1009 may all be sent, so this cannot be refused.
         #[cfg(feature = "deflate")]
-        let _ = self.conn.fail_with(deflate::failure_code(&error));
+        let _ = self.conn.fail_with(Compression::failure_code(&error));
         #[cfg(not(feature = "deflate"))]
         let _ = self.conn.fail_with(CloseCode::PROTOCOL_ERROR);
         let _ = self.flush_owed();
@@ -608,7 +608,7 @@ impl<S: Read + Write> WebSocket<S> {
 }
 
 #[cfg(feature = "deflate")]
-use deflate::Compression;
+pub use deflate::Compression;
 
 /// Without the `deflate` feature there is never a compression state.
 #[cfg(not(feature = "deflate"))]

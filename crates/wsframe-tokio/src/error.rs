@@ -35,6 +35,14 @@ pub enum Error {
     HttpAnswered,
     /// The connection is closed.
     Closed,
+    /// A compressed message did not inflate (1007) or inflated past the message limit
+    /// (1009); the close frame failing the connection is on its way.
+    #[cfg(feature = "deflate")]
+    Deflate(wsframe_std::wsframe_deflate::DeflateError),
+    /// The server's permessage-deflate answer does not match the client's offer
+    /// (RFC 7692 §5); the client failed the connection with 1002.
+    #[cfg(feature = "deflate")]
+    DeflateNegotiation(wsframe_std::wsframe_deflate::NegotiationError),
     /// The URL given to [`connect`](crate::connect) is not a `ws://` URL this crate can
     /// reach.
     Url(&'static str),
@@ -55,6 +63,10 @@ impl fmt::Display for Error {
             Self::HttpAnswered => f.write_str("plain http request answered"),
             Self::Closed => f.write_str("connection closed"),
             Self::Url(why) => write!(f, "bad url: {why}"),
+            #[cfg(feature = "deflate")]
+            Self::Deflate(e) => write!(f, "permessage-deflate: {e}"),
+            #[cfg(feature = "deflate")]
+            Self::DeflateNegotiation(e) => write!(f, "permessage-deflate: {e}"),
         }
     }
 }
@@ -66,6 +78,10 @@ impl std::error::Error for Error {
             Self::Protocol(e) => Some(e),
             Self::Handshake(e) => Some(e),
             Self::Send(e) => Some(e),
+            #[cfg(feature = "deflate")]
+            Self::Deflate(e) => Some(e),
+            #[cfg(feature = "deflate")]
+            Self::DeflateNegotiation(e) => Some(e),
             _ => None,
         }
     }

@@ -8,6 +8,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use wsframe::handshake::{client, server};
 use wsframe::{Connection, Event, HandshakeError};
 
+use crate::deflate::{self, Compression};
 use crate::{ClientOptions, Error, ServerOptions};
 
 /// Room for a handshake rejection the core owes (under 256 bytes).
@@ -21,6 +22,8 @@ pub(crate) struct Opened {
     pub(crate) protocol: Option<String>,
     /// Bytes received after the HTTP head: the first frames.
     pub(crate) rest: Vec<u8>,
+    /// permessage-deflate, when agreed.
+    pub(crate) compression: Option<Box<Compression>>,
 }
 
 /// Bounds `future` by `limit`, failing with [`Error::HandshakeTimeout`].
@@ -78,18 +81,27 @@ pub(crate) async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
                     } else {
                         let offered: Vec<&str> = request.protocols().collect();
                         let protocol = options.choose_protocol(&offered);
-                        // Extensions are declined: permessage-deflate is not offered by
-                        // this layer yet.
+                        // Other extensions are declined.
+                        let compression = deflate::server(options, request.extensions());
+                        let extensions = compression.as_deref().map(deflate::agreed);
                         let response = server::Response {
                             protocol: protocol.as_deref(),
+                            extensions,
                             ..server::Response::default()
                         };
-                        answer.resize(OWED_CAPACITY + protocol.as_ref().map_or(0, String::len), 0);
+                        answer.resize(
+                            OWED_CAPACITY
+                                + protocol.as_ref().map_or(0, String::len)
+                                + extensions.map_or(0, str::len),
+                            0,
+                        );
                         let n = conn.accept(&request, &response, &mut answer)?;
                         answer.truncate(n);
-                        Ok(Some(protocol))
+                        if compression.is_some() {
+                            deflate::allow_compressed_frames(&mut conn);
+                        }
+                        Ok(Some((protocol, consumed, compression)))
                     }
-                    .map(|protocol| protocol.map(|p| (p, consumed)))
                 }
                 Some(_) => Err(Error::Closed),
                 None => Ok(None),
@@ -111,11 +123,12 @@ pub(crate) async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
             io.flush().await?;
         }
         match outcome? {
-            Some((protocol, consumed)) => {
+            Some((protocol, consumed, compression)) => {
                 return Ok(Opened {
                     conn,
                     protocol,
                     rest: buf.split_off(consumed),
+                    compression,
                 })
             }
             None => {
@@ -151,15 +164,21 @@ pub(crate) async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
+    let offer = deflate::offer(options);
     let request = client::Request {
         protocols: &protocols,
+        extensions: offer.as_deref(),
         origin: options.origin.as_deref(),
         headers: &headers,
         ..client::Request::new(host, path, crate::random::nonce()?)
     };
     let extra: usize = protocols.iter().map(|p| p.len() + 2).sum::<usize>()
         + options.origin.as_ref().map_or(0, String::len)
-        + headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>();
+        + headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum::<usize>()
+        + offer.as_ref().map_or(0, String::len);
     let mut head = vec![0u8; 1024 + host.len() + path.len() + extra];
     let n = conn.write_request(&request, &mut head)?;
     io.write_all(&head[..n]).await?;
@@ -172,10 +191,27 @@ pub(crate) async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
             Some(Event::Opened(response)) => {
                 let protocol = response.protocol.map(str::to_owned);
                 let consumed = got.consumed;
+                let compression = match deflate::client(options, response.extensions()) {
+                    Ok(compression) => compression,
+                    Err(e) => {
+                        // RFC 7692 §5: the client fails the connection (1002 is
+                        // sendable, so this is not refused).
+                        let _ = conn.fail_with(wsframe::CloseCode::PROTOCOL_ERROR);
+                        let mut answer = Vec::new();
+                        let e = owed(&mut conn, &mut answer, e);
+                        io.write_all(&answer).await?;
+                        io.flush().await?;
+                        return Err(e);
+                    }
+                };
+                if compression.is_some() {
+                    deflate::allow_compressed_frames(&mut conn);
+                }
                 return Ok(Opened {
                     conn,
                     protocol,
                     rest: buf.split_off(consumed),
+                    compression,
                 });
             }
             Some(_) => return Err(Error::Closed),

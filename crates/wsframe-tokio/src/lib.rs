@@ -75,6 +75,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod deflate;
 mod error;
 mod handshake;
 #[cfg(feature = "http2")]
@@ -100,6 +101,8 @@ pub use message::{CloseFrame, Message, Utf8Bytes};
 pub use options::{Keepalive, StreamOptions};
 pub use split::{ReadHalf, WriteHalf};
 pub use wsframe;
+#[cfg(feature = "deflate")]
+pub use wsframe_std::{wsframe_deflate, DeflateConfig};
 pub use wsframe_std::{ClientOptions, HttpRequest, HttpResponse, ServerOptions};
 
 use handshake::Opened;
@@ -122,7 +125,12 @@ pub struct WebSocketStream<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     fn opened(io: S, opened: Opened) -> Self {
         Self {
-            inner: Inner::new(io, opened.conn, StreamOptions::default()),
+            inner: Inner::new(
+                io,
+                opened.conn,
+                StreamOptions::default(),
+                opened.compression,
+            ),
             read: ReadState::new(opened.rest),
             protocol: opened.protocol,
         }
@@ -142,6 +150,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
                 conn: conn.with_handshake_done(),
                 protocol: None,
                 rest: Vec::new(),
+                compression: None,
             },
         ))
     }
@@ -185,6 +194,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         self.protocol.as_deref()
     }
 
+    /// The `Sec-WebSocket-Extensions` value agreed in the handshake (e.g.
+    /// `permessage-deflate`), or `None` when no extension is in use.
+    pub fn extensions(&self) -> Option<&str> {
+        self.inner.compression.as_deref().map(deflate::agreed)
+    }
+
     /// The connection's state, as the browser API names it.
     pub fn ready_state(&self) -> ReadyState {
         self.inner.conn.ready_state()
@@ -196,7 +211,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     }
 
     /// Bytes of encoded frames waiting for the socket.
-    pub fn buffered(&self) -> usize {
+    pub fn buffered_amount(&self) -> usize {
         self.inner.buffered()
     }
 

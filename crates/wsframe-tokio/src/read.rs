@@ -18,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use wsframe::{CloseCode, DataKind, Event, ReadyState};
 
+use crate::deflate;
 use crate::message::{CloseFrame, Message, Utf8Bytes};
 use crate::write::Inner;
 use crate::Error;
@@ -37,6 +38,8 @@ pub(crate) struct ReadState {
     pending_start: usize,
     /// The message being received.
     message: BytesMut,
+    /// The inflated message being received, with permessage-deflate.
+    inflated: Vec<u8>,
     /// The stream has ended (closing handshake over, or an error); `None` is next.
     done: bool,
     timers: Timers,
@@ -50,6 +53,7 @@ impl ReadState {
             pending,
             pending_start: 0,
             message: BytesMut::new(),
+            inflated: Vec::new(),
             done: false,
             timers: Timers::new(),
         }
@@ -73,7 +77,7 @@ impl ReadState {
             }
             if let Poll::Ready(e) = self.timers.poll(inner, timer_cx) {
                 self.done = inner.conn.ready_state() == ReadyState::Closed;
-                return Poll::Ready(Some(Err(e)));
+                return Poll::Ready(Some(deliver(inner, io_cx, Err(e))));
             }
             // Owed frames (and a keepalive ping) go out whether or not the write side
             // is busy; a socket that would block keeps them buffered and wakes this
@@ -99,7 +103,7 @@ impl ReadState {
                     } else {
                         self.pending_start = 0;
                     }
-                    return Poll::Ready(Some(step));
+                    return Poll::Ready(Some(deliver(inner, io_cx, step)));
                 }
                 self.pending_start = 0;
                 if let Err(e) = self.keep_partial(&pending[at..]) {
@@ -135,7 +139,7 @@ impl ReadState {
                     self.pending = chunk[used..total].to_vec();
                     self.pending_start = 0;
                 }
-                return Poll::Ready(Some(step));
+                return Poll::Ready(Some(deliver(inner, io_cx, step)));
             }
             if let Err(e) = self.keep_partial(&chunk[used..total]) {
                 return Poll::Ready(Some(Err(e)));
@@ -157,7 +161,9 @@ impl ReadState {
             // bytes, so this would be a broken invariant, not a peer's doing.
             None => {
                 self.done = true;
-                Err(Error::Io(io::Error::other("unconsumed input over 256 bytes")))
+                Err(Error::Io(io::Error::other(
+                    "unconsumed input over 256 bytes",
+                )))
             }
         }
     }
@@ -186,14 +192,45 @@ impl ReadState {
             let message = match got.event {
                 None => return (pos, None),
                 Some(Event::Data(data)) => {
-                    self.message.extend_from_slice(data.payload);
-                    if !data.end_of_message {
-                        continue;
-                    }
-                    let payload = std::mem::take(&mut self.message).freeze();
+                    let payload = if data.compressed {
+                        let Some(compression) = inner.compression.as_deref_mut() else {
+                            // The core delivers compressed data only once RSV1 is
+                            // allowed, after negotiation.
+                            self.done = true;
+                            return (pos, Some(Err(Error::Closed)));
+                        };
+                        let limit = inner.conn.config().max_message_len;
+                        let inflated = deflate::inflate(
+                            compression,
+                            data.kind,
+                            data.payload,
+                            data.end_of_message,
+                            limit,
+                            &mut self.inflated,
+                        );
+                        if let Err((e, code)) = inflated {
+                            self.inflated = Vec::new();
+                            self.done = true;
+                            // 1002, 1007 and 1009 are all sendable: not refused.
+                            let _ = inner.conn.fail_with(code);
+                            inner.queue_owed();
+                            return (pos, Some(Err(e)));
+                        }
+                        if !data.end_of_message {
+                            continue;
+                        }
+                        Bytes::from(std::mem::take(&mut self.inflated))
+                    } else {
+                        self.message.extend_from_slice(data.payload);
+                        if !data.end_of_message {
+                            continue;
+                        }
+                        std::mem::take(&mut self.message).freeze()
+                    };
                     match data.kind {
                         DataKind::Binary => Message::Binary(payload),
-                        // The core validated every piece and the end of the text (§8.1).
+                        // The core validated every piece and the end of the text (§8.1);
+                        // inflated text, the core's validator after inflating.
                         DataKind::Text => Message::Text(Utf8Bytes::from_validated(payload)),
                     }
                 }
@@ -216,6 +253,20 @@ impl ReadState {
             return (pos, Some(Ok(message)));
         }
     }
+}
+
+/// Returns `step` after starting to write what it left owed (a pong, the close reply or
+/// the failing close), so the peer gets it without waiting for the next poll. A socket
+/// that would block keeps it buffered; a failed one shows at the next poll.
+fn deliver<S: AsyncRead + AsyncWrite + Unpin>(
+    inner: &mut Inner<S>,
+    io_cx: &mut Context<'_>,
+    step: Result<Message, Error>,
+) -> Result<Message, Error> {
+    if inner.buffered() > 0 || inner.conn.wants_transmit() {
+        let _ = inner.poll_flush(io_cx);
+    }
+    step
 }
 
 /// The clock of one connection: keepalive, idle and close-handshake deadlines, with one
@@ -311,7 +362,9 @@ impl Timers {
                     }
                     sleep
                 }
-                None => self.sleep.insert(Box::pin(tokio::time::sleep_until(deadline))),
+                None => self
+                    .sleep
+                    .insert(Box::pin(tokio::time::sleep_until(deadline))),
             };
             if sleep.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;

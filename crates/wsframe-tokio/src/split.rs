@@ -105,7 +105,11 @@ impl<S> Shared<S> {
     /// Takes `inner` for this side, or notes that the side waits for it.
     fn hold(&self, side: Side, cx: &Context<'_>) -> Option<Held<'_, S>> {
         self.wakers.0[side as usize].register(cx.waker());
-        let take = || self.busy.compare_exchange(false, true, SeqCst, SeqCst).is_ok();
+        let take = || {
+            self.busy
+                .compare_exchange(false, true, SeqCst, SeqCst)
+                .is_ok()
+        };
         if !take() {
             self.waiting[side as usize].store(true, SeqCst);
             // The holder may have given it back before seeing the flag.
@@ -265,14 +269,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WriteHalf<S> {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.get_mut().with_inner(cx, |inner, cx| inner.poll_ready(cx))
+        self.get_mut()
+            .with_inner(cx, |inner, cx| inner.poll_ready(cx))
     }
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
         let this = self.get_mut();
         // No waker here: if the read half holds the connection right now, stage the
         // message for the next poll instead of waiting.
-        let busy = this.shared.busy.compare_exchange(false, true, SeqCst, SeqCst);
+        let busy = this
+            .shared
+            .busy
+            .compare_exchange(false, true, SeqCst, SeqCst);
         if busy.is_err() {
             this.staged = Some(message);
             return Ok(());
@@ -290,6 +298,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WriteHalf<S> {
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.get_mut().with_inner(cx, |inner, cx| inner.poll_close(cx))
+        self.get_mut()
+            .with_inner(cx, |inner, cx| inner.poll_close(cx))
     }
 }

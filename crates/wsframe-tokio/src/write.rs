@@ -13,6 +13,7 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite};
 use wsframe::{Connection, DataKind, ReadyState, MAX_HEADER_LEN};
 
+use crate::deflate::{self, Compression};
 use crate::message::Message;
 use crate::{Error, StreamOptions};
 
@@ -36,11 +37,19 @@ pub(crate) struct Inner<S> {
     owed_end: usize,
     /// The write side of the socket was shut down.
     shut_down: bool,
+    /// permessage-deflate, when agreed: inflates for the read side, deflates here.
+    pub(crate) compression: Option<Box<Compression>>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
-    pub(crate) fn new(io: S, conn: Connection, options: StreamOptions) -> Self {
+    pub(crate) fn new(
+        io: S,
+        conn: Connection,
+        options: StreamOptions,
+        compression: Option<Box<Compression>>,
+    ) -> Self {
         Self {
+            compression,
             io,
             conn,
             options,
@@ -139,8 +148,28 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         self.poll_flush(cx).map_err(Error::from)
     }
 
-    /// Encodes a message into the buffer through the core.
+    /// Encodes a message into the buffer through the core, compressed when
+    /// permessage-deflate is agreed and the message is long enough to gain.
     pub(crate) fn encode(&mut self, message: &Message) -> Result<(), Error> {
+        if let Some(compression) = self.compression.as_deref_mut() {
+            let data = match message {
+                Message::Text(t) => Some((DataKind::Text, t.as_bytes())),
+                Message::Binary(b) => Some((DataKind::Binary, &b[..])),
+                _ => None,
+            };
+            if let Some((kind, payload)) = data {
+                if let Some(compressed) = deflate::compress(compression, payload)? {
+                    let start = self.out.len();
+                    self.out
+                        .resize(start + compressed.len() + MAX_HEADER_LEN, 0);
+                    let written =
+                        self.conn
+                            .send_compressed(kind, compressed, &mut self.out[start..]);
+                    deflate::shrink(compression, 4 * KEEP_CAPACITY);
+                    return self.written_or_undo(start, written);
+                }
+            }
+        }
         let start = self.out.len();
         let payload_len = match message {
             Message::Text(t) => t.len(),
@@ -161,6 +190,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 None => self.conn.send_close(None, "", out),
             },
         };
+        self.written_or_undo(start, written)
+    }
+
+    /// Keeps the `n` bytes of a frame encoded at `start`, or drops what a failed
+    /// encoding left.
+    fn written_or_undo(
+        &mut self,
+        start: usize,
+        written: Result<usize, wsframe::SendError>,
+    ) -> Result<(), Error> {
         match written {
             Ok(n) => {
                 self.out.truncate(start + n);

@@ -1,0 +1,327 @@
+//! A WebSocket echo server on `wsframe-tokio`: one task per connection.
+//!
+//! ```text
+//! echo-server-tokio [--listen ADDR] [--static DIR] [--max-message BYTES]
+//!                   [--max-connections N] [--deflate | --no-deflate] [--quiet]
+//! ```
+//!
+//! The flags and behaviour are those of `echo-server` (the blocking one):
+//!
+//! - Every text or binary message is sent back as it came; pings are answered and the
+//!   peer's close is echoed (by the core, through `wsframe-tokio`).
+//! - Subprotocols `chat`, `echo` and `wsframe-control` are chosen when offered (the
+//!   client's first offer among them wins). On `wsframe-control`, a text message
+//!   `close CODE REASON` makes the server close with that code and reason.
+//! - permessage-deflate (RFC 7692) is accepted when offered (`--deflate`, the default, as
+//!   browsers always offer it); `--no-deflate` declines every extension.
+//! - Plain HTTP GET requests get files from `--static DIR` (default:
+//!   `examples/frame-inspector` of the repository when it exists), 404 otherwise.
+//! - SIGINT (Ctrl-C) or SIGTERM stops it cleanly: no new connections, open ones get a
+//!   close frame 1001 (going away) and up to 2 s for the reply, stragglers are dropped,
+//!   exit status 0.
+
+#[path = "../../echo-server/src/static_files.rs"]
+mod static_files;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use wsframe_tokio::wsframe::{CloseCode, Config};
+use wsframe_tokio::{DeflateConfig, Error, Message, ServerOptions, WebSocketStream};
+
+/// Subprotocols this server speaks.
+const PROTOCOLS: &[&str] = &["chat", "echo", "wsframe-control"];
+/// Time a client has to send its opening request.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection waits for the reply to its 1001 when the server stops.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+struct Args {
+    listen: String,
+    static_dir: Option<PathBuf>,
+    max_message: u64,
+    max_connections: usize,
+    deflate: bool,
+    quiet: bool,
+}
+
+const USAGE: &str = "usage: echo-server-tokio [--listen ADDR] [--static DIR] [--max-message BYTES] \
+                     [--max-connections N] [--deflate | --no-deflate] [--quiet]\n\
+  --listen ADDR          address to bind (default 127.0.0.1:9001)\n\
+  --static DIR           serve plain HTTP GET requests from DIR (default: the repository's\n\
+                         examples/frame-inspector when it exists)\n\
+  --max-message BYTES    largest message and frame accepted (default 67108864 = 64 MiB)\n\
+  --max-connections N    connections served at once (default 1024)\n\
+  --deflate              accept permessage-deflate when offered (the default)\n\
+  --no-deflate           decline permessage-deflate (no extension is used)\n\
+  --quiet                no per-connection log lines\n\
+Stops cleanly on SIGINT (Ctrl-C) or SIGTERM.";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        listen: "127.0.0.1:9001".to_owned(),
+        static_dir: None,
+        max_message: 64 << 20,
+        max_connections: 1024,
+        deflate: true,
+        quiet: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--listen" => args.listen = value("--listen")?,
+            "--static" => args.static_dir = Some(PathBuf::from(value("--static")?)),
+            "--max-message" => {
+                args.max_message = value("--max-message")?
+                    .parse()
+                    .map_err(|_| "--max-message takes a number of bytes".to_owned())?
+            }
+            "--max-connections" => {
+                args.max_connections = value("--max-connections")?
+                    .parse()
+                    .map_err(|_| "--max-connections takes a number".to_owned())?
+            }
+            "--deflate" => args.deflate = true,
+            "--no-deflate" => args.deflate = false,
+            "--quiet" => args.quiet = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+/// The static directory: the one given, else the repository's frame inspector page.
+fn static_dir(given: Option<PathBuf>) -> Option<PathBuf> {
+    if given.is_some() {
+        return given;
+    }
+    [
+        PathBuf::from("examples/frame-inspector"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../frame-inspector"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("echo-server-tokio: {message}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match TcpListener::bind(&args.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("echo-server-tokio: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("echo-server-tokio: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let static_root = static_dir(args.static_dir).and_then(|p| p.canonicalize().ok());
+    let mut options = ServerOptions::default()
+        .config(Config {
+            max_frame_len: args.max_message,
+            max_message_len: args.max_message,
+            ..Config::default()
+        })
+        .handshake_timeout(Some(HANDSHAKE_TIMEOUT))
+        .protocols(PROTOCOLS);
+    if args.deflate {
+        options = options.permessage_deflate(DeflateConfig::default());
+    }
+    if let Some(root) = static_root.clone() {
+        options = options.http_handler(move |request| static_files::serve(&root, request));
+    } else {
+        options = options.http_handler(|_| wsframe_tokio::HttpResponse::not_found());
+    }
+    let options = Arc::new(options);
+
+    println!("echo-server-tokio: listening on ws://{addr}/");
+    println!(
+        "echo-server-tokio: permessage-deflate {}",
+        if args.deflate {
+            "accepted when offered"
+        } else {
+            "declined"
+        }
+    );
+    match &static_root {
+        Some(root) => println!(
+            "echo-server-tokio: serving {} at http://{addr}/",
+            root.display()
+        ),
+        None => println!("echo-server-tokio: no static directory (plain HTTP gets 404)"),
+    }
+    println!("echo-server-tokio: Ctrl-C or SIGTERM stops it");
+
+    let (stop_tx, stop) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let stopping = stop_signal();
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            () = &mut stopping => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let (socket, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        eprintln!("echo-server-tokio: accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                if connections.len() >= args.max_connections {
+                    // Over capacity: refuse by closing at once.
+                    drop(socket);
+                    continue;
+                }
+                let (options, stop, quiet) = (Arc::clone(&options), stop.clone(), args.quiet);
+                connections.spawn(async move {
+                    serve(socket, peer.to_string(), &options, stop, quiet).await;
+                });
+            }
+        }
+    }
+
+    println!(
+        "echo-server-tokio: stopping ({} open connections)",
+        connections.len()
+    );
+    drop(listener);
+    let _ = stop_tx.send(true);
+    // Connections close with 1001 and wait up to CLOSE_GRACE for the reply; whatever is
+    // left after that (e.g. a handshake in progress) is dropped.
+    let drained = tokio::time::timeout(CLOSE_GRACE + Duration::from_millis(500), async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.shutdown().await;
+    }
+    println!("echo-server-tokio: stopped");
+    ExitCode::SUCCESS
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// One connection: handshake (bounded in time), then echo until the close.
+async fn serve(
+    socket: TcpStream,
+    peer: String,
+    options: &ServerOptions,
+    mut stop: watch::Receiver<bool>,
+    quiet: bool,
+) {
+    let _ = socket.set_nodelay(true);
+    let accepted = tokio::select! {
+        accepted = WebSocketStream::accept_with(socket, options) => accepted,
+        _ = stop.changed() => return,
+    };
+    let mut ws = match accepted {
+        Ok(ws) => ws,
+        Err(Error::HttpAnswered) => return,
+        Err(e) => {
+            if !quiet {
+                eprintln!("echo-server-tokio: {peer}: handshake failed: {e}");
+            }
+            return;
+        }
+    };
+    if !quiet {
+        println!(
+            "echo-server-tokio: {peer}: open (subprotocol {}, extensions {})",
+            ws.protocol().unwrap_or("none"),
+            ws.extensions().unwrap_or("none")
+        );
+    }
+    let control = ws.protocol() == Some("wsframe-control");
+    let mut stopping = false;
+    let ended = loop {
+        let message = tokio::select! {
+            message = ws.next() => message,
+            _ = stop.changed(), if !stopping => {
+                stopping = true;
+                // The stream ends when the reply comes or the close timeout passes.
+                let ws_options = wsframe_tokio::StreamOptions {
+                    close_timeout: Some(CLOSE_GRACE),
+                    ..wsframe_tokio::StreamOptions::default()
+                };
+                ws = ws.with_options(ws_options);
+                let going_away = Message::close(CloseCode::GOING_AWAY, "server stopping");
+                if let Err(e) = ws.send(going_away).await {
+                    break Some(e);
+                }
+                continue;
+            }
+        };
+        let message = match message {
+            None => break None,
+            Some(Err(e)) => break Some(e),
+            Some(Ok(message)) => message,
+        };
+        let sent = match message {
+            Message::Text(text) => match control.then(|| close_command(&text)).flatten() {
+                Some((code, reason)) => ws.send(Message::close(code, reason)).await,
+                None => ws.send(Message::Text(text)).await,
+            },
+            Message::Binary(data) => ws.send(Message::Binary(data)).await,
+            _ => Ok(()),
+        };
+        if let Err(e) = sent {
+            break Some(e);
+        }
+    };
+    if !quiet {
+        match ended {
+            None | Some(Error::Closed) => println!("echo-server-tokio: {peer}: closed"),
+            Some(e) => println!("echo-server-tokio: {peer}: ended: {e}"),
+        }
+    }
+}
+
+/// `close CODE REASON` on the control subprotocol.
+fn close_command(text: &str) -> Option<(CloseCode, String)> {
+    let rest = text.strip_prefix("close ")?;
+    let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
+    Some((CloseCode(code.parse().ok()?), reason.to_owned()))
+}
