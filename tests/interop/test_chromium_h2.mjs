@@ -72,6 +72,9 @@ async function echoInPage(count) {
     });
   const one = async (i) => {
     const ws = await open(`wss://${location.host}/echo/${i}`);
+    if (!ws.extensions.startsWith('permessage-deflate')) {
+      throw new Error(`permessage-deflate not agreed: "${ws.extensions}"`);
+    }
     for (const size of sizes) {
       const text = 'é'.repeat(size >> 1) + 'x'.repeat(size & 1);
       ws.send(text);
@@ -124,7 +127,7 @@ describe('Chromium WebSocket over HTTP/2 against h2_echo', { timeout: 180000 }, 
     if (server) assert.equal(await server.stop(), 0, 'h2_echo exits 0 on SIGTERM');
   });
 
-  test('text and binary echo on 3 WebSockets at once, each over HTTP/2, closed with a code', async () => {
+  test('text and binary echo on 3 WebSockets at once, each over HTTP/2 with permessage-deflate, closed with a code', async () => {
     const page = await browser.newPage();
     const response = await page.goto(`${server.base}/`, { timeout: 30000 });
     assert.equal(response.status(), 200);

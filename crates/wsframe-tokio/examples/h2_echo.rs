@@ -6,7 +6,7 @@
 //!
 //! Serves `https://ADDR/` (a small page) over HTTP/2 (ALPN `h2`) with a self-signed
 //! certificate made at start, echoes WebSockets opened with extended CONNECT on any
-//! path, and answers `/stats` with how many WebSockets arrived over HTTP/2 and how many
+//! path (permessage-deflate accepted), and answers `/stats` with how many WebSockets arrived over HTTP/2 and how many
 //! over HTTP/1.1 (for a client that chose `http/1.1`). Prints `listening on URL` once
 //! ready; ends on Ctrl-C or SIGTERM.
 
@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::rustls::{self, pki_types};
 use tokio_rustls::TlsAcceptor;
 use wsframe_tokio::http2::{accept, is_websocket_request};
-use wsframe_tokio::{ServerOptions, WebSocketStream};
+use wsframe_tokio::{DeflateConfig, ServerOptions, WebSocketStream};
 
 const PAGE: &str = "<!doctype html><meta charset=utf-8><title>wsframe h2 echo</title>\
 <p>WebSockets over HTTP/2: open <code>new WebSocket(`wss://${location.host}/echo`)</code>.";
@@ -72,11 +72,14 @@ async fn serve_h2<S>(io: S, stats: Arc<Stats>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    // permessage-deflate accepted, as browsers offer it.
+    let options = Arc::new(ServerOptions::default().permessage_deflate(DeflateConfig::default()));
     let service = hyper::service::service_fn(move |mut request| {
         let stats = stats.clone();
+        let options = options.clone();
         async move {
             if is_websocket_request(&request) {
-                let (response, upgrading) = accept(&mut request, &ServerOptions::default());
+                let (response, upgrading) = accept(&mut request, &options);
                 if let Some(upgrading) = upgrading {
                     tokio::spawn(async move {
                         if let Ok(ws) = upgrading.websocket().await {
@@ -142,7 +145,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
                 serve_h2(tls, stats).await;
-            } else if let Ok(ws) = wsframe_tokio::accept(tls).await {
+            } else if let Ok(ws) = wsframe_tokio::accept_with(
+                tls,
+                &ServerOptions::default().permessage_deflate(DeflateConfig::default()),
+            )
+            .await
+            {
                 stats.http1.fetch_add(1, Ordering::SeqCst);
                 echo(ws).await;
             }

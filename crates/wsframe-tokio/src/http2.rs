@@ -76,6 +76,7 @@ use wsframe::handshake::http2::{self as core_http2, ConnectRequest, ConnectRespo
 use wsframe::handshake::{client, server};
 use wsframe::{Connection, HandshakeError};
 
+use crate::deflate::{self, Compression};
 use crate::handshake::{within, Opened};
 use crate::{ClientOptions, Error, ServerOptions, WebSocketStream};
 
@@ -118,6 +119,7 @@ pub struct Upgrading {
     on_upgrade: OnUpgrade,
     config: wsframe::Config,
     protocol: Option<String>,
+    compression: Option<Box<Compression>>,
     timeout: Option<std::time::Duration>,
 }
 
@@ -136,19 +138,25 @@ impl Upgrading {
                 .map_err(|e| Error::Io(io::Error::other(e)))
         })
         .await?;
+        let mut conn = Connection::server(self.config).with_handshake_done();
+        if self.compression.is_some() {
+            deflate::allow_compressed_frames(&mut conn);
+        }
         Ok(WebSocketStream::opened(
             TokioIo::new(upgraded),
             Opened {
-                conn: Connection::server(self.config).with_handshake_done(),
+                conn,
                 protocol: self.protocol,
                 rest: Vec::new(),
+                compression: self.compression,
             },
         ))
     }
 }
 
-/// Server: answers an extended CONNECT as `options` say (origin check with 403,
-/// subprotocol choice; extensions are declined, as by [`accept_with`](crate::accept_with)).
+/// Server: answers an extended CONNECT as `options` say, as [`accept_with`](crate::accept_with)
+/// answers an HTTP/1.1 upgrade: origin check with 403, subprotocol choice,
+/// permessage-deflate when the options accept it (other extensions are declined).
 /// Returns the response for hyper to send and, when it is the 200, the WebSocket to
 /// come. A refusal carries the core's status (400, 403, 426) and the error's text.
 pub fn accept<B>(
@@ -162,8 +170,10 @@ pub fn accept<B>(
         }
         let offered: Vec<&str> = connect.protocols().collect();
         let protocol = options.choose_protocol(&offered);
+        let compression = deflate::server(options, connect.extensions());
         let answer = server::Response {
             protocol: protocol.as_deref(),
+            extensions: compression.as_deref().map(deflate::agreed),
             ..server::Response::default()
         };
         let mut response = http::Response::builder().status(core_http2::ACCEPTED);
@@ -173,15 +183,16 @@ pub fn accept<B>(
         let response = response
             .body(Full::default())
             .map_err(|_| HandshakeError::InvalidArgument)?;
-        Ok((response, protocol))
+        Ok((response, protocol, compression))
     });
     drop(fields);
     match decided {
-        Ok((response, protocol)) => {
+        Ok((response, protocol, compression)) => {
             let upgrading = Upgrading {
                 on_upgrade: hyper::upgrade::on(request),
                 config: options.config,
                 protocol,
+                compression,
                 timeout: options.handshake_timeout,
             };
             (response, Some(upgrading))
@@ -282,8 +293,10 @@ impl Http2Client {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
+        let deflate_offer = deflate::offer(options);
         let offer = client::Request {
             protocols: &protocols,
+            extensions: deflate_offer.as_deref(),
             origin: options.origin.as_deref(),
             headers: &headers,
             // HTTP/2 has no key (RFC 8441 §5): the nonce is not sent.
@@ -325,17 +338,24 @@ impl Http2Client {
             .collect();
         let answer = ConnectResponse::parse(response.status().as_u16(), &fields, &offer)?;
         let protocol = answer.protocol.map(str::to_owned);
+        // A refused answer drops the stream, which resets it (RFC 7692 §5: fail).
+        let compression = deflate::client(options, answer.extensions())?;
         drop(fields);
         let io = Http2Stream {
             send: stream,
             recv: response.into_body(),
             pending: Bytes::new(),
         };
-        let conn = Connection::client(options.config, crate::random::mask_seed()?);
+        let mut conn =
+            Connection::client(options.config, crate::random::mask_seed()?).with_handshake_done();
+        if compression.is_some() {
+            deflate::allow_compressed_frames(&mut conn);
+        }
         let opened = Opened {
-            conn: conn.with_handshake_done(),
+            conn,
             protocol,
             rest: Vec::new(),
+            compression,
         };
         Ok((io, opened))
     }

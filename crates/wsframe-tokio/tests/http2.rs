@@ -17,7 +17,7 @@ use tokio_rustls::rustls::{self, pki_types};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 use wsframe::CloseCode;
 use wsframe_tokio::http2::{self, Http2Client};
-use wsframe_tokio::{ClientOptions, Error, Message, ServerOptions};
+use wsframe_tokio::{ClientOptions, DeflateConfig, Error, Message, ServerOptions};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -124,7 +124,11 @@ async fn server(tls: &Tls, connect_protocol: bool) -> Server {
                     }
                     return;
                 }
-                let options = Arc::new(ServerOptions::default().protocols(&["chat"]));
+                let options = Arc::new(
+                    ServerOptions::default()
+                        .protocols(&["chat"])
+                        .permessage_deflate(DeflateConfig::default()),
+                );
                 let service = hyper::service::service_fn(move |mut request| {
                     let report = report.clone();
                     let options = options.clone();
@@ -225,12 +229,22 @@ async fn many_websockets_on_one_connection() {
     for i in 0..STREAMS {
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
+            // Every other WebSocket negotiates permessage-deflate, as over HTTP/1.1.
+            let deflate = i % 2 == 0;
             let options = ClientOptions {
                 protocols: vec!["chat".into()],
+                permessage_deflate: deflate.then(DeflateConfig::default),
                 ..ClientOptions::default()
             };
             let mut ws = client.open(&format!("/ws/{i}"), &options).await.unwrap();
             assert_eq!(ws.protocol(), Some("chat"));
+            assert_eq!(
+                ws.extensions()
+                    .is_some_and(|e| e.starts_with("permessage-deflate")),
+                deflate,
+                "{:?}",
+                ws.extensions()
+            );
             exchange(&mut ws, i, 4000 + i as u16).await;
         }));
     }
