@@ -507,4 +507,72 @@ mod tests {
             Err(HandshakeError::ExtensionNotOffered)
         );
     }
+
+    mod any_input {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn value() -> impl Strategy<Value = Vec<u8>> {
+            // Values that make a valid request as well as any bytes, so that accepted
+            // requests are generated too.
+            prop_oneof![
+                proptest::sample::select(std::vec![
+                    &b"CONNECT"[..],
+                    b"websocket",
+                    b"https",
+                    b"/",
+                    b"h",
+                    b"13",
+                    b"chat, v2",
+                    b"permessage-deflate",
+                ])
+                .prop_map(<[u8]>::to_vec),
+                proptest::collection::vec(any::<u8>(), 0..12),
+            ]
+        }
+
+        fn name() -> impl Strategy<Value = &'static str> {
+            proptest::sample::select(std::vec![
+                ":method",
+                ":protocol",
+                ":scheme",
+                ":path",
+                ":authority",
+                ":status",
+                "sec-websocket-version",
+                "sec-websocket-protocol",
+                "sec-websocket-extensions",
+                "origin",
+                "x",
+            ])
+        }
+
+        proptest! {
+            /// Chromium's request with up to 4 fields removed, replaced or added is
+            /// checked without panicking, and when accepted gets an answer whose
+            /// subprotocol is one it offered.
+            #[test]
+            fn fields(edits in proptest::collection::vec((0..3u8, any::<usize>(), name(), value()), 0..4)) {
+                let mut raw: Vec<(&str, Vec<u8>)> =
+                    CHROMIUM.iter().map(|(n, v)| (*n, v.to_vec())).collect();
+                for (op, at, name, value) in edits {
+                    let at = at % (raw.len() + 1);
+                    match op {
+                        0 if at < raw.len() => {
+                            raw.remove(at);
+                        }
+                        1 if at < raw.len() => raw[at].1 = value,
+                        _ => raw.insert(at, (name, value)),
+                    }
+                }
+                let fields: Vec<Field<'_>> = raw.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+                if let Ok(request) = ConnectRequest::parse(&fields) {
+                    let first = request.protocols().next();
+                    let answer = Response { protocol: first, ..Response::default() };
+                    let fields: Vec<_> = answer.http2_fields(&request).unwrap().collect();
+                    prop_assert_eq!(fields.len(), usize::from(first.is_some()));
+                }
+            }
+        }
+    }
 }
