@@ -61,6 +61,26 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## A client
+//!
+//! ```no_run
+//! use futures_util::{SinkExt, StreamExt};
+//! use tokio::io::{AsyncRead, AsyncWrite};
+//! use wsframe_tokio::{http2::Http2Client, ClientOptions, Error, Message};
+//!
+//! /// Two WebSockets on one connection; `tls` is a TLS stream whose ALPN chose `h2`.
+//! async fn two(tls: impl AsyncRead + AsyncWrite + Unpin + Send + 'static) -> Result<(), Error> {
+//!     let Some(client) = Http2Client::handshake(tls, true, "example.com").await? else {
+//!         return Ok(()); // no RFC 8441 there: use HTTP/1.1 on a new connection
+//!     };
+//!     let mut chat = client.open("/chat", &ClientOptions::default()).await?;
+//!     let mut feed = client.open("/feed", &ClientOptions::default()).await?;
+//!     chat.send(Message::text("hello")).await?;
+//!     let _ = (chat.next().await, feed.next().await);
+//!     Ok(())
+//! }
+//! ```
 
 use std::future::Future;
 use std::io;
@@ -245,6 +265,8 @@ impl Http2Client {
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let (send, mut connection) = h2::client::Builder::new()
+            // WebSockets have no use for server push.
+            .enable_push(false)
             .initial_window_size(STREAM_WINDOW)
             .initial_connection_window_size(CONNECTION_WINDOW)
             .handshake::<_, Bytes>(io)
