@@ -55,6 +55,7 @@ install_tools() {
 
 build() {
   cargo build --release -p echo-server -p autobahn-client -p wsframe-std --bins --examples
+  cargo build --release -p echo-server-tokio -p wsframe-tokio --features wsframe-tokio/rustls --bins --examples
   # WebSockets over HTTP/2: the server Chromium meets in the interop step.
   cargo build --release -p wsframe-tokio --features http2 --example h2_echo
 }
@@ -63,8 +64,11 @@ rust_tests() {
   cargo test --release -p wsframe-std -p echo-server -p autobahn-client -p wsframe-deflate
   # Without the deflate feature the std layer builds and passes with no compression code.
   cargo test --release -p wsframe-std --no-default-features
-  # WebSockets over HTTP/2: our client against our hyper server over TLS.
-  cargo test --release -p wsframe-tokio --features http2 --test http2
+  # The async layer: duplex and TCP tests, split halves, timers, the counting allocator.
+  cargo test --release -p wsframe-tokio --features axum,rustls -p echo-server-tokio
+  cargo test --release -p wsframe-tokio --no-default-features
+  # WebSockets over HTTP/2: our client against our hyper and axum servers.
+  cargo test --release -p wsframe-tokio --features http2,axum --test http2 --test axum
 }
 
 free_port() {
@@ -102,6 +106,28 @@ autobahn_client() {
     tests/autobahn/run.sh client wsframe -- "$RELEASE/autobahn-client"
 }
 
+# The async layer's testees (echo-server-tokio and the wsframe-tokio example client):
+# cases 1-10 and the 36-case permessage-deflate sample (every parameter set of 12 and 13
+# at three message shapes), both roles one after the other: about 1.5 min.
+tokio_cases() {
+  local group sample=""
+  for group in 12.1 12.2 12.3 12.4 12.5 13.1 13.2 13.3 13.4 13.5 13.6 13.7; do
+    sample+="$group.1 $group.4 $group.11 "
+  done
+  echo "1.* 2.* 3.* 4.* 5.* 6.* 7.* 8.* 9.* 10.* $sample"
+}
+
+autobahn_tokio() {
+  local port status=0
+  port="$(free_port)"
+  AUTOBAHN_CASES="$(tokio_cases)" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT=900 \
+    tests/autobahn/run.sh server wsframe-tokio "ws://127.0.0.1:$port" -- \
+    "$RELEASE/echo-server-tokio" --listen "127.0.0.1:$port" --quiet || status=1
+  AUTOBAHN_CASES="$(tokio_cases)" AUTOBAHN_EXCLUDE="" AUTOBAHN_TIMEOUT=900 \
+    tests/autobahn/run.sh client wsframe-tokio -- "$RELEASE/examples/autobahn_client" || status=1
+  return "$status"
+}
+
 # Both roles at once, each into its own log; fails if either fails.
 autobahn_both() {
   local logs status=0
@@ -125,6 +151,10 @@ autobahn_both() {
 
 interop() {
   ECHO_SERVER="$RELEASE/echo-server" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
+  # The same peers (Python websockets, npm ws, Chromium) against the async echo server.
+  ECHO_SERVER="$RELEASE/echo-server-tokio" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
+  # Python websockets over TLS against the wsframe-tokio TLS server example.
+  timeout 300 python3 tests/interop/test_tls_tokio.py "$RELEASE/examples/tls_server"
 }
 
 # One pass of the permessage-deflate benchmark, so it keeps working (it checks that
@@ -134,13 +164,14 @@ deflate_bench() {
 }
 
 export RELEASE WEBSOCKETS_VERSION AUTOBAHN_ALL_CASES
-export -f as_root install_tools build rust_tests free_port autobahn_server autobahn_client autobahn_both interop deflate_bench
+export -f as_root install_tools build rust_tests free_port autobahn_server autobahn_client autobahn_both interop deflate_bench tokio_cases autobahn_tokio
 
 step "install tools" install_tools
 step "build release binaries" build
 if [ ${#failed[@]} -eq 0 ]; then
   step "rust tests (wsframe-std, examples)" rust_tests
   step "autobahn both roles (in parallel)" autobahn_both
+  step "autobahn wsframe-tokio (1-10, deflate sample)" autobahn_tokio
   step "interop" interop
   step "deflate benchmark (1 pass)" deflate_bench
 fi

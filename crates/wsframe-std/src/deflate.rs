@@ -59,7 +59,7 @@ impl Compression {
 
     /// Inflates one piece of a compressed message onto `message`, checking the limit
     /// and, for text, UTF-8. On failure the caller fails the connection with
-    /// [`failure_code`].
+    /// [`failure_code`](Self::failure_code).
     pub fn inflate(
         &mut self,
         kind: DataKind,

@@ -11,8 +11,9 @@
 //!   [`ServerOptions`] pick the subprotocol, check `Origin` with 403, and may answer
 //!   plain HTTP), [`connect`]/[`connect_with`] for `ws://` URLs,
 //!   [`WebSocketStream::client`] over any stream, and [`WebSocketStream::from_upgraded`]
-//!   when an HTTP server did the handshake. The options and their defaults are the std
-//!   layer's ([`wsframe_std`]).
+//!   when an HTTP server did the handshake; [`upgrade::answer`] lets hyper or axum
+//!   answer an upgrade request with the core's 101/400/403/426/431. The options and
+//!   their defaults are the std layer's ([`wsframe_std`]).
 //! - **Messages**: text as [`Utf8Bytes`] (validated once, by the core, as it arrived),
 //!   payloads as [`bytes::Bytes`].
 //! - **Bounded memory**: no read buffer while idle (the socket is read into the stack of
@@ -78,6 +79,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod deflate;
 mod error;
 mod handshake;
@@ -88,6 +91,9 @@ mod options;
 mod random;
 mod read;
 mod split;
+#[cfg(feature = "rustls")]
+pub mod tls;
+pub mod upgrade;
 mod write;
 
 use std::pin::Pin;
@@ -103,12 +109,21 @@ pub use error::Error;
 pub use message::{CloseFrame, Message, Utf8Bytes};
 pub use options::{Keepalive, StreamOptions};
 pub use split::{ReadHalf, WriteHalf};
+#[cfg(feature = "rustls")]
+pub use tls::connect_tls;
+#[cfg(feature = "rustls")]
+pub use tokio_rustls;
 pub use wsframe;
 #[cfg(feature = "deflate")]
 pub use wsframe_std::{wsframe_deflate, DeflateConfig};
 pub use wsframe_std::{ClientOptions, HttpRequest, HttpResponse, ServerOptions};
 
 use handshake::Opened;
+
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 use read::ReadState;
 use write::Inner;
 
@@ -126,7 +141,7 @@ pub struct WebSocketStream<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
-    fn opened(io: S, opened: Opened) -> Self {
+    pub(crate) fn opened(io: S, opened: Opened) -> Self {
         Self {
             inner: Inner::new(
                 io,
@@ -225,6 +240,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         split::split(self.inner, self.read)
     }
 
+    /// The next message: `StreamExt::next` under the name axum's `WebSocket` uses.
+    /// Cancel safe.
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
     /// Sends a close frame (1000) and flushes; keep reading until the stream ends to
     /// finish the closing handshake. Cancel safe: the close frame is buffered at the
     /// first poll and a later call only flushes.
@@ -290,7 +311,7 @@ pub async fn connect_with(
     url: &str,
     options: &ClientOptions,
 ) -> Result<WebSocketStream<TcpStream>, Error> {
-    let target = Target::parse(url)?;
+    let target = Target::parse(url, "ws", 80)?;
     let io = handshake::within(options.handshake_timeout, async {
         Ok(TcpStream::connect((target.host.as_str(), target.port)).await?)
     })
@@ -299,7 +320,7 @@ pub async fn connect_with(
     WebSocketStream::client(io, &target.authority, &target.path, options).await
 }
 
-/// Where a `ws://` URL points.
+/// Where a `ws://` (or `wss://`) URL points.
 struct Target {
     host: String,
     port: u16,
@@ -309,12 +330,15 @@ struct Target {
 }
 
 impl Target {
-    fn parse(url: &str) -> Result<Self, Error> {
+    /// Parses `url`, whose scheme must be `scheme` (`ws` or `wss`, with `default_port`).
+    fn parse(url: &str, scheme: &'static str, default_port: u16) -> Result<Self, Error> {
         let uri: http::Uri = url.parse().map_err(|_| Error::Url("not a uri"))?;
-        match uri.scheme_str() {
-            Some("ws") => {}
-            Some("wss") => return Err(Error::Url("wss is not supported by connect")),
-            _ => return Err(Error::Url("scheme must be ws")),
+        if uri.scheme_str() != Some(scheme) {
+            return Err(Error::Url(if scheme == "ws" {
+                "scheme must be ws (wss: connect_tls, feature rustls)"
+            } else {
+                "scheme must be wss"
+            }));
         }
         let authority = uri.authority().ok_or(Error::Url("no host"))?;
         let host = authority
@@ -323,7 +347,7 @@ impl Target {
             .trim_end_matches(']');
         Ok(Self {
             host: host.to_owned(),
-            port: authority.port_u16().unwrap_or(80),
+            port: authority.port_u16().unwrap_or(default_port),
             authority: authority.as_str().to_owned(),
             path: uri
                 .path_and_query()

@@ -51,7 +51,8 @@ struct Args {
     quiet: bool,
 }
 
-const USAGE: &str = "usage: echo-server-tokio [--listen ADDR] [--static DIR] [--max-message BYTES] \
+const USAGE: &str =
+    "usage: echo-server-tokio [--listen ADDR] [--static DIR] [--max-message BYTES] \
                      [--max-connections N] [--deflate | --no-deflate] [--quiet]\n\
   --listen ADDR          address to bind (default 127.0.0.1:9001)\n\
   --static DIR           serve plain HTTP GET requests from DIR (default: the repository's\n\
