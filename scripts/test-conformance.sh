@@ -69,6 +69,7 @@ rust_tests() {
   cargo test --release -p wsframe-tokio --no-default-features
   # WebSockets over HTTP/2: our client against our hyper and axum servers.
   cargo test --release -p wsframe-tokio --features http2,axum --test http2 --test axum
+  cargo test --release -p wsframe-tokio --features http2,axum --doc
 }
 
 free_port() {

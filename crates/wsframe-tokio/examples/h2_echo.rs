@@ -4,11 +4,12 @@
 //! cargo run -p wsframe-tokio --features http2 --example h2_echo -- --listen 127.0.0.1:8443
 //! ```
 //!
-//! Serves `https://ADDR/` (a small page) over HTTP/2 (ALPN `h2`) with a self-signed
-//! certificate made at start, echoes WebSockets opened with extended CONNECT on any
-//! path (permessage-deflate accepted), and answers `/stats` with how many WebSockets arrived over HTTP/2 and how many
-//! over HTTP/1.1 (for a client that chose `http/1.1`). Prints `listening on URL` once
-//! ready; ends on Ctrl-C or SIGTERM.
+//! A hyper server over TLS with a self-signed certificate made at start, speaking
+//! HTTP/2 or HTTP/1.1 as ALPN chooses, with one service for both: `/` is a small
+//! page, `/stats` says how many WebSockets arrived over HTTP/2 and how many over
+//! HTTP/1.1, and every other path is a WebSocket echo (permessage-deflate accepted)
+//! answered by `upgrade::answer`: the extended CONNECT over HTTP/2, the upgrade over
+//! HTTP/1.1. Prints `listening on URL` once ready; ends on Ctrl-C or SIGTERM.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +23,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::rustls::{self, pki_types};
 use tokio_rustls::TlsAcceptor;
-use wsframe_tokio::http2::{accept, is_websocket_request};
+use wsframe_tokio::upgrade::{answer, Answer};
 use wsframe_tokio::{DeflateConfig, ServerOptions, WebSocketStream};
 
 const PAGE: &str = "<!doctype html><meta charset=utf-8><title>wsframe h2 echo</title>\
@@ -68,51 +69,65 @@ fn tls_config() -> Result<rustls::ServerConfig, Box<dyn std::error::Error>> {
     Ok(config)
 }
 
-async fn serve_h2<S>(io: S, stats: Arc<Stats>)
+/// One service for both versions: the page, `/stats`, and on any other path a
+/// WebSocket answered by the core (the upgrade over HTTP/1.1, the extended CONNECT over
+/// HTTP/2).
+async fn route(
+    mut request: hyper::Request<hyper::body::Incoming>,
+    options: Arc<ServerOptions>,
+    stats: Arc<Stats>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    match request.uri().path() {
+        "/" | "/index.html" => {
+            return Ok(text(200, "text/html; charset=utf-8", PAGE.into()));
+        }
+        "/stats" => {
+            let body = format!(
+                "{{\"http2\":{},\"http1\":{}}}",
+                stats.http2.load(Ordering::SeqCst),
+                stats.http1.load(Ordering::SeqCst)
+            );
+            return Ok(text(200, "application/json", body));
+        }
+        _ => {}
+    }
+    let http2 = request.version() == hyper::Version::HTTP_2;
+    Ok(match answer(&request, &options) {
+        Answer::Upgrade { response, upgrade } => {
+            let upgraded = hyper::upgrade::on(&mut request);
+            tokio::spawn(async move {
+                let Ok(upgraded) = upgraded.await else { return };
+                let counter = if http2 { &stats.http2 } else { &stats.http1 };
+                counter.fetch_add(1, Ordering::SeqCst);
+                echo(upgrade.into_stream(TokioIo::new(upgraded))).await;
+            });
+            response.map(|()| Full::new(Bytes::new()))
+        }
+        Answer::Refuse(response) => response.map(|body| Full::new(Bytes::from(body))),
+    })
+}
+
+async fn serve<S>(io: S, http2: bool, options: Arc<ServerOptions>, stats: Arc<Stats>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    // permessage-deflate accepted, as browsers offer it.
-    let options = Arc::new(ServerOptions::default().permessage_deflate(DeflateConfig::default()));
-    let service = hyper::service::service_fn(move |mut request| {
-        let stats = stats.clone();
-        let options = options.clone();
-        async move {
-            if is_websocket_request(&request) {
-                let (response, upgrading) = accept(&mut request, &options);
-                if let Some(upgrading) = upgrading {
-                    tokio::spawn(async move {
-                        if let Ok(ws) = upgrading.websocket().await {
-                            stats.http2.fetch_add(1, Ordering::SeqCst);
-                            echo(ws).await;
-                        }
-                    });
-                }
-                return Ok::<_, Infallible>(response);
-            }
-            Ok(match request.uri().path() {
-                "/" | "/index.html" => text(200, "text/html; charset=utf-8", PAGE.into()),
-                "/stats" => text(
-                    200,
-                    "application/json",
-                    format!(
-                        "{{\"http2\":{},\"http1\":{}}}",
-                        stats.http2.load(Ordering::SeqCst),
-                        stats.http1.load(Ordering::SeqCst)
-                    ),
-                ),
-                _ => text(404, "text/plain", "not found".into()),
-            })
-        }
-    });
-    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-        .enable_connect_protocol()
-        // A stream's window well below the connection's, so one stalled WebSocket
-        // cannot hold the connection's window.
-        .initial_stream_window_size(256 * 1024)
-        .initial_connection_window_size(4 * 1024 * 1024)
-        .serve_connection(TokioIo::new(io), service)
-        .await;
+    let service =
+        hyper::service::service_fn(move |request| route(request, options.clone(), stats.clone()));
+    if http2 {
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .enable_connect_protocol()
+            // A stream's window well below the connection's, so one stalled WebSocket
+            // cannot hold the connection's window.
+            .initial_stream_window_size(256 * 1024)
+            .initial_connection_window_size(4 * 1024 * 1024)
+            .serve_connection(TokioIo::new(io), service)
+            .await;
+    } else {
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(io), service)
+            .with_upgrades()
+            .await;
+    }
 }
 
 #[tokio::main]
@@ -128,6 +143,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind(&listen).await?;
     let acceptor = TlsAcceptor::from(Arc::new(tls_config()?));
     let stats = Arc::new(Stats::default());
+    // permessage-deflate accepted, as browsers offer it.
+    let options = Arc::new(ServerOptions::default().permessage_deflate(DeflateConfig::default()));
     println!("listening on https://{}", listener.local_addr()?);
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
@@ -139,21 +156,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tcp.set_nodelay(true)?;
         let acceptor = acceptor.clone();
         let stats = stats.clone();
+        let options = options.clone();
         tokio::spawn(async move {
             let Ok(tls) = acceptor.accept(tcp).await else {
                 return;
             };
-            if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-                serve_h2(tls, stats).await;
-            } else if let Ok(ws) = wsframe_tokio::accept_with(
-                tls,
-                &ServerOptions::default().permessage_deflate(DeflateConfig::default()),
-            )
-            .await
-            {
-                stats.http1.fetch_add(1, Ordering::SeqCst);
-                echo(ws).await;
-            }
+            let http2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            serve(tls, http2, options, stats).await;
         });
     }
 }

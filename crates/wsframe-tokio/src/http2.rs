@@ -6,10 +6,11 @@
 //! stream.
 //!
 //! - **Server**: serve HTTP/2 with hyper with extended CONNECT enabled
-//!   (`hyper::server::conn::http2::Builder::enable_connect_protocol`), and in the
-//!   service call [`accept`] for a request that [`is_websocket_request`]: it answers
-//!   200 or the core's refusal and gives an [`Upgrading`] that becomes the
-//!   WebSocket once the answer is sent.
+//!   (`hyper::server::conn::http2::Builder::enable_connect_protocol`; `axum::serve`
+//!   enables it) and answer with [`upgrade::answer`](crate::upgrade::answer), as for
+//!   HTTP/1.1: for an HTTP/2 request it answers the extended CONNECT with 200 or the
+//!   core's refusal, and `hyper::upgrade::on` gives the stream. The axum extractor
+//!   ([`crate::axum`], on a route that takes CONNECT, e.g. `any`) does the same.
 //! - **Client**: [`Http2Client::handshake`] starts HTTP/2 on a connection (after TLS
 //!   ALPN chose `h2`), waits for the server's settings and says whether the server
 //!   advertises `SETTINGS_ENABLE_CONNECT_PROTOCOL`; [`Http2Client::open`] then opens
@@ -26,32 +27,39 @@
 //!
 //! ## A server
 //!
+//! One service for both versions: over HTTP/1.1 the upgrade, over HTTP/2 the extended
+//! CONNECT.
+//!
 //! ```no_run
 //! use futures_util::{SinkExt, StreamExt};
 //! use hyper::server::conn::http2;
 //! use hyper_util::rt::{TokioExecutor, TokioIo};
-//! use wsframe_tokio::{http2::{accept, is_websocket_request}, ServerOptions};
+//! use wsframe_tokio::upgrade::{answer, Answer};
+//! use wsframe_tokio::ServerOptions;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! let (socket, _) = listener.accept().await?; // TLS with ALPN "h2" goes here
 //! let service = hyper::service::service_fn(|mut request| async move {
-//!     if !is_websocket_request(&request) {
-//!         return Ok::<_, std::convert::Infallible>(hyper::Response::new(Default::default()));
-//!     }
-//!     let (response, upgrading) = accept(&mut request, &ServerOptions::default());
-//!     if let Some(upgrading) = upgrading {
-//!         tokio::spawn(async move {
-//!             let Ok(mut ws) = upgrading.websocket().await else { return };
-//!             while let Some(Ok(message)) = ws.next().await {
-//!                 if message.is_data() && ws.send(message).await.is_err() {
-//!                     break;
+//!     let response = match answer(&request, &ServerOptions::default()) {
+//!         Answer::Upgrade { response, upgrade } => {
+//!             let upgraded = hyper::upgrade::on(&mut request);
+//!             tokio::spawn(async move {
+//!                 let Ok(upgraded) = upgraded.await else { return };
+//!                 let mut ws = upgrade.into_stream(TokioIo::new(upgraded));
+//!                 while let Some(Ok(message)) = ws.next().await {
+//!                     if message.is_data() && ws.send(message).await.is_err() {
+//!                         break;
+//!                     }
 //!                 }
-//!             }
-//!         });
-//!     }
-//!     Ok(response)
+//!             });
+//!             response.map(|()| String::new())
+//!         }
+//!         Answer::Refuse(response) => response,
+//!     };
+//!     let body = |text: String| http_body_util::Full::new(bytes::Bytes::from(text));
+//!     Ok::<_, std::convert::Infallible>(response.map(body))
 //! });
 //! http2::Builder::new(TokioExecutor::new())
 //!     .enable_connect_protocol()
@@ -88,20 +96,19 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, Bytes};
-use http_body_util::Full;
-use hyper::upgrade::{OnUpgrade, Upgraded};
-use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use wsframe::handshake::http2::{self as core_http2, ConnectRequest, ConnectResponse};
 use wsframe::handshake::{client, server};
 use wsframe::{Connection, HandshakeError};
 
-use crate::deflate::{self, Compression};
+use crate::deflate;
 use crate::handshake::{within, Opened};
+use crate::upgrade::{Answer, Upgrade};
 use crate::{ClientOptions, Error, ServerOptions, WebSocketStream};
 
 /// Whether a request asks for a WebSocket over HTTP/2: a CONNECT with `:protocol`
-/// (RFC 8441 §4). Route other requests as plain HTTP; [`accept`] checks the rest.
+/// (RFC 8441 §4). Route other requests as plain HTTP;
+/// [`upgrade::answer`](crate::upgrade::answer) checks the rest.
 pub fn is_websocket_request<B>(request: &http::Request<B>) -> bool {
     request.method() == http::Method::CONNECT
         && request.extensions().get::<hyper::ext::Protocol>().is_some()
@@ -132,57 +139,11 @@ fn request_fields<B>(request: &http::Request<B>) -> Vec<(&str, &[u8])> {
     fields
 }
 
-/// A WebSocket accepted over HTTP/2, waiting for hyper to send the 200 and hand over
-/// the stream.
-#[derive(Debug)]
-pub struct Upgrading {
-    on_upgrade: OnUpgrade,
-    config: wsframe::Config,
-    protocol: Option<String>,
-    compression: Option<Box<Compression>>,
-    timeout: Option<std::time::Duration>,
-}
-
-impl Upgrading {
-    /// The subprotocol agreed, if any.
-    pub fn protocol(&self) -> Option<&str> {
-        self.protocol.as_deref()
-    }
-
-    /// Waits for the stream (within the server's handshake timeout) and runs the
-    /// WebSocket on it. Not cancel safe.
-    pub async fn websocket(self) -> Result<WebSocketStream<TokioIo<Upgraded>>, Error> {
-        let upgraded = within(self.timeout, async {
-            self.on_upgrade
-                .await
-                .map_err(|e| Error::Io(io::Error::other(e)))
-        })
-        .await?;
-        let mut conn = Connection::server(self.config).with_handshake_done();
-        if self.compression.is_some() {
-            deflate::allow_compressed_frames(&mut conn);
-        }
-        Ok(WebSocketStream::opened(
-            TokioIo::new(upgraded),
-            Opened {
-                conn,
-                protocol: self.protocol,
-                rest: Vec::new(),
-                compression: self.compression,
-            },
-        ))
-    }
-}
-
-/// Server: answers an extended CONNECT as `options` say, as [`accept_with`](crate::accept_with)
-/// answers an HTTP/1.1 upgrade: origin check with 403, subprotocol choice,
-/// permessage-deflate when the options accept it (other extensions are declined).
-/// Returns the response for hyper to send and, when it is the 200, the WebSocket to
-/// come. A refusal carries the core's status (400, 403, 426) and the error's text.
-pub fn accept<B>(
-    request: &mut http::Request<B>,
-    options: &ServerOptions,
-) -> (http::Response<Full<Bytes>>, Option<Upgrading>) {
+/// The answer to an HTTP/2 request, for [`upgrade::answer`](crate::upgrade::answer):
+/// the core checks the extended CONNECT and the options decide as for HTTP/1.1 (origin
+/// with 403, subprotocol, permessage-deflate); 200 with the core's fields, or the core's
+/// refusal (400, 403, 426 with `sec-websocket-version: 13`) with the error's text.
+pub(crate) fn answer<B>(request: &http::Request<B>, options: &ServerOptions) -> Answer {
     let fields = request_fields(request);
     let decided = ConnectRequest::parse(&fields).and_then(|connect| {
         if !options.allows_origin(connect.origin) {
@@ -201,30 +162,29 @@ pub fn accept<B>(
             response = response.header(name, value);
         }
         let response = response
-            .body(Full::default())
+            .body(())
             .map_err(|_| HandshakeError::InvalidArgument)?;
         Ok((response, protocol, compression))
     });
-    drop(fields);
     match decided {
         Ok((response, protocol, compression)) => {
-            let upgrading = Upgrading {
-                on_upgrade: hyper::upgrade::on(request),
-                config: options.config,
-                protocol,
-                compression,
-                timeout: options.handshake_timeout,
-            };
-            (response, Some(upgrading))
+            let mut conn = Connection::server(options.config).with_handshake_done();
+            if compression.is_some() {
+                deflate::allow_compressed_frames(&mut conn);
+            }
+            Answer::Upgrade {
+                response,
+                upgrade: Box::new(Upgrade::new(conn, protocol, compression)),
+            }
         }
-        Err(error) => (refusal(error), None),
+        Err(error) => Answer::Refuse(refusal(error)),
     }
 }
 
 /// The core's refusal for `error` as an HTTP/2 response.
-fn refusal(error: HandshakeError) -> http::Response<Full<Bytes>> {
+fn refusal(error: HandshakeError) -> http::Response<String> {
     let rejection = server::Rejection::for_error(error);
-    let mut response = http::Response::new(Full::new(Bytes::from(error.to_string())));
+    let mut response = http::Response::new(error.to_string());
     *response.status_mut() =
         http::StatusCode::from_u16(rejection.status()).unwrap_or(http::StatusCode::BAD_REQUEST);
     let headers = response.headers_mut();

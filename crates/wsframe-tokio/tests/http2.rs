@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -17,6 +18,7 @@ use tokio_rustls::rustls::{self, pki_types};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 use wsframe::CloseCode;
 use wsframe_tokio::http2::{self, Http2Client};
+use wsframe_tokio::upgrade::{answer, Answer};
 use wsframe_tokio::{ClientOptions, DeflateConfig, Error, Message, ServerOptions};
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -97,6 +99,33 @@ async fn echo<S>(
     let _ = seen.send(Seen { path, http2, error });
 }
 
+/// Answers `request` with the core through `upgrade::answer` (either HTTP version) and
+/// runs `serve` on the WebSocket once hyper hands the stream over.
+fn respond<B, F, Fut>(
+    request: &mut http::Request<B>,
+    options: &ServerOptions,
+    serve: F,
+) -> http::Response<Full<Bytes>>
+where
+    F: FnOnce(wsframe_tokio::WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>) -> Fut
+        + Send
+        + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    match answer(request, options) {
+        Answer::Upgrade { response, upgrade } => {
+            let upgraded = hyper::upgrade::on(request);
+            tokio::spawn(async move {
+                if let Ok(upgraded) = upgraded.await {
+                    serve(upgrade.into_stream(TokioIo::new(upgraded))).await;
+                }
+            });
+            response.map(|()| Full::new(Bytes::new()))
+        }
+        Answer::Refuse(response) => response.map(|body| Full::new(Bytes::from(body))),
+    }
+}
+
 /// A TLS server: HTTP/2 through hyper (with extended CONNECT when `connect_protocol`)
 /// when ALPN picks `h2`, the HTTP/1.1 upgrade otherwise.
 async fn server(tls: &Tls, connect_protocol: bool) -> Server {
@@ -134,15 +163,9 @@ async fn server(tls: &Tls, connect_protocol: bool) -> Server {
                     let options = options.clone();
                     async move {
                         let path = request.uri().path().to_owned();
-                        let (response, upgrading) = http2::accept(&mut request, &options);
-                        if let Some(upgrading) = upgrading {
-                            tokio::spawn(async move {
-                                if let Ok(ws) = upgrading.websocket().await {
-                                    echo(ws, path, true, report).await;
-                                }
-                            });
-                        }
-                        Ok::<_, Infallible>(response)
+                        Ok::<_, Infallible>(respond(&mut request, &options, move |ws| {
+                            echo(ws, path, true, report)
+                        }))
                     }
                 });
                 let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
@@ -440,4 +463,60 @@ async fn bad_requests() {
             .await,
         Err(Error::Handshake(_))
     ));
+}
+
+/// The axum extractor over HTTP/2 (h2c with prior knowledge: `axum::serve` enables
+/// extended CONNECT), on an `any` route so that CONNECT reaches it; our client only
+/// speaks HTTP/2 on this connection.
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_extractor_over_http2() {
+    use wsframe_tokio::axum::{WebSocket, WebSocketUpgrade};
+
+    async fn handler(ws: WebSocketUpgrade) -> axum::response::Response {
+        ws.protocols(&["chat"])
+            .on_upgrade(|mut socket: WebSocket| async move {
+                while let Some(Ok(message)) = socket.next().await {
+                    if message.is_data() && socket.send(message).await.is_err() {
+                        break;
+                    }
+                }
+            })
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route("/ws", axum::routing::any(handler));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let client = Http2Client::handshake(tcp, false, &addr.to_string())
+        .await
+        .unwrap()
+        .expect("axum::serve enables extended CONNECT");
+    let options = ClientOptions {
+        protocols: vec!["chat".into()],
+        ..ClientOptions::default()
+    };
+    let mut ws = client.open("/ws", &options).await.unwrap();
+    assert_eq!(ws.protocol(), Some("chat"));
+    ws.send(Message::text("hi")).await.unwrap();
+    let reply = timeout(LIMIT, ws.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(reply, Message::text("hi"));
+    ws.close().await.unwrap();
+    while timeout(LIMIT, ws.next()).await.unwrap().is_some() {}
+    // A bad request gets the core's refusal from the extractor too.
+    let bad = ClientOptions {
+        protocols: vec!["chat".into()],
+        headers: vec![(
+            "sec-websocket-extensions".into(),
+            "permessage-deflate; =x".into(),
+        )],
+        ..ClientOptions::default()
+    };
+    assert!(matches!(
+        client.open("/ws", &bad).await,
+        Err(Error::Handshake(
+            wsframe::HandshakeError::NotSwitchingProtocols(400)
+        ))
+    ));
+    server.abort();
 }
