@@ -113,8 +113,8 @@ impl Upgrade {
 /// Checks `request` with the core and answers it as `options` say (subprotocol,
 /// origin, permessage-deflate, limits); the options' HTTP handler and handshake timeout
 /// are the HTTP server's business and are not used. With the `http2` feature an
-/// HTTP/2 request is an extended CONNECT (RFC 8441), answered 200 (see
-/// [`crate::http2`]); hyper's `hyper::upgrade::on` gives its stream the same way.
+/// HTTP/2 request is an extended CONNECT (RFC 8441), answered 200 (see the `http2`
+/// module); hyper's `hyper::upgrade::on` gives its stream the same way.
 pub fn answer<B>(request: &http::Request<B>, options: &ServerOptions) -> Answer {
     // HTTP/2 has no upgrade: an extended CONNECT opens the WebSocket (RFC 8441).
     #[cfg(feature = "http2")]

@@ -5,7 +5,7 @@
 //! checks them as [`Field`]s, in the order they arrived, pseudo-header fields first.
 //! What RFC 8441 §5 keeps of RFC 6455 — `Sec-WebSocket-Version`, the subprotocol and
 //! extension offers, `Origin` — is checked and negotiated by the same code as for
-//! HTTP/1.1, so [`server::Response`] answers both. What HTTP/2 replaces is not used:
+//! HTTP/1.1, so [`server::Response`](super::server::Response) answers both. What HTTP/2 replaces is not used:
 //! `:protocol` takes the place of `Upgrade`/`Connection`, `:authority` that of `Host`,
 //! and there is no `Sec-WebSocket-Key` to process nor `Sec-WebSocket-Accept` to send
 //! (a key a client sends anyway is ignored, as §5 says).
