@@ -2,8 +2,12 @@
 # Conformance and interop: the Autobahn testsuite against wsframe in both roles (cases
 # 1-10 and the permessage-deflate cases 12-13, every case OK or INFORMATIONAL and equal
 # to tests/autobahn/expected/), and interop with Python websockets, npm ws and Chromium
-# (tests/interop), with and without permessage-deflate, and Chromium's WebSocket over
-# HTTP/2 against wsframe-tokio's h2_echo example.
+# (tests/interop), with and without permessage-deflate.
+# The async layer (wsframe-tokio) gets its own runs: Autobahn 1-10 and a 36-case
+# permessage-deflate sample in both roles (echo-server-tokio, the autobahn_client example),
+# the interop suites with echo-server-tokio and interop_client_tokio, and Python websockets
+# and Chromium over TLS against its tls_server example.
+# Chromium's WebSocket over HTTP/2 runs against wsframe-tokio's h2_echo example.
 #
 # The two Autobahn roles run at the same time (each wstest is one Python process; 12.*
 # and 13.* echo 1000 messages per case, up to 128 KiB each, so they dominate the time).
@@ -152,10 +156,13 @@ autobahn_both() {
 
 interop() {
   ECHO_SERVER="$RELEASE/echo-server" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
-  # The same peers (Python websockets, npm ws, Chromium) against the async echo server.
-  ECHO_SERVER="$RELEASE/echo-server-tokio" INTEROP_CLIENT="$RELEASE/examples/interop_client" tests/interop/run.sh
-  # Python websockets over TLS against the wsframe-tokio TLS server example.
+  # The same peers (Python websockets, npm ws, Chromium) against the async layer: its
+  # echo server, and its client (the same checks as wsframe-std's interop_client).
+  ECHO_SERVER="$RELEASE/echo-server-tokio" INTEROP_CLIENT="$RELEASE/examples/interop_client_tokio" tests/interop/run.sh
+  # Python websockets and Chromium over TLS against the wsframe-tokio TLS server example.
   timeout 300 python3 tests/interop/test_tls_tokio.py "$RELEASE/examples/tls_server"
+  TLS_SERVER="$RELEASE/examples/tls_server" timeout 300 node --test --test-concurrency=1 \
+    tests/interop/test_chromium_tls.mjs
 }
 
 # One pass of the permessage-deflate benchmark, so it keeps working (it checks that

@@ -22,7 +22,7 @@ cargo clippy -p wsframe-tokio --features axum,rustls,http2 --all-targets -- -D w
 echo "== doc"
 # The C binding is documented by its header; its lib shares the name `wsframe`.
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --exclude wsframe-c
-RUSTDOCFLAGS="-D warnings" cargo doc -p wsframe-tokio --features axum,http2 --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc -p wsframe-tokio --no-deps --features axum,rustls,http2
 echo "== test"
 cargo test --workspace
 echo "== core on no_std targets"

@@ -90,7 +90,7 @@ mod message;
 mod options;
 mod random;
 mod read;
-mod split;
+pub mod split;
 #[cfg(feature = "rustls")]
 pub mod tls;
 pub mod upgrade;
@@ -235,7 +235,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
 
     /// Splits into a read half and a write half that two tasks can use at once; owed
     /// pongs and the close reply still reach the socket from either (see
-    /// [`ReadHalf`] and the design notes of the module).
+    /// [`ReadHalf`] and the design in [`split`](mod@crate::split)).
     pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {
         split::split(self.inner, self.read)
     }
@@ -244,6 +244,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Cancel safe.
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// Sends one frame of a message that may span several frames (§5.4): the first call
+    /// starts a message of `kind`, later calls continue it with the same `kind`, and
+    /// `fin` ends it; whole messages and control frames may go in between only as the
+    /// core allows (control frames yes, other data no). Sent uncompressed. Waits for
+    /// room in the write buffer, then flushes. Cancel safe until the frame is buffered
+    /// (then it goes out with the next flush).
+    pub async fn send_fragment(
+        &mut self,
+        kind: wsframe::DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), Error> {
+        std::future::poll_fn(|cx| self.inner.poll_ready(cx)).await?;
+        self.inner.encode_fragment(kind, payload, fin)?;
+        std::future::poll_fn(|cx| self.inner.poll_flush(cx)).await?;
+        Ok(())
     }
 
     /// Sends a close frame (1000) and flushes; keep reading until the stream ends to

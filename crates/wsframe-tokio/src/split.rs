@@ -12,26 +12,31 @@
 //! ones have lost wake-ups where two tasks poll one socket (the socket remembers only
 //! the last writer's waker).
 //!
-//! Here the halves share one [`Inner`]: the core, the socket and the bounded buffer of
+//! Here the halves share one state: the core, the socket and the bounded buffer of
 //! whole encoded frames. A half *hands it over*, never waits for it:
 //!
-//! - A half takes `Inner` only for the synchronous part of one `poll` call (a socket
+//! - A half takes it only for the synchronous part of one `poll` call (a socket
 //!   read or write that returns at once, and the core's processing of what was read)
 //!   and gives it back before returning, `Pending` or not. Nothing is held across an
 //!   await point, so neither half can stall the other for longer than one such call.
 //! - If the other half holds it at that instant, the half records that it waits and
-//!   returns `Pending`; the holder wakes it as it gives `Inner` back. (Recording, then
+//!   returns `Pending`; the holder wakes it as it gives the state back. (Recording, then
 //!   trying once more, closes the window in which the holder could give it back
 //!   unseen.) `start_send`, which has no waker, stages its one message instead and the
 //!   next `poll_ready`/`poll_flush` encodes it.
-//! - Owed frames are queued by whichever half holds `Inner` and written by whichever
+//! - Owed frames are queued by whichever half holds the state and written by whichever
 //!   half polls next: a read-only task gets its pongs out by reading, a write-only task
 //!   by writing. No task is spawned and no frame waits for the other half's activity.
 //! - The socket is polled with one waker that wakes both halves' registered wakers, so
 //!   a write readiness that one half asked for reaches the other too: no lost wake-up
 //!   when both waited on the same socket.
 //!
-//! The only `unsafe` is the cell holding `Inner`, guarded by the hand-over flag.
+//! The hand-over is exclusive access, as a lock is, but it is never waited on while the
+//! other half is pending on I/O, it needs no queue (at most one owed frame is buffered,
+//! the core keeps the latest pong), and a half's wake-ups do not depend on the other half
+//! being polled. The only `unsafe` is the cell holding the state, guarded by the
+//! hand-over flag (`Shared::hold`), and `tests/stream.rs` drives both halves from two
+//! tasks on a multi-threaded runtime and from one `tokio::select!`.
 
 use std::cell::UnsafeCell;
 use std::ops::{Deref, DerefMut};

@@ -1,6 +1,6 @@
 //! `wss://` clients over rustls through tokio-rustls (feature `rustls`; the `ring`
 //! provider). The roots are the caller's: [`client_config`] takes a
-//! [`RootCertStore`](tokio_rustls::rustls::RootCertStore) (e.g. a test certificate, the
+//! [`RootCertStore`] (e.g. a test certificate, the
 //! platform's roots or webpki-roots).
 //!
 //! A TLS server needs nothing from this module: accept with `tokio_rustls::TlsAcceptor`

@@ -121,12 +121,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         if self.conn.ready_state() == ReadyState::Closed {
             return Poll::Ready(Err(Error::Closed));
         }
-        if self.buffered() >= self.options.write_buffer {
+        // With a bound of 0 every message waits for the previous one to be written.
+        let full =
+            |inner: &Self| inner.buffered() > 0 && inner.buffered() >= inner.options.write_buffer;
+        if full(self) {
             // Errors surface here: the socket is gone.
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
                 return Poll::Ready(Err(e.into()));
             }
-            if self.buffered() >= self.options.write_buffer {
+            // Still full: `poll_write_out` returned `Pending` and registered the waker.
+            if full(self) {
                 return Poll::Pending;
             }
         }
@@ -179,10 +183,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         self.out.resize(start + payload_len + MAX_HEADER_LEN, 0);
         let out = &mut self.out[start..];
         let written = match message {
-            Message::Text(t) => self
-                .conn
-                .send_fragment(DataKind::Text, t.as_bytes(), true, out),
-            Message::Binary(b) => self.conn.send_fragment(DataKind::Binary, b, true, out),
+            // Whole messages: the core refuses them inside a fragmented one (§5.4).
+            Message::Text(t) => self.conn.send_text(t, out),
+            Message::Binary(b) => self.conn.send_binary(b, out),
             Message::Ping(b) => self.conn.send_ping(b, out),
             Message::Pong(b) => self.conn.send_pong(b, out),
             Message::Close(c) => match c {
@@ -190,6 +193,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 None => self.conn.send_close(None, "", out),
             },
         };
+        self.written_or_undo(start, written)
+    }
+
+    /// Encodes one frame of a message that may span several (§5.4), uncompressed; the
+    /// core checks the order of fragments.
+    pub(crate) fn encode_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), Error> {
+        let start = self.out.len();
+        self.out.resize(start + payload.len() + MAX_HEADER_LEN, 0);
+        let written = self
+            .conn
+            .send_fragment(kind, payload, fin, &mut self.out[start..]);
         self.written_or_undo(start, written)
     }
 

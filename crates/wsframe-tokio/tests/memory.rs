@@ -150,3 +150,12 @@ async fn a_header_announcing_64_mib_allocates_nothing_before_its_payload() {
     assert!(largest <= 1 << 20, "largest allocation {largest}");
     assert!(live > 0 && live <= 1 << 20, "live {live}");
 }
+
+#[test]
+fn a_connection_is_a_fixed_size_with_no_heap_while_idle() {
+    // The core's state, the inline carry for a partial header or control frame, the
+    // options and the (empty) buffers; nothing else is held while idle.
+    let size = std::mem::size_of::<WebSocketStream<tokio::net::TcpStream>>();
+    eprintln!("WebSocketStream<TcpStream>: {size} bytes");
+    assert!(size <= 2048, "{size}");
+}

@@ -531,3 +531,54 @@ async fn permessage_deflate_is_agreed_when_both_sides_want_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_zero_write_buffer_sends_one_message_at_a_time() {
+    let (mut server, mut client) = pair(ServerOptions::default(), ClientOptions::default()).await;
+    client = client.with_options(StreamOptions {
+        write_buffer: 0,
+        ..StreamOptions::default()
+    });
+    for i in 0..20 {
+        client.send(Message::text(i.to_string())).await.unwrap();
+        assert_eq!(client.buffered_amount(), 0);
+        assert_eq!(
+            server.next().await.unwrap().unwrap(),
+            Message::text(i.to_string())
+        );
+    }
+}
+
+#[tokio::test]
+async fn fragments_go_out_in_order_with_control_frames_between() {
+    let (mut server, mut client) = pair(ServerOptions::default(), ClientOptions::default()).await;
+    client
+        .send_fragment(wsframe::DataKind::Text, b"frag \xe2\x82", false)
+        .await
+        .unwrap();
+    client
+        .send(Message::Ping(Bytes::from_static(b"mid")))
+        .await
+        .unwrap();
+    // The core refuses a whole message inside a fragmented one (§5.4).
+    assert!(matches!(
+        client.send(Message::text("interloper")).await,
+        Err(Error::Send(wsframe::SendError::FragmentOrder))
+    ));
+    client
+        .send_fragment(wsframe::DataKind::Text, b"\xac end", true)
+        .await
+        .unwrap();
+    assert_eq!(
+        server.next().await.unwrap().unwrap(),
+        Message::Ping(Bytes::from_static(b"mid"))
+    );
+    assert_eq!(
+        server.next().await.unwrap().unwrap(),
+        Message::text("frag € end")
+    );
+    assert_eq!(
+        client.next().await.unwrap().unwrap(),
+        Message::Pong(Bytes::from_static(b"mid"))
+    );
+}
