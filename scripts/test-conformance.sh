@@ -8,6 +8,7 @@
 # permessage-deflate sample in both roles (echo-server-tokio, the autobahn_client example),
 # the interop suites with echo-server-tokio and interop_client_tokio, and Python websockets
 # and Chromium over TLS against its tls_server example.
+# Chromium's WebSocket over HTTP/2 runs against wsframe-tokio's h2_echo example.
 #
 # The two Autobahn roles run at the same time (each wstest is one Python process; 12.*
 # and 13.* echo 1000 messages per case, up to 128 KiB each, so they dominate the time).
@@ -61,6 +62,8 @@ build() {
   cargo build --release -p echo-server -p autobahn-client -p wsframe-std --bins --examples
   cargo build --release -p wsframe-embedded-io --examples
   cargo build --release -p echo-server-tokio -p wsframe-tokio --features wsframe-tokio/rustls --bins --examples
+  # WebSockets over HTTP/2: the server Chromium meets in the interop step.
+  cargo build --release -p wsframe-tokio --features http2 --example h2_echo
 }
 
 rust_tests() {
@@ -70,6 +73,9 @@ rust_tests() {
   # The async layer: duplex and TCP tests, split halves, timers, the counting allocator.
   cargo test --release -p wsframe-tokio --features axum,rustls -p echo-server-tokio
   cargo test --release -p wsframe-tokio --no-default-features
+  # WebSockets over HTTP/2: our client against our hyper and axum servers.
+  cargo test --release -p wsframe-tokio --features http2,axum --test http2 --test axum
+  cargo test --release -p wsframe-tokio --features http2,axum --doc
 }
 
 free_port() {

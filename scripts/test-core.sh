@@ -16,12 +16,13 @@ echo "== fmt"
 cargo fmt --all -- --check
 echo "== clippy"
 cargo clippy --workspace --all-targets -- -D warnings
-# The async layer's optional axum extractor and wss client.
-cargo clippy -p wsframe-tokio --features axum,rustls --all-targets -- -D warnings
+# The async layer's optional axum extractor, wss client and WebSockets over HTTP/2
+# (their tests run in the conformance part).
+cargo clippy -p wsframe-tokio --features axum,rustls,http2 --all-targets -- -D warnings
 echo "== doc"
 # The C binding is documented by its header; its lib shares the name `wsframe`.
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --exclude wsframe-c
-RUSTDOCFLAGS="-D warnings" cargo doc -p wsframe-tokio --no-deps --features axum,rustls
+RUSTDOCFLAGS="-D warnings" cargo doc -p wsframe-tokio --no-deps --features axum,rustls,http2
 echo "== test"
 cargo test --workspace
 echo "== core on no_std targets"

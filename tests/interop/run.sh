@@ -4,7 +4,10 @@
 # interop_client) and the tools; scripts/test-conformance.sh installs and builds them.
 #
 #   tests/interop/run.sh            all of them
-#   tests/interop/run.sh python|node|chromium
+#   tests/interop/run.sh python|node|chromium|chromium-h2
+#
+# chromium-h2 runs wsframe-tokio's h2_echo example (WebSockets over HTTP/2):
+#   cargo build --release -p wsframe-tokio --features http2 --example h2_echo
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,6 +15,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 RELEASE="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 export ECHO_SERVER="${ECHO_SERVER:-$RELEASE/echo-server}"
 export INTEROP_CLIENT="${INTEROP_CLIENT:-$RELEASE/examples/interop_client}"
+export H2_ECHO="${H2_ECHO:-$RELEASE/examples/h2_echo}"
 for bin in "$ECHO_SERVER" "$INTEROP_CLIENT"; do
   [ -x "$bin" ] || { echo "interop: $bin is missing (cargo build --release -p echo-server -p wsframe-std --bins --examples)" >&2; exit 2; }
 done
@@ -38,5 +42,8 @@ if [ "$what" = all ] || [ "$what" = node ]; then
 fi
 if [ "$what" = all ] || [ "$what" = chromium ]; then
   run "chromium" timeout 300 node --test --test-concurrency=1 "$HERE/test_chromium.mjs"
+fi
+if [ "$what" = all ] || [ "$what" = chromium-h2 ]; then
+  run "chromium over http/2" timeout 300 node --test --test-concurrency=1 "$HERE/test_chromium_h2.mjs"
 fi
 [ "$failed" -eq 0 ]

@@ -4,7 +4,9 @@
 //! [`recv`](WebSocketStream::recv) and `SinkExt::send`.
 //!
 //! The request is checked and answered by the core ([`crate::upgrade::answer`]), so a
-//! bad upgrade gets the core's 400, 403, 426 or 431 with its headers.
+//! bad upgrade gets the core's 400, 403, 426 or 431 with its headers. With the `http2`
+//! feature it also accepts WebSockets over HTTP/2 (RFC 8441; `axum::serve` enables
+//! extended CONNECT): route them with `any`, as they come as CONNECT, not GET.
 //!
 //! ```no_run
 //! use axum::{response::Response, routing::get, Router};
@@ -62,6 +64,11 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
         *head.uri_mut() = parts.uri.clone();
         *head.version_mut() = parts.version;
         *head.headers_mut() = parts.headers.clone();
+        // An HTTP/2 WebSocket's `:protocol` (RFC 8441).
+        #[cfg(feature = "http2")]
+        if let Some(protocol) = parts.extensions.get::<hyper::ext::Protocol>() {
+            head.extensions_mut().insert(protocol.clone());
+        }
         Ok(Self {
             head,
             on_upgrade: parts.extensions.remove::<OnUpgrade>(),
@@ -93,7 +100,8 @@ impl WebSocketUpgrade {
         match answer(&self.head, &self.options) {
             Answer::Upgrade { response, upgrade } => {
                 let Some(on_upgrade) = self.on_upgrade else {
-                    // Not a connection hyper can upgrade (e.g. HTTP/2): the core's 426.
+                    // Not a connection hyper can upgrade (e.g. HTTP/2 without the
+                    // `http2` feature): the core's 426.
                     let mut out = [0u8; 256];
                     let n = Rejection::UpgradeRequired.write(&mut out).unwrap_or(0);
                     return parse_response(&out[..n]).0.into_response();

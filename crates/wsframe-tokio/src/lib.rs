@@ -22,6 +22,9 @@
 //!   owed pong.
 //! - **Timers**: handshake timeout, close-handshake timeout, optional keepalive and idle
 //!   timeout ([`StreamOptions`]).
+//! - **HTTP/2** (feature `http2`): WebSockets as streams of an HTTP/2 connection
+//!   (RFC 8441 extended CONNECT), a hyper server and an h2 client that falls back to
+//!   HTTP/1.1; see the `http2` module.
 //!
 //! ## Cancel safety
 //!
@@ -81,6 +84,8 @@ pub mod axum;
 mod deflate;
 mod error;
 mod handshake;
+#[cfg(feature = "http2")]
+pub mod http2;
 mod message;
 mod options;
 mod random;

@@ -73,6 +73,20 @@ impl fmt::Debug for Upgrade {
 }
 
 impl Upgrade {
+    /// An accepted connection, for the HTTP/2 answer.
+    #[cfg(feature = "http2")]
+    pub(crate) fn new(
+        conn: Connection,
+        protocol: Option<String>,
+        compression: Option<Box<Compression>>,
+    ) -> Self {
+        Self {
+            conn,
+            protocol,
+            compression,
+        }
+    }
+
     /// The subprotocol agreed, if any.
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
@@ -98,8 +112,15 @@ impl Upgrade {
 
 /// Checks `request` with the core and answers it as `options` say (subprotocol,
 /// origin, permessage-deflate, limits); the options' HTTP handler and handshake timeout
-/// are the HTTP server's business and are not used.
+/// are the HTTP server's business and are not used. With the `http2` feature an
+/// HTTP/2 request is an extended CONNECT (RFC 8441), answered 200 (see the `http2`
+/// module); hyper's `hyper::upgrade::on` gives its stream the same way.
 pub fn answer<B>(request: &http::Request<B>, options: &ServerOptions) -> Answer {
+    // HTTP/2 has no upgrade: an extended CONNECT opens the WebSocket (RFC 8441).
+    #[cfg(feature = "http2")]
+    if request.version() == http::Version::HTTP_2 {
+        return crate::http2::answer(request, options);
+    }
     let mut head = request_head(request);
     let mut conn = Connection::server(options.config);
     let received = conn.receive(&mut head);

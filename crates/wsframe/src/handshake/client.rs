@@ -7,8 +7,7 @@
 
 use super::http::{self, Head};
 use super::{
-    accept_key, encode_key, is_header_value, is_token, list_items, lists_token, HandshakeLimits,
-    Status, Writer, EXTENSIONS, PROTOCOL,
+    accept_key, encode_key, is_header_value, is_token, lists_token, HandshakeLimits, Status, Writer,
 };
 use crate::error::HandshakeError;
 use crate::handshake::extensions::Extensions;
@@ -181,29 +180,8 @@ impl<'a> Response<'a> {
         if head.find("sec-websocket-accept") != Some(&offer.expected_accept()[..]) {
             return Err(HandshakeError::AcceptMismatch);
         }
-        // Item 6: at most one protocol, and one that was offered.
-        head.check_values(PROTOCOL)?;
-        let mut lines = head.values(PROTOCOL);
-        let protocol = match (lines.next(), lines.next()) {
-            (None, _) => None,
-            (Some(one), None) => {
-                let mut items = list_items(one);
-                match (items.next(), items.next()) {
-                    (Some(p), None) if offer.offered_protocol(p) => Some(p),
-                    _ => return Err(HandshakeError::ProtocolNotOffered),
-                }
-            }
-            _ => return Err(HandshakeError::ProtocolNotOffered),
-        };
-        // Item 5: every extension in use must have been offered.
-        head.check_values(EXTENSIONS)?;
-        for value in head.values(EXTENSIONS) {
-            for ext in Extensions::new(value) {
-                if !offer.offered_extension(ext?.name) {
-                    return Err(HandshakeError::ExtensionNotOffered);
-                }
-            }
-        }
+        // Items 5 and 6: the subprotocol and extensions chosen, as for HTTP/2.
+        let protocol = super::offer::check_choice(head, offer)?;
         Ok(Status::Complete {
             value: Response { protocol, head },
             head_len,
@@ -212,9 +190,7 @@ impl<'a> Response<'a> {
 
     /// The extensions the server accepted, in order.
     pub fn extensions(&self) -> impl Iterator<Item = super::extensions::Extension<'a>> + '_ {
-        self.head
-            .values(EXTENSIONS)
-            .flat_map(|v| Extensions::new(v).filter_map(Result::ok))
+        super::offer::extensions(self.head)
     }
 
     /// The value of any other response header; the first line of that name.

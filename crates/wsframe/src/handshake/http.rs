@@ -110,25 +110,11 @@ impl<'b> Head<'b> {
             name: name.as_bytes(),
         }
     }
+}
 
-    /// The values of every header named `name` as text, after
-    /// [`check_values`](Self::check_values) accepted them.
-    pub(crate) fn values<'n>(&self, name: &'n str) -> impl Iterator<Item = &'b str> + use<'b, 'n> {
-        self.all(name).filter_map(|v| core::str::from_utf8(v).ok())
-    }
-
-    /// Checks the lines of a list header kept for later iteration: valid UTF-8, and
-    /// at most `MAX_OFFER_HEADERS` lines so that walking them stays cheap.
-    pub(crate) fn check_values(&self, name: &str) -> Result<(), HandshakeError> {
-        let mut lines = 0;
-        for value in self.all(name) {
-            lines += 1;
-            if lines > super::MAX_OFFER_HEADERS {
-                return Err(HandshakeError::TooManyOfferHeaders);
-            }
-            core::str::from_utf8(value).map_err(|_| HandshakeError::InvalidHeaderValue)?;
-        }
-        Ok(())
+impl<'b> super::offer::FieldLookup<'b> for Head<'b> {
+    fn all(self, name: &'static str) -> impl Iterator<Item = &'b [u8]> {
+        Head::all(&self, name)
     }
 }
 

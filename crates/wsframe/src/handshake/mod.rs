@@ -12,6 +12,8 @@
 pub mod client;
 pub mod extensions;
 mod http;
+pub mod http2;
+mod offer;
 pub mod server;
 
 use base64::engine::general_purpose::STANDARD as BASE64;

@@ -8,11 +8,9 @@
 
 use super::http::{self, Head};
 use super::{
-    accept_key, is_header_value, is_valid_key, list_items, lists_token, HandshakeLimits, Status,
-    Writer, EXTENSIONS, PROTOCOL,
+    accept_key, is_header_value, is_valid_key, lists_token, offer, HandshakeLimits, Status, Writer,
 };
 use crate::error::HandshakeError;
-use crate::handshake::extensions::Extensions;
 
 /// A client's opening handshake, checked against §4.2.1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,10 +67,8 @@ impl<'a> Request<'a> {
         if !head.all("connection").any(|v| lists_token(v, "upgrade")) {
             return Err(HandshakeError::MissingConnection);
         }
-        // Item 6: version 13; anything else gets 426 and the version we speak (§4.4).
-        if head.find("sec-websocket-version") != Some(b"13") {
-            return Err(HandshakeError::UnsupportedVersion);
-        }
+        // Items 6, 8 and 9: the version and the offers, as for HTTP/2.
+        offer::check_request(head)?;
         // Item 5: exactly one key, base64 of 16 bytes.
         let mut keys = head.all("sec-websocket-key");
         let key = match (keys.next(), keys.next()) {
@@ -85,11 +81,6 @@ impl<'a> Request<'a> {
             .map(core::str::from_utf8)
             .transpose()
             .map_err(|_| HandshakeError::InvalidHeaderValue)?;
-        head.check_values(PROTOCOL)?;
-        head.check_values(EXTENSIONS)?;
-        for value in head.values(EXTENSIONS) {
-            Extensions::validate(value)?;
-        }
         Ok(Status::Complete {
             value: Request {
                 path,
@@ -105,15 +96,13 @@ impl<'a> Request<'a> {
     /// The offered subprotocols (§4.2.1 item 8), in the client's order of preference,
     /// across all `Sec-WebSocket-Protocol` lines.
     pub fn protocols(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.head.values(PROTOCOL).flat_map(list_items)
+        offer::protocols(self.head)
     }
 
     /// The offered extensions (§4.2.1 item 9, §9.1), across all header lines. The
     /// syntax was checked by [`parse`](Self::parse), so every item is `Ok`.
     pub fn extensions(&self) -> impl Iterator<Item = super::extensions::Extension<'a>> + '_ {
-        self.head
-            .values(EXTENSIONS)
-            .flat_map(|v| Extensions::new(v).filter_map(Result::ok))
+        offer::extensions(self.head)
     }
 
     /// The value of any other header, e.g. `Cookie` or `Authorization`; the first
@@ -156,17 +145,7 @@ impl Response<'_> {
     /// assert!(text.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
     /// ```
     pub fn write(&self, request: &Request<'_>, out: &mut [u8]) -> Result<usize, HandshakeError> {
-        if let Some(protocol) = self.protocol {
-            // §4.2.2 item 5.5: the value MUST be one of the client's offers.
-            if !request.protocols().any(|p| p == protocol) {
-                return Err(HandshakeError::ProtocolNotOffered);
-            }
-        }
-        if let Some(ext) = self.extensions {
-            if !is_header_value(ext) || Extensions::validate(ext).is_err() {
-                return Err(HandshakeError::InvalidArgument);
-            }
-        }
+        offer::check_answer(self, request.protocols())?;
         let mut w = Writer::new(out);
         w.push(
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
