@@ -189,8 +189,8 @@ impl Rejection<'_> {
     /// 426 names the version this end speaks (RFC 6455 §4.4). HTTP/2 has no
     /// `Connection` or `Upgrade` field.
     pub fn http2_fields(&self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Self::UpgradeRequired => &[("sec-websocket-version", "13")],
+        match self.status() {
+            426 => &[("sec-websocket-version", "13")],
             _ => &[],
         }
     }

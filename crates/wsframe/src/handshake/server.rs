@@ -176,6 +176,57 @@ pub enum Rejection<'r> {
     UpgradeRequired,
     /// 431 Request Header Fields Too Large.
     TooLarge,
+    /// A refusal with a status of the caller's choosing (400–599, e.g. 401, 404, 429 or
+    /// 503) and `reason` as the body (by default the status's reason phrase). A status
+    /// outside 400–599 is [`HandshakeError::InvalidArgument`]; 426 carries the version
+    /// headers as [`UpgradeRequired`](Self::UpgradeRequired) does.
+    Status {
+        /// The HTTP status code, 400–599.
+        status: u16,
+        /// The body, one line of text; `None` sends the reason phrase.
+        reason: Option<&'r str>,
+    },
+}
+
+/// The reason phrase of a refusal's status line (RFC 9110 §15.5, §15.6); statuses it
+/// does not name get their class's name (clients ignore the phrase, RFC 9112 §4).
+const fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Content",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        511 => "Network Authentication Required",
+        400..=499 => "Client Error",
+        _ => "Server Error",
+    }
 }
 
 impl<'r> Rejection<'r> {
@@ -200,6 +251,7 @@ impl<'r> Rejection<'r> {
             Self::Forbidden => 403,
             Self::UpgradeRequired => 426,
             Self::TooLarge => 431,
+            Self::Status { status, .. } => *status,
         }
     }
 
@@ -214,26 +266,27 @@ impl<'r> Rejection<'r> {
     /// assert!(text.contains("Sec-WebSocket-Version: 13\r\n"));
     /// ```
     pub fn write(&self, out: &mut [u8]) -> Result<usize, HandshakeError> {
-        let (status, body) = match self {
-            Self::BadRequest(reason) => ("400 Bad Request", *reason),
-            Self::Forbidden => ("403 Forbidden", HandshakeError::OriginRefused.message()),
-            Self::UpgradeRequired => (
-                "426 Upgrade Required",
-                HandshakeError::UnsupportedVersion.message(),
-            ),
-            Self::TooLarge => (
-                "431 Request Header Fields Too Large",
-                HandshakeError::TooLarge.message(),
-            ),
+        let status = self.status();
+        if !(400..=599).contains(&status) {
+            return Err(HandshakeError::InvalidArgument);
+        }
+        let body = match self {
+            Self::BadRequest(reason) => reason,
+            Self::Forbidden => HandshakeError::OriginRefused.message(),
+            Self::UpgradeRequired => HandshakeError::UnsupportedVersion.message(),
+            Self::TooLarge => HandshakeError::TooLarge.message(),
+            Self::Status { reason, .. } => reason.unwrap_or(reason_phrase(status)),
         };
         if !is_header_value(body) {
             return Err(HandshakeError::InvalidArgument);
         }
         let mut w = Writer::new(out);
         w.push(b"HTTP/1.1 ")?;
-        w.push_str(status)?;
+        w.number(usize::from(status))?;
+        w.push(b" ")?;
+        w.push_str(reason_phrase(status))?;
         w.push(b"\r\nConnection: close\r\nContent-Type: text/plain\r\n")?;
-        if matches!(self, Self::UpgradeRequired) {
+        if status == 426 {
             w.push(b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n")?;
         }
         w.push(b"Content-Length: ")?;
@@ -451,5 +504,64 @@ Sec-WebSocket-Protocol: superchat, v2\r\nSec-WebSocket-Extensions: permessage-de
             assert_eq!(body, err.message());
         }
         assert!(Rejection::BadRequest("x\r\n").write(&mut out).is_err());
+    }
+
+    #[test]
+    fn rejections_with_a_chosen_status() {
+        let mut out = [0u8; 256];
+        for (status, reason, line, body) in [
+            (401, None, "401 Unauthorized", "Unauthorized"),
+            (404, Some("no such room"), "404 Not Found", "no such room"),
+            (429, Some("slow down"), "429 Too Many Requests", "slow down"),
+            (499, None, "499 Client Error", "Client Error"),
+            (503, None, "503 Service Unavailable", "Service Unavailable"),
+            (599, Some(""), "599 Server Error", ""),
+        ] {
+            let rejection = Rejection::Status { status, reason };
+            assert_eq!(rejection.status(), status);
+            let n = rejection.write(&mut out).unwrap();
+            let text = core::str::from_utf8(&out[..n]).unwrap();
+            let (head, got) = text.split_once("\r\n\r\n").unwrap();
+            assert!(
+                head.starts_with(&std::format!("HTTP/1.1 {line}\r\n")),
+                "{text}"
+            );
+            assert!(head.contains("\r\nConnection: close\r\n"), "{text}");
+            assert!(head.contains(&std::format!("Content-Length: {}", body.len())));
+            assert!(!head.contains("Sec-WebSocket-Version"), "{text}");
+            assert_eq!(got, body);
+        }
+        // A chosen 426 names the version as the core's own 426 does (§4.4).
+        let n = Rejection::Status {
+            status: 426,
+            reason: None,
+        }
+        .write(&mut out)
+        .unwrap();
+        assert!(core::str::from_utf8(&out[..n])
+            .unwrap()
+            .contains("Sec-WebSocket-Version: 13\r\n"));
+        // Not a refusal, or a reason that would break the message: refused.
+        for status in [0, 101, 200, 399, 600, u16::MAX] {
+            let rejection = Rejection::Status {
+                status,
+                reason: None,
+            };
+            assert_eq!(
+                rejection.write(&mut out),
+                Err(HandshakeError::InvalidArgument)
+            );
+        }
+        let bad = Rejection::Status {
+            status: 403,
+            reason: Some("a\r\nSet-Cookie: x"),
+        };
+        assert_eq!(bad.write(&mut out), Err(HandshakeError::InvalidArgument));
+        let long = core::str::from_utf8(&[b'x'; 300]).unwrap();
+        let long = Rejection::Status {
+            status: 403,
+            reason: Some(long),
+        };
+        assert_eq!(long.write(&mut out), Err(HandshakeError::BufferTooSmall));
     }
 }
