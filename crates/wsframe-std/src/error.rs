@@ -30,6 +30,9 @@ pub enum Error {
     /// This side's close frame got no reply in time ([`KeepAlive`](crate::KeepAlive));
     /// the connection was dropped.
     CloseTimeout,
+    /// The [`ServerOptions::check_request`](crate::ServerOptions::check_request)
+    /// callback refused the request with this status; the response has been written.
+    Refused(u16),
     /// The request was plain HTTP, not an upgrade, and the server's HTTP handler
     /// answered it. There is no WebSocket; drop the stream.
     HttpAnswered,
@@ -57,6 +60,7 @@ impl fmt::Display for Error {
             Self::HandshakeTimeout => f.write_str("handshake timed out"),
             Self::PongTimeout => f.write_str("no pong before the heartbeat deadline"),
             Self::CloseTimeout => f.write_str("no reply to the close frame in time"),
+            Self::Refused(status) => write!(f, "request refused with {status}"),
             Self::HttpAnswered => f.write_str("plain http request answered"),
             Self::Closed => f.write_str("connection closed"),
             #[cfg(feature = "deflate")]

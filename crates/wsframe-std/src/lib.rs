@@ -79,8 +79,8 @@ use wsframe::{
 pub use error::Error;
 pub use keepalive::KeepAlive;
 pub use options::{
-    ClientOptions, HttpHandler, HttpRequest, HttpResponse, OriginCheck, ProtocolSelector,
-    ServerOptions,
+    ClientOptions, HttpHandler, HttpRequest, HttpResponse, OpeningRequest, OriginCheck,
+    ProtocolSelector, Refusal, RequestCheck, ServerOptions,
 };
 pub use wsframe;
 #[cfg(feature = "deflate")]
@@ -191,6 +191,14 @@ impl<S: Read + Write> WebSocket<S> {
                             ws.stream.write_all(&owed[..n])?;
                             ws.stream.flush()?;
                             return Err(Error::Handshake(HandshakeError::OriginRefused));
+                        }
+                        let header = |name: &str| request.header(name);
+                        let opening = OpeningRequest::new(request.path, request.origin, &header);
+                        if let Some(refusal) = options.refusal(&opening) {
+                            let answer = refusal.reject(&mut ws.conn)?;
+                            ws.stream.write_all(&answer)?;
+                            ws.stream.flush()?;
+                            return Err(Error::Refused(refusal.status));
                         }
                         let offered: Vec<&str> = request.protocols().collect();
                         let protocol = options.choose_protocol(&offered);

@@ -3,13 +3,16 @@
 use std::fmt;
 use std::time::Duration;
 
-use wsframe::Config;
+use wsframe::handshake::server::Rejection;
+use wsframe::{Config, Connection, HandshakeError};
 
 /// Picks a subprotocol from the client's offers (in the client's order of preference);
 /// `None` answers without one.
 pub type ProtocolSelector = dyn Fn(&[&str]) -> Option<String> + Send + Sync;
 /// Decides whether a request's `Origin` (absent for non-browser clients) may connect.
 pub type OriginCheck = dyn Fn(Option<&str>) -> bool + Send + Sync;
+/// Decides whether an opening request may connect: `Err` refuses it with a status.
+pub type RequestCheck = dyn Fn(&OpeningRequest<'_>) -> Result<(), Refusal> + Send + Sync;
 /// Answers a plain HTTP request that is not a WebSocket upgrade.
 pub type HttpHandler = dyn Fn(&HttpRequest<'_>) -> HttpResponse + Send + Sync;
 
@@ -35,6 +38,7 @@ pub struct ServerOptions {
     pub permessage_deflate: Option<wsframe_deflate::DeflateConfig>,
     pub(crate) select_protocol: Option<Box<ProtocolSelector>>,
     pub(crate) check_origin: Option<Box<OriginCheck>>,
+    pub(crate) check_request: Option<Box<RequestCheck>>,
     pub(crate) http: Option<Box<HttpHandler>>,
 }
 
@@ -47,6 +51,7 @@ impl Default for ServerOptions {
             permessage_deflate: None,
             select_protocol: None,
             check_origin: None,
+            check_request: None,
             http: None,
         }
     }
@@ -61,6 +66,7 @@ impl fmt::Debug for ServerOptions {
         f.field("permessage_deflate", &self.permessage_deflate);
         f.field("select_protocol", &self.select_protocol.is_some())
             .field("check_origin", &self.check_origin.is_some())
+            .field("check_request", &self.check_request.is_some())
             .field("http", &self.http.is_some())
             .finish()
     }
@@ -115,6 +121,30 @@ impl ServerOptions {
         self
     }
 
+    /// Checks each valid opening request (after the [`origin`](Self::origin) policy)
+    /// and refuses it with the [`Refusal`]'s status when the callback says so, e.g. 401
+    /// without a token or 429 over a rate limit; `accept` then returns
+    /// [`Error::Refused`](crate::Error::Refused).
+    ///
+    /// ```
+    /// use wsframe_std::{Refusal, ServerOptions};
+    /// let options = ServerOptions::default().check_request(|request| {
+    ///     match request.header("authorization") {
+    ///         Some(b"Bearer let-me-in") => Ok(()),
+    ///         Some(_) => Err(Refusal::new(403).reason("bad token")),
+    ///         None => Err(Refusal::new(401)),
+    ///     }
+    /// });
+    /// # let _ = options;
+    /// ```
+    pub fn check_request(
+        mut self,
+        check: impl Fn(&OpeningRequest<'_>) -> Result<(), Refusal> + Send + Sync + 'static,
+    ) -> Self {
+        self.check_request = Some(Box::new(check));
+        self
+    }
+
     /// Answers well-formed HTTP requests that are not WebSocket upgrades (e.g. to serve
     /// a page) instead of rejecting them with 400; `accept` then returns
     /// [`Error::HttpAnswered`](crate::Error::HttpAnswered).
@@ -132,6 +162,12 @@ impl ServerOptions {
     /// [`origin`](Self::origin) policy). Other layers (e.g. the async one) ask this too.
     pub fn allows_origin(&self, origin: Option<&str>) -> bool {
         self.check_origin.as_ref().is_none_or(|check| check(origin))
+    }
+
+    /// The refusal the [`check_request`](Self::check_request) callback gives `request`
+    /// (`None`: it may connect, or there is no callback). Other layers ask this too.
+    pub fn refusal(&self, request: &OpeningRequest<'_>) -> Option<Refusal> {
+        self.check_request.as_ref()?(request).err()
     }
 
     /// The subprotocol to answer the client's offers with (`None` without a selector or
@@ -162,6 +198,100 @@ impl ServerOptions {
             bytes.extend_from_slice(&response.body);
         }
         Some(bytes)
+    }
+}
+
+/// What a [`ServerOptions::check_request`] callback sees of a valid opening request.
+#[derive(Clone, Copy)]
+pub struct OpeningRequest<'a> {
+    /// The request target (path and query), e.g. `/chat?room=1`.
+    pub path: &'a str,
+    /// The `Origin` header, sent by browsers.
+    pub origin: Option<&'a str>,
+    header: &'a (dyn Fn(&str) -> Option<&'a [u8]> + 'a),
+}
+
+impl<'a> OpeningRequest<'a> {
+    /// A view of a request with `path`, `origin` and `header` to look a header up by
+    /// its name (any case); for layers that parse requests themselves.
+    pub fn new(
+        path: &'a str,
+        origin: Option<&'a str>,
+        header: &'a (dyn Fn(&str) -> Option<&'a [u8]> + 'a),
+    ) -> Self {
+        Self {
+            path,
+            origin,
+            header,
+        }
+    }
+
+    /// The value of the first header named `name` (any case), e.g. `authorization`.
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        (self.header)(name)
+    }
+}
+
+impl fmt::Debug for OpeningRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpeningRequest")
+            .field("path", &self.path)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A [`ServerOptions::check_request`] callback's refusal: an HTTP status (400–599) and
+/// an optional one-line reason sent as the body (by default the status's reason
+/// phrase). The core writes the response
+/// ([`Rejection::Status`](wsframe::handshake::server::Rejection::Status)); a status
+/// outside 400–599 or a reason with a line break is answered 500 instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The HTTP status, 400–599.
+    pub status: u16,
+    /// The body; `None` sends the status's reason phrase.
+    pub reason: Option<String>,
+}
+
+impl Refusal {
+    /// A refusal with `status` and no reason of its own.
+    pub fn new(status: u16) -> Self {
+        Self {
+            status,
+            reason: None,
+        }
+    }
+
+    /// Sets the reason sent as the body.
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// Refuses the request `conn` holds (it must be waiting for the decision) and
+    /// returns the response to write: this refusal, or 500 if the core cannot write
+    /// it (see the type's doc).
+    pub fn reject(&self, conn: &mut Connection) -> Result<Vec<u8>, HandshakeError> {
+        let reason = self.reason.as_deref();
+        let mut out = vec![0u8; 256 + reason.map_or(0, str::len)];
+        let chosen = Rejection::Status {
+            status: self.status,
+            reason,
+        };
+        let n = match conn.reject(&chosen, &mut out) {
+            Ok(n) => n,
+            Err(HandshakeError::InvalidArgument) => {
+                let fallback = Rejection::Status {
+                    status: 500,
+                    reason: None,
+                };
+                conn.reject(&fallback, &mut out)?
+            }
+            Err(e) => return Err(e),
+        };
+        out.truncate(n);
+        Ok(out)
     }
 }
 

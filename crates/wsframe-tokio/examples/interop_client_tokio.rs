@@ -16,11 +16,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use wsframe_tokio::wsframe::{CloseCode, DataKind};
-use wsframe_tokio::{ClientOptions, CloseFrame, DeflateConfig, Message, WebSocketStream};
+use wsframe_tokio::{
+    ClientOptions, ClientStream, CloseFrame, DeflateConfig, Message, WebSocketStream,
+};
 
-type Ws = WebSocketStream<TcpStream>;
+type Ws = WebSocketStream<ClientStream>;
 type Check = Result<(), String>;
 
 const SIZES: [usize; 6] = [0, 125, 126, 65535, 65536, 1 << 20];

@@ -30,6 +30,9 @@ pub enum Error {
     KeepaliveTimeout,
     /// Nothing arrived within the idle limit; the connection was closed with 1001.
     IdleTimeout,
+    /// The [`ServerOptions::check_request`](crate::ServerOptions::check_request)
+    /// callback refused the request with this status; the response has been written.
+    Refused(u16),
     /// The request was plain HTTP and the server's HTTP handler answered it. There is no
     /// WebSocket.
     HttpAnswered,
@@ -44,7 +47,7 @@ pub enum Error {
     #[cfg(feature = "deflate")]
     DeflateNegotiation(wsframe_std::wsframe_deflate::NegotiationError),
     /// The URL given to [`connect`](crate::connect) is not a `ws://` URL this crate can
-    /// reach.
+    /// reach (or a `wss://` one while the feature `rustls` is off).
     Url(&'static str),
 }
 
@@ -60,6 +63,7 @@ impl fmt::Display for Error {
             Self::CloseTimeout => f.write_str("closing handshake timed out"),
             Self::KeepaliveTimeout => f.write_str("no pong within the keepalive limit"),
             Self::IdleTimeout => f.write_str("idle timeout"),
+            Self::Refused(status) => write!(f, "request refused with {status}"),
             Self::HttpAnswered => f.write_str("plain http request answered"),
             Self::Closed => f.write_str("connection closed"),
             Self::Url(why) => write!(f, "bad url: {why}"),

@@ -9,7 +9,7 @@ use wsframe::handshake::{client, server};
 use wsframe::{Connection, Event, HandshakeError};
 
 use crate::deflate::{self, Compression};
-use crate::{ClientOptions, Error, ServerOptions};
+use crate::{ClientOptions, Error, OpeningRequest, ServerOptions};
 
 /// Room for a handshake rejection the core owes (under 256 bytes).
 const OWED_CAPACITY: usize = 512;
@@ -78,6 +78,13 @@ pub(crate) async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
                         let n = conn.reject(&server::Rejection::Forbidden, &mut owed)?;
                         answer.extend_from_slice(&owed[..n]);
                         Err(Error::Handshake(HandshakeError::OriginRefused))
+                    } else if let Some(refusal) = options.refusal(&OpeningRequest::new(
+                        request.path,
+                        request.origin,
+                        &|name| request.header(name),
+                    )) {
+                        answer = refusal.reject(&mut conn)?;
+                        Err(Error::Refused(refusal.status))
                     } else {
                         let offered: Vec<&str> = request.protocols().collect();
                         let protocol = options.choose_protocol(&offered);

@@ -104,7 +104,7 @@ use wsframe::{Connection, HandshakeError};
 use crate::deflate;
 use crate::handshake::{within, Opened};
 use crate::upgrade::{Answer, Upgrade};
-use crate::{ClientOptions, Error, ServerOptions, WebSocketStream};
+use crate::{ClientOptions, Error, OpeningRequest, Refusal, ServerOptions, WebSocketStream};
 
 /// Whether a request asks for a WebSocket over HTTP/2: a CONNECT with `:protocol`
 /// (RFC 8441 §4). Route other requests as plain HTTP;
@@ -145,27 +145,40 @@ fn request_fields<B>(request: &http::Request<B>) -> Vec<(&str, &[u8])> {
 /// refusal (400, 403, 426 with `sec-websocket-version: 13`) with the error's text.
 pub(crate) fn answer<B>(request: &http::Request<B>, options: &ServerOptions) -> Answer {
     let fields = request_fields(request);
-    let decided = ConnectRequest::parse(&fields).and_then(|connect| {
-        if !options.allows_origin(connect.origin) {
-            return Err(HandshakeError::OriginRefused);
-        }
-        let offered: Vec<&str> = connect.protocols().collect();
-        let protocol = options.choose_protocol(&offered);
-        let compression = deflate::server(options, connect.extensions());
-        let answer = server::Response {
-            protocol: protocol.as_deref(),
-            extensions: compression.as_deref().map(deflate::agreed),
-            ..server::Response::default()
-        };
-        let mut response = http::Response::builder().status(core_http2::ACCEPTED);
-        for (name, value) in answer.http2_fields(&connect)? {
-            response = response.header(name, value);
-        }
-        let response = response
-            .body(())
-            .map_err(|_| HandshakeError::InvalidArgument)?;
-        Ok((response, protocol, compression))
-    });
+    let decided = ConnectRequest::parse(&fields)
+        .map_err(Refused::Core)
+        .and_then(|connect| {
+            if !options.allows_origin(connect.origin) {
+                return Err(Refused::Core(HandshakeError::OriginRefused));
+            }
+            let header = |name: &str| {
+                fields
+                    .iter()
+                    .find(|(field, _)| field.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| *value)
+            };
+            if let Some(refusal) =
+                options.refusal(&OpeningRequest::new(connect.path, connect.origin, &header))
+            {
+                return Err(Refused::Chosen(refusal));
+            }
+            let offered: Vec<&str> = connect.protocols().collect();
+            let protocol = options.choose_protocol(&offered);
+            let compression = deflate::server(options, connect.extensions());
+            let answer = server::Response {
+                protocol: protocol.as_deref(),
+                extensions: compression.as_deref().map(deflate::agreed),
+                ..server::Response::default()
+            };
+            let mut response = http::Response::builder().status(core_http2::ACCEPTED);
+            for (name, value) in answer.http2_fields(&connect)? {
+                response = response.header(name, value);
+            }
+            let response = response
+                .body(())
+                .map_err(|_| HandshakeError::InvalidArgument)?;
+            Ok((response, protocol, compression))
+        });
     match decided {
         Ok((response, protocol, compression)) => {
             let mut conn = Connection::server(options.config).with_handshake_done();
@@ -177,14 +190,52 @@ pub(crate) fn answer<B>(request: &http::Request<B>, options: &ServerOptions) -> 
                 upgrade: Box::new(Upgrade::new(conn, protocol, compression)),
             }
         }
-        Err(error) => Answer::Refuse(refusal(error)),
+        Err(refused) => Answer::Refuse(refusal(&refused)),
     }
 }
 
-/// The core's refusal for `error` as an HTTP/2 response.
-fn refusal(error: HandshakeError) -> http::Response<String> {
-    let rejection = server::Rejection::for_error(error);
-    let mut response = http::Response::new(error.to_string());
+/// Why an HTTP/2 request is refused.
+enum Refused {
+    /// The core's check or the origin policy failed.
+    Core(HandshakeError),
+    /// The options' request check refused it.
+    Chosen(Refusal),
+}
+
+impl From<HandshakeError> for Refused {
+    fn from(error: HandshakeError) -> Self {
+        Self::Core(error)
+    }
+}
+
+/// The core's refusal as an HTTP/2 response: for an error, with the error's text; for
+/// a chosen status, with its reason (the core's rules: 400–599 and one line, else 500).
+fn refusal(refused: &Refused) -> http::Response<String> {
+    let (rejection, body) = match refused {
+        Refused::Core(error) => (server::Rejection::for_error(*error), error.to_string()),
+        Refused::Chosen(chosen) => {
+            let rejection = server::Rejection::Status {
+                status: chosen.status,
+                reason: chosen.reason.as_deref(),
+            };
+            // The core's writer decides what is valid; its body is the one to send.
+            let mut out = vec![0u8; 256 + chosen.reason.as_ref().map_or(0, String::len)];
+            match rejection.write(&mut out) {
+                Ok(n) => {
+                    let (response, _) = crate::upgrade::parse_response(&out[..n]);
+                    (rejection, response.into_body())
+                }
+                Err(_) => {
+                    let fallback = server::Rejection::Status {
+                        status: 500,
+                        reason: None,
+                    };
+                    (fallback, "Internal Server Error".to_owned())
+                }
+            }
+        }
+    };
+    let mut response = http::Response::new(body);
     *response.status_mut() =
         http::StatusCode::from_u16(rejection.status()).unwrap_or(http::StatusCode::BAD_REQUEST);
     let headers = response.headers_mut();

@@ -81,6 +81,7 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+mod client_stream;
 mod deflate;
 mod error;
 mod handshake;
@@ -105,6 +106,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use wsframe::{Connection, ReadyState, Role};
 
+pub use client_stream::ClientStream;
 pub use error::Error;
 pub use message::{CloseFrame, Message, Utf8Bytes};
 pub use options::{Keepalive, StreamOptions};
@@ -116,7 +118,9 @@ pub use tokio_rustls;
 pub use wsframe;
 #[cfg(feature = "deflate")]
 pub use wsframe_std::{wsframe_deflate, DeflateConfig};
-pub use wsframe_std::{ClientOptions, HttpRequest, HttpResponse, ServerOptions};
+pub use wsframe_std::{
+    ClientOptions, HttpRequest, HttpResponse, OpeningRequest, Refusal, ServerOptions,
+};
 
 use handshake::Opened;
 
@@ -317,26 +321,49 @@ pub async fn accept_with<S: AsyncRead + AsyncWrite + Unpin>(
     WebSocketStream::accept_with(io, options).await
 }
 
-/// Client: connects to a `ws://host[:port]/path` URL over TCP with the default
-/// [`ClientOptions`]. Not cancel safe.
-pub async fn connect(url: &str) -> Result<WebSocketStream<TcpStream>, Error> {
+/// Client: connects to a `ws://host[:port]/path` URL over TCP, or (feature `rustls`)
+/// a `wss://` one over TLS trusting the Mozilla roots of the `webpki-roots` crate, with
+/// the default [`ClientOptions`]. Not cancel safe.
+pub async fn connect(url: &str) -> Result<WebSocketStream<ClientStream>, Error> {
     connect_with(url, &ClientOptions::default()).await
 }
 
-/// Client: connects to a `ws://` URL over TCP as `options` say (subprotocols, origin,
-/// headers, limits, handshake timeout). Not cancel safe.
+/// Client: connects to a `ws://` URL over TCP, or a `wss://` one over TLS, as `options`
+/// say (subprotocols, origin, headers, limits, handshake timeout). `wss://` needs the
+/// feature `rustls` (without it: [`Error::Url`]) and trusts the Mozilla roots of the
+/// `webpki-roots` crate; for other roots (a private CA, a test certificate, the
+/// platform's store) use [`connect_tls`] with [`tls::client_config`]. Not cancel safe.
 pub async fn connect_with(
     url: &str,
     options: &ClientOptions,
-) -> Result<WebSocketStream<TcpStream>, Error> {
+) -> Result<WebSocketStream<ClientStream>, Error> {
+    if url.starts_with("wss://") {
+        #[cfg(feature = "rustls")]
+        return tls::connect_wss(url, options, tls::default_config()?, |tls| {
+            ClientStream::Tls(Box::new(tls))
+        })
+        .await;
+        #[cfg(not(feature = "rustls"))]
+        return Err(Error::Url(WSS_NEEDS_RUSTLS));
+    }
     let target = Target::parse(url, "ws", 80)?;
     let io = handshake::within(options.handshake_timeout, async {
         Ok(TcpStream::connect((target.host.as_str(), target.port)).await?)
     })
     .await?;
     io.set_nodelay(true)?;
-    WebSocketStream::client(io, &target.authority, &target.path, options).await
+    WebSocketStream::client(
+        ClientStream::Plain(io),
+        &target.authority,
+        &target.path,
+        options,
+    )
+    .await
 }
+
+/// The answer to a `wss://` URL without TLS support.
+#[cfg(not(feature = "rustls"))]
+const WSS_NEEDS_RUSTLS: &str = "wss:// needs the feature `rustls` of wsframe-tokio";
 
 /// Where a `ws://` (or `wss://`) URL points.
 struct Target {
@@ -353,7 +380,7 @@ impl Target {
         let uri: http::Uri = url.parse().map_err(|_| Error::Url("not a uri"))?;
         if uri.scheme_str() != Some(scheme) {
             return Err(Error::Url(if scheme == "ws" {
-                "scheme must be ws (wss: connect_tls, feature rustls)"
+                "scheme must be ws or wss"
             } else {
                 "scheme must be wss"
             }));
@@ -371,5 +398,36 @@ impl Target {
                 .path_and_query()
                 .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let target = Target::parse("wss://[::1]:8443/chat?x=1", "wss", 443).unwrap();
+        assert_eq!(
+            (target.host.as_str(), target.port, target.authority.as_str()),
+            ("::1", 8443, "[::1]:8443")
+        );
+        assert_eq!(target.path, "/chat?x=1");
+        assert_eq!(Target::parse("ws://a", "ws", 80).unwrap().path, "/");
+        assert!(matches!(
+            Target::parse("http://a/", "ws", 80),
+            Err(Error::Url(_))
+        ));
+    }
+
+    #[cfg(not(feature = "rustls"))]
+    #[tokio::test]
+    async fn wss_names_the_feature_it_needs() {
+        let result = connect("wss://127.0.0.1:1/").await;
+        let Err(Error::Url(why)) = result else {
+            panic!("{result:?}")
+        };
+        assert_eq!(why, WSS_NEEDS_RUSTLS);
+        assert!(why.contains("`rustls`"));
     }
 }

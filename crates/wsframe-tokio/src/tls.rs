@@ -1,14 +1,17 @@
 //! `wss://` clients over rustls through tokio-rustls (feature `rustls`; the `ring`
-//! provider). The roots are the caller's: [`client_config`] takes a
-//! [`RootCertStore`] (e.g. a test certificate, the
-//! platform's roots or webpki-roots).
+//! provider). [`connect`](crate::connect) and [`connect_with`](crate::connect_with)
+//! trust the Mozilla roots compiled into the `webpki-roots` crate ([`default_config`]):
+//! the same on every platform, with no system store to find. Other roots (a private CA,
+//! a test certificate, the platform's store through `rustls-native-certs`) go through
+//! [`client_config`] and [`connect_tls`].
 //!
 //! A TLS server needs nothing from this module: accept with `tokio_rustls::TlsAcceptor`
 //! and pass the `TlsStream` to [`accept_with`](crate::accept_with)
 //! (`examples/tls_server.rs`).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::pki_types::ServerName;
@@ -36,6 +39,20 @@ pub fn client_config(roots: RootCertStore) -> Result<Arc<ClientConfig>, Error> {
     Ok(Arc::new(config))
 }
 
+/// The configuration [`connect`](crate::connect) uses for `wss://`: [`client_config`]
+/// trusting `webpki_roots::TLS_SERVER_ROOTS`, built once per process.
+pub fn default_config() -> Result<Arc<ClientConfig>, Error> {
+    static DEFAULT: OnceLock<Arc<ClientConfig>> = OnceLock::new();
+    if let Some(config) = DEFAULT.get() {
+        return Ok(config.clone());
+    }
+    let roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let config = client_config(roots)?;
+    Ok(DEFAULT.get_or_init(|| config).clone())
+}
+
 /// Client: connects to a `wss://host[:port]/path` URL (port 443 by default) over TCP
 /// and TLS with `tls`, then opens the WebSocket as `options` say. The whole of it (TCP,
 /// TLS and WebSocket handshakes) is bounded by `options.handshake_timeout`. Not cancel
@@ -45,6 +62,16 @@ pub async fn connect_tls(
     options: &ClientOptions,
     tls: Arc<ClientConfig>,
 ) -> Result<WebSocketStream<TlsStream<TcpStream>>, Error> {
+    connect_wss(url, options, tls, |io| io).await
+}
+
+/// [`connect_tls`] with the TLS stream wrapped by `wrap` before the WebSocket handshake.
+pub(crate) async fn connect_wss<S: AsyncRead + AsyncWrite + Unpin>(
+    url: &str,
+    options: &ClientOptions,
+    tls: Arc<ClientConfig>,
+    wrap: impl FnOnce(TlsStream<TcpStream>) -> S,
+) -> Result<WebSocketStream<S>, Error> {
     let target = Target::parse(url, "wss", 443)?;
     let name = ServerName::try_from(target.host.clone())
         .map_err(|_| Error::Url("host is not a valid tls server name"))?;
@@ -54,7 +81,7 @@ pub async fn connect_tls(
         let io = TlsConnector::from(tls).connect(name, io).await?;
         let mut untimed = options.clone();
         untimed.handshake_timeout = None;
-        WebSocketStream::client(io, &target.authority, &target.path, &untimed).await
+        WebSocketStream::client(wrap(io), &target.authority, &target.path, &untimed).await
     })
     .await
 }

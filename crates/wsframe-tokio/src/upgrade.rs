@@ -34,7 +34,7 @@ use wsframe::handshake::server;
 use wsframe::{Connection, Event};
 
 use crate::deflate::{self, Compression};
-use crate::{ServerOptions, WebSocketStream};
+use crate::{OpeningRequest, ServerOptions, WebSocketStream};
 
 /// Room for the core's answer head beyond the chosen subprotocol and extensions.
 const ANSWER_CAPACITY: usize = 512;
@@ -133,6 +133,13 @@ pub fn answer<B>(request: &http::Request<B>, options: &ServerOptions) -> Answer 
                     conn.reject(&server::Rejection::Forbidden, &mut out)
                         .map(|n| out.truncate(n))
                         .ok();
+                    None
+                } else if let Some(refusal) = options.refusal(&OpeningRequest::new(
+                    request.path,
+                    request.origin,
+                    &|name| request.header(name),
+                )) {
+                    out = refusal.reject(&mut conn).unwrap_or_default();
                     None
                 } else {
                     let offered: Vec<&str> = request.protocols().collect();

@@ -8,7 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use wsframe::{CloseCode, Config, Connection, Event, ProtocolError, Role};
 use wsframe_tokio::{
-    ClientOptions, CloseFrame, Error, HttpResponse, Message, ServerOptions, StreamOptions,
+    ClientOptions, CloseFrame, Error, HttpResponse, Message, Refusal, ServerOptions, StreamOptions,
     WebSocketStream,
 };
 
@@ -580,5 +580,98 @@ async fn fragments_go_out_in_order_with_control_frames_between() {
     assert_eq!(
         client.next().await.unwrap().unwrap(),
         Message::Pong(Bytes::from_static(b"mid"))
+    );
+}
+
+#[tokio::test]
+async fn the_request_check_refuses_with_its_status_over_tcp() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let options = std::sync::Arc::new(ServerOptions::default().check_request(|request| {
+        match (request.path, request.header("authorization")) {
+            ("/busy", _) => Err(Refusal::new(429).reason("slow down")),
+            // Not a refusal status: the core refuses to write it, the client gets 500.
+            ("/wrong", _) => Err(Refusal::new(200)),
+            (_, Some(b"Bearer ok")) => Ok(()),
+            (_, Some(_)) => Err(Refusal::new(403).reason("bad token")),
+            (_, None) => Err(Refusal::new(401)),
+        }
+    }));
+    let server_options = options.clone();
+    let server = tokio::spawn(async move {
+        let mut results = Vec::new();
+        for _ in 0..5 {
+            let (socket, _) = listener.accept().await.unwrap();
+            match wsframe_tokio::accept_with(socket, &server_options).await {
+                Ok(mut ws) => {
+                    results.push(Ok(()));
+                    while let Some(Ok(message)) = ws.next().await {
+                        if message.is_data() {
+                            ws.send(message).await.unwrap();
+                        }
+                    }
+                }
+                Err(e) => results.push(Err(e.to_string())),
+            }
+        }
+        results
+    });
+    for (path, auth, line, body) in [
+        ("/", None, "HTTP/1.1 401 Unauthorized", "Unauthorized"),
+        (
+            "/",
+            Some("Bearer no"),
+            "HTTP/1.1 403 Forbidden",
+            "bad token",
+        ),
+        ("/busy", None, "HTTP/1.1 429 Too Many Requests", "slow down"),
+        (
+            "/wrong",
+            None,
+            "HTTP/1.1 500 Internal Server Error",
+            "Internal Server Error",
+        ),
+    ] {
+        let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let auth = auth.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{auth}\r\n"
+        );
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(10), tcp.read_to_string(&mut answer))
+            .await
+            .unwrap()
+            .unwrap();
+        let (head, got) = answer.split_once("\r\n\r\n").unwrap();
+        assert_eq!(head.lines().next(), Some(line), "{answer}");
+        assert!(head.contains("Connection: close"), "{answer}");
+        assert_eq!(got, body);
+    }
+    // The check lets a request with the token through.
+    let client = ClientOptions {
+        headers: vec![("Authorization".into(), "Bearer ok".into())],
+        ..ClientOptions::default()
+    };
+    let mut ws = wsframe_tokio::connect_with(&format!("ws://127.0.0.1:{port}/"), &client)
+        .await
+        .unwrap();
+    ws.send(Message::text("in")).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("in"));
+    ws.close().await.unwrap();
+    while ws.next().await.is_some() {}
+    let results = server.await.unwrap();
+    assert_eq!(
+        results,
+        [
+            Err("request refused with 401".to_owned()),
+            Err("request refused with 403".to_owned()),
+            Err("request refused with 429".to_owned()),
+            Err("request refused with 200".to_owned()),
+            Ok(()),
+        ]
     );
 }

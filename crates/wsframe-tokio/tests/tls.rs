@@ -87,3 +87,29 @@ async fn a_wss_client_refuses_an_untrusted_certificate() {
         Err(Error::Url(_))
     ));
 }
+
+#[tokio::test]
+async fn connect_takes_wss_urls_with_the_default_roots() {
+    let (port, cert) = server().await;
+    let url = format!("wss://localhost:{port}/");
+    // The Mozilla roots do not hold the test certificate: TLS refuses it, which shows
+    // `connect` spoke TLS with those roots.
+    let result = wsframe_tokio::connect(&url).await;
+    let Err(Error::Io(e)) = result else {
+        panic!("{result:?}")
+    };
+    assert!(e.to_string().contains("UnknownIssuer"), "{e}");
+    // The roots configured through the TLS options reach the same server.
+    let mut roots = RootCertStore::empty();
+    roots.add(cert).unwrap();
+    let tls = wsframe_tokio::tls::client_config(roots).unwrap();
+    let mut ws = wsframe_tokio::connect_tls(&url, &ClientOptions::default(), tls)
+        .await
+        .unwrap();
+    ws.send(Message::text("roots from options")).await.unwrap();
+    assert_eq!(
+        ws.next().await.unwrap().unwrap(),
+        Message::text("roots from options")
+    );
+    assert!(wsframe_tokio::tls::default_config().is_ok());
+}
