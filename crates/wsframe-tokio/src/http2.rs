@@ -599,3 +599,47 @@ where
     };
     WebSocketStream::client(Transport::Http1(io), authority, path, options).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connect(path: &str) -> http::Request<()> {
+        let mut request = http::Request::builder()
+            .method("CONNECT")
+            .version(http::Version::HTTP_2)
+            .uri(format!("https://example.com{path}"))
+            .header("sec-websocket-version", "13")
+            .header("x-token", "t")
+            .body(())
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(hyper::ext::Protocol::from_static("websocket"));
+        request
+    }
+
+    #[test]
+    fn the_request_check_refuses_an_extended_connect_with_its_status() {
+        let options = ServerOptions::default().check_request(|request| {
+            match (request.path, request.header("X-Token")) {
+                ("/limited", Some(b"t")) => Err(Refusal::new(429).reason("slow down")),
+                ("/wrong", _) => Err(Refusal::new(99)),
+                _ => Ok(()),
+            }
+        });
+        let Answer::Refuse(response) = answer(&connect("/limited"), &options) else {
+            panic!("accepted");
+        };
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.body(), "slow down");
+        let Answer::Refuse(response) = answer(&connect("/wrong"), &options) else {
+            panic!("accepted");
+        };
+        assert_eq!(response.status(), 500);
+        assert!(matches!(
+            answer(&connect("/open"), &options),
+            Answer::Upgrade { .. }
+        ));
+    }
+}

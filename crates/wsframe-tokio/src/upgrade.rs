@@ -310,4 +310,26 @@ mod tests {
         };
         assert_eq!(response.status(), 403);
     }
+
+    #[test]
+    fn the_request_check_refuses_with_its_status() {
+        let options = ServerOptions::default().check_request(|request| {
+            match (request.path, request.header("sec-websocket-protocol")) {
+                ("/chat?room=1", Some(b"x, chat")) => {
+                    Err(crate::Refusal::new(503).reason("maintenance"))
+                }
+                _ => Ok(()),
+            }
+        });
+        let Answer::Refuse(response) = answer(&request("13"), &options) else {
+            panic!("accepted");
+        };
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()["connection"], "close");
+        assert_eq!(response.body(), "maintenance");
+        // The same options let another path through.
+        let mut other = request("13");
+        *other.uri_mut() = http::Uri::from_static("/other");
+        assert!(matches!(answer(&other, &options), Answer::Upgrade { .. }));
+    }
 }
