@@ -7,7 +7,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use wsframe_std::wsframe::{CloseCode, Config, DataKind, HandshakeError, ProtocolError};
-use wsframe_std::{ClientOptions, Error, HttpResponse, Message, ServerOptions, WebSocket};
+use wsframe_std::{ClientOptions, Error, HttpResponse, Message, Refusal, ServerOptions, WebSocket};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -166,6 +166,34 @@ fn refused_origin_gets_403() {
         server.join().unwrap(),
         Err(Error::Handshake(HandshakeError::OriginRefused))
     ));
+}
+
+#[test]
+fn the_request_check_refuses_with_its_status() {
+    let (addr, server) = spawn_server(|stream| {
+        let options = ServerOptions::default().check_request(|request| {
+            match request.header("authorization") {
+                Some(b"Bearer ok") => Ok(()),
+                _ => Err(Refusal::new(401).reason("token required")),
+            }
+        });
+        WebSocket::accept_with(stream, &options).map(|_| ())
+    });
+    let mut raw = tcp(&addr);
+    raw.write_all(
+        b"GET /room HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+          Authorization: Bearer no\r\n\r\n",
+    )
+    .unwrap();
+    let mut reply = String::new();
+    raw.read_to_string(&mut reply).unwrap();
+    assert!(
+        reply.starts_with("HTTP/1.1 401 Unauthorized\r\n"),
+        "{reply}"
+    );
+    assert!(reply.ends_with("\r\n\r\ntoken required"), "{reply}");
+    assert!(matches!(server.join().unwrap(), Err(Error::Refused(401))));
 }
 
 #[test]
