@@ -172,7 +172,8 @@ impl<S: Read + Write> WebSocket<S> {
     }
 
     /// Server: reads the opening request and answers it as `options` say: 101 with the
-    /// chosen subprotocol, 403 for a refused origin, the core's 400/426/431 for a bad
+    /// chosen subprotocol, 403 for a refused origin, the status of a
+    /// [`ServerOptions::check_request`] refusal, the core's 400/426/431 for a bad
     /// request, or the HTTP handler's answer for a plain HTTP request. permessage-deflate
     /// is accepted when offered and [`ServerOptions::permessage_deflate`] is set; other
     /// extensions are declined.

@@ -8,8 +8,10 @@
 //! checks) is the core's.
 //!
 //! - **Handshake**: [`accept`]/[`accept_with`] (the core parses and answers; the
-//!   [`ServerOptions`] pick the subprotocol, check `Origin` with 403, and may answer
-//!   plain HTTP), [`connect`]/[`connect_with`] for `ws://` URLs,
+//!   [`ServerOptions`] pick the subprotocol, check `Origin` with 403, refuse a request
+//!   with a chosen status through [`ServerOptions::check_request`] and a [`Refusal`],
+//!   and may answer plain HTTP), [`connect`]/[`connect_with`] for `ws://` URLs and
+//!   (feature `rustls`, Mozilla's roots from `webpki-roots`) `wss://` ones,
 //!   [`WebSocketStream::client`] over any stream, and [`WebSocketStream::from_upgraded`]
 //!   when an HTTP server did the handshake; [`upgrade::answer`] lets hyper or axum
 //!   answer an upgrade request with the core's 101/400/403/426/431. The options and
