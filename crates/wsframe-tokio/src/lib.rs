@@ -171,10 +171,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Server: reads the opening request on `io` and answers it as `options` say,
     /// within [`ServerOptions::handshake_timeout`]. Not cancel safe.
     pub async fn accept_with(mut io: S, options: &ServerOptions) -> Result<Self, Error> {
-        let opened = handshake::within(
+        // Boxed: the handshake's state (its buffers, the timeout) lives on the heap only
+        // while it runs, so a task holding this future stays as small as one holding the
+        // open stream.
+        let opened = Box::pin(handshake::within(
             options.handshake_timeout,
             handshake::accept(&mut io, options),
-        )
+        ))
         .await?;
         Ok(Self::opened(io, opened))
     }
@@ -188,10 +191,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         path: &str,
         options: &ClientOptions,
     ) -> Result<Self, Error> {
-        let opened = handshake::within(
+        // Boxed for the same reason as in `accept_with`.
+        let opened = Box::pin(handshake::within(
             options.handshake_timeout,
             handshake::connect(&mut io, host, path, options),
-        )
+        ))
         .await?;
         Ok(Self::opened(io, opened))
     }

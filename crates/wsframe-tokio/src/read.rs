@@ -10,12 +10,14 @@
 
 use std::future::Future;
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
+use tokio_util::io::poll_read_buf;
 use wsframe::{CloseCode, DataKind, Event, ReadyState};
 
 use crate::deflate;
@@ -81,11 +83,15 @@ impl ReadState {
             }
             // Owed frames (and a keepalive ping) go out whether or not the write side
             // is busy; a socket that would block keeps them buffered and wakes this
-            // side when writable.
-            if let Poll::Ready(Err(e)) = inner.poll_write_out(io_cx) {
-                inner.conn.abort();
-                self.done = true;
-                return Poll::Ready(Some(Err(e.into())));
+            // side when writable. Data frames alone wait for the sink's flush (or its
+            // full buffer), so a burst of sends leaves in one write, not one each.
+            inner.queue_owed();
+            if inner.owes() {
+                if let Poll::Ready(Err(e)) = inner.poll_write_out(io_cx) {
+                    inner.conn.abort();
+                    self.done = true;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
             }
             if inner.conn.ready_state() == ReadyState::Closed {
                 self.done = true;
@@ -111,10 +117,18 @@ impl ReadState {
                 }
                 continue;
             }
-            let mut chunk = [0u8; READ_CHUNK];
             let kept = self.partial_len;
-            chunk[..kept].copy_from_slice(&self.partial[..kept]);
-            let mut buf = ReadBuf::new(&mut chunk[kept..]);
+            if kept == 0 {
+                match self.poll_read_payload(inner, io_cx) {
+                    Direct::NotInFrame => {}
+                    Direct::More => continue,
+                    Direct::Done(step) => return step,
+                }
+            }
+            // Not zero-filled: `ReadBuf` tracks which bytes the socket wrote.
+            let mut chunk = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut buf = ReadBuf::uninit(&mut chunk);
+            buf.put_slice(&self.partial[..kept]);
             match Pin::new(&mut inner.io).poll_read(io_cx, &mut buf) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => {
@@ -124,27 +138,89 @@ impl ReadState {
                 }
                 Poll::Ready(Ok(())) => {}
             }
-            let n = buf.filled().len();
-            if n == 0 {
+            let total = buf.filled().len();
+            if total == kept {
                 inner.conn.abort();
                 self.done = true;
                 return Poll::Ready(Some(Err(Error::ConnectionReset)));
             }
             self.timers.received();
             self.partial_len = 0;
-            let total = kept + n;
-            let (used, step) = self.process(inner, &mut chunk[..total]);
+            let input = buf.filled_mut();
+            let (used, step) = self.process(inner, input);
             if let Some(step) = step {
                 if used < total {
-                    self.pending = chunk[used..total].to_vec();
+                    self.pending = input[used..total].to_vec();
                     self.pending_start = 0;
                 }
                 return Poll::Ready(Some(deliver(inner, io_cx, step)));
             }
-            if let Err(e) = self.keep_partial(&chunk[used..total]) {
+            if let Err(e) = self.keep_partial(&input[used..total]) {
                 return Poll::Ready(Some(Err(e)));
             }
         }
+    }
+
+    /// Inside a large uncompressed frame (at least `READ_CHUNK` bytes of its message
+    /// arrived), reads its payload straight into the message, so it is copied once,
+    /// socket to message, and read in steps as large as the message already is. The
+    /// read stops at the frame's end, so every byte read is this frame's payload, and
+    /// it reserves at most as much as has arrived: memory still grows only with what
+    /// the peer sent, never with a length announced in a header.
+    fn poll_read_payload<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        inner: &mut Inner<S>,
+        io_cx: &mut Context<'_>,
+    ) -> Direct {
+        let arrived = self.message.len();
+        let remaining = inner.conn.frame_remaining();
+        if arrived < READ_CHUNK || remaining == 0 || inner.compression.is_some() {
+            return Direct::NotInFrame;
+        }
+        // At most `arrived`, so the u64 fits a usize.
+        let want = remaining.min(arrived as u64) as usize;
+        self.message.reserve(want);
+        let mut room = (&mut self.message).limit(want);
+        let n = match poll_read_buf(Pin::new(&mut inner.io), io_cx, &mut room) {
+            Poll::Pending => return Direct::Done(Poll::Pending),
+            Poll::Ready(Err(e)) => {
+                inner.conn.abort();
+                self.done = true;
+                return Direct::Done(Poll::Ready(Some(Err(e.into()))));
+            }
+            Poll::Ready(Ok(0)) => {
+                inner.conn.abort();
+                self.done = true;
+                return Direct::Done(Poll::Ready(Some(Err(Error::ConnectionReset))));
+            }
+            Poll::Ready(Ok(n)) => n,
+        };
+        self.timers.received();
+        let got = inner.conn.receive(&mut self.message[arrived..arrived + n]);
+        let step = match got {
+            Err(e) => {
+                self.message = BytesMut::new();
+                self.done = true;
+                inner.queue_owed();
+                Err(e.into())
+            }
+            // The core unmasks and checks the payload in place and, inside a frame,
+            // delivers all of it: the message now ends with these `n` bytes.
+            Ok(got) => match got.event {
+                Some(Event::Data(data)) if got.consumed == n && data.payload.len() == n => {
+                    if !data.end_of_message {
+                        return Direct::More;
+                    }
+                    let kind = data.kind;
+                    Ok(data_message(kind, std::mem::take(&mut self.message).freeze()))
+                }
+                _ => {
+                    self.done = true;
+                    Err(Error::Io(io::Error::other("payload not delivered whole")))
+                }
+            },
+        };
+        Direct::Done(Poll::Ready(Some(deliver(inner, io_cx, step))))
     }
 
     /// Keeps what the core could not use yet (an incomplete header or control frame).
@@ -227,12 +303,7 @@ impl ReadState {
                         }
                         std::mem::take(&mut self.message).freeze()
                     };
-                    match data.kind {
-                        DataKind::Binary => Message::Binary(payload),
-                        // The core validated every piece and the end of the text (§8.1);
-                        // inflated text, the core's validator after inflating.
-                        DataKind::Text => Message::Text(Utf8Bytes::from_validated(payload)),
-                    }
+                    data_message(data.kind, payload)
                 }
                 Some(Event::Ping(payload)) => Message::Ping(Bytes::copy_from_slice(payload)),
                 Some(Event::Pong(payload)) => {
@@ -255,6 +326,26 @@ impl ReadState {
     }
 }
 
+/// What a read straight into the message did.
+enum Direct {
+    /// No large frame in progress: read into the stack buffer instead.
+    NotInFrame,
+    /// Payload read; the message is not complete.
+    More,
+    /// What `poll_next` returns.
+    Done(Poll<Option<Result<Message, Error>>>),
+}
+
+/// A whole received message of `kind`.
+fn data_message(kind: DataKind, payload: Bytes) -> Message {
+    match kind {
+        DataKind::Binary => Message::Binary(payload),
+        // The core validated every piece and the end of the text (§8.1); inflated
+        // text, the core's validator after inflating.
+        DataKind::Text => Message::Text(Utf8Bytes::from_validated(payload)),
+    }
+}
+
 /// Returns `step` after starting to write what it left owed (a pong, the close reply or
 /// the failing close), so the peer gets it without waiting for the next poll. A socket
 /// that would block keeps it buffered; a failed one shows at the next poll.
@@ -263,7 +354,7 @@ fn deliver<S: AsyncRead + AsyncWrite + Unpin>(
     io_cx: &mut Context<'_>,
     step: Result<Message, Error>,
 ) -> Result<Message, Error> {
-    if inner.buffered() > 0 || inner.conn.wants_transmit() {
+    if inner.owes() {
         let _ = inner.poll_flush(io_cx);
     }
     step
@@ -344,6 +435,7 @@ impl Timers {
                         None if now >= self.last_received + keepalive.interval => {
                             // Ignored when the socket is gone; the read then fails.
                             if inner.encode(&Message::Ping(Bytes::new())).is_ok() {
+                                inner.mark_owed();
                                 self.ping_sent = Some(now);
                                 arm(now + keepalive.timeout);
                             }
