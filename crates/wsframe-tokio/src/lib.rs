@@ -35,7 +35,7 @@
 //! ## An echo server
 //!
 //! ```no_run
-//! use futures_util::{SinkExt, StreamExt};
+//! use futures_util::{future, StreamExt, TryStreamExt};
 //! use tokio::net::TcpListener;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -44,13 +44,13 @@
 //! loop {
 //!     let (socket, _) = listener.accept().await?;
 //!     tokio::spawn(async move {
-//!         let Ok(mut ws) = wsframe_tokio::accept(socket).await else { return };
-//!         // Pongs and the close reply are sent inside `next`.
-//!         while let Some(Ok(message)) = ws.next().await {
-//!             if message.is_data() && ws.send(message).await.is_err() {
-//!                 break;
-//!             }
-//!         }
+//!         let Ok(ws) = wsframe_tokio::accept(socket).await else { return };
+//!         // Pongs and the close reply are sent while reading. `forward` hands each text
+//!         // or binary message to the write half and flushes when no more are ready,
+//!         // so a burst of messages goes back in one write.
+//!         let (read, write) = ws.split();
+//!         let echo = read.try_filter(|m| future::ready(m.is_data()));
+//!         let _ = echo.forward(write).await;
 //!     });
 //! }
 //! # }

@@ -212,7 +212,10 @@ impl ReadState {
                         return Direct::More;
                     }
                     let kind = data.kind;
-                    Ok(data_message(kind, std::mem::take(&mut self.message).freeze()))
+                    Ok(data_message(
+                        kind,
+                        std::mem::take(&mut self.message).freeze(),
+                    ))
                 }
                 _ => {
                     self.done = true;

@@ -638,7 +638,10 @@ async fn fed_messages_wait_for_the_flush_but_a_pong_takes_them_along() {
     assert_eq!(peer.next().await, Some(("data", vec![5u8; 3])));
     assert_eq!(peer.next().await, Some(("pong", b"x".to_vec())));
     let (mut server, first) = server.await.unwrap();
-    assert_eq!(first.unwrap().unwrap(), Message::Ping(Bytes::from_static(b"x")));
+    assert_eq!(
+        first.unwrap().unwrap(),
+        Message::Ping(Bytes::from_static(b"x"))
+    );
     // A flush sends what was fed.
     server.feed(Message::binary(vec![6u8; 2])).await.unwrap();
     server.flush().await.unwrap();
