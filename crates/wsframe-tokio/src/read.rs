@@ -1,10 +1,11 @@
 //! The read side: socket bytes into the core, whole messages out.
 //!
 //! Memory while idle is none on the heap: the socket is read into a buffer on the stack
-//! of the `poll` call, so a connection waiting for its peer holds no read buffer at all,
-//! only `PARTIAL` bytes inline for an incomplete frame header or control frame (the
-//! core delivers control frames whole, at most 131 bytes, and consumes data payloads as
-//! they come). Bytes left after a message was delivered, before the next `poll`, are
+//! of the `poll` call, so a connection waiting for its peer holds no read buffer at all.
+//! An incomplete frame header or control frame at the end of a read (the core delivers
+//! control frames whole, at most 131 bytes, and consumes data payloads as they come) is
+//! kept on the heap until the next read, not inline: the stream stays small for the
+//! many connections that have none. Bytes left after a message was delivered, before the next `poll`, are
 //! kept on the heap exactly as long as they are unread. A message grows with the bytes
 //! that arrive: nothing is allocated from a length announced in a header.
 
@@ -27,14 +28,16 @@ use crate::Error;
 
 /// Bytes read from the socket per `poll_read`, on the stack.
 const READ_CHUNK: usize = 16 * 1024;
-/// Room for an incomplete frame header (14 bytes) or control frame (131 bytes).
+/// Bound on an incomplete frame header (14 bytes) or control frame (131 bytes) kept
+/// between reads.
 const PARTIAL: usize = 256;
 
 /// The state of the read side.
 #[derive(Debug)]
 pub(crate) struct ReadState {
-    partial: [u8; PARTIAL],
-    partial_len: usize,
+    /// An incomplete frame header or control frame, at most `PARTIAL` bytes; empty
+    /// (unallocated) otherwise.
+    partial: Vec<u8>,
     /// Received bytes after a delivered message, not yet given to the core.
     pending: Vec<u8>,
     pending_start: usize,
@@ -50,8 +53,7 @@ pub(crate) struct ReadState {
 impl ReadState {
     pub(crate) fn new(pending: Vec<u8>) -> Self {
         Self {
-            partial: [0; PARTIAL],
-            partial_len: 0,
+            partial: Vec::new(),
             pending,
             pending_start: 0,
             message: BytesMut::new(),
@@ -117,7 +119,7 @@ impl ReadState {
                 }
                 continue;
             }
-            let kept = self.partial_len;
+            let kept = self.partial.len();
             if kept == 0 {
                 match self.poll_read_payload(inner, io_cx) {
                     Direct::NotInFrame => {}
@@ -128,7 +130,7 @@ impl ReadState {
             // Not zero-filled: `ReadBuf` tracks which bytes the socket wrote.
             let mut chunk = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
             let mut buf = ReadBuf::uninit(&mut chunk);
-            buf.put_slice(&self.partial[..kept]);
+            buf.put_slice(&self.partial);
             match Pin::new(&mut inner.io).poll_read(io_cx, &mut buf) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => {
@@ -145,7 +147,7 @@ impl ReadState {
                 return Poll::Ready(Some(Err(Error::ConnectionReset)));
             }
             self.timers.received();
-            self.partial_len = 0;
+            self.partial = Vec::new();
             let input = buf.filled_mut();
             let (used, step) = self.process(inner, input);
             if let Some(step) = step {
@@ -230,21 +232,16 @@ impl ReadState {
     fn keep_partial(&mut self, rest: &[u8]) -> Result<(), Error> {
         // The heap copy is no longer needed: idle connections hold no read buffer.
         self.pending = Vec::new();
-        match self.partial.get_mut(..rest.len()) {
-            Some(partial) => {
-                partial.copy_from_slice(rest);
-                self.partial_len = rest.len();
-                Ok(())
-            }
+        if rest.len() > PARTIAL {
             // The core consumes data as it comes and control frames are at most 131
             // bytes, so this would be a broken invariant, not a peer's doing.
-            None => {
-                self.done = true;
-                Err(Error::Io(io::Error::other(
-                    "unconsumed input over 256 bytes",
-                )))
-            }
+            self.done = true;
+            return Err(Error::Io(io::Error::other(
+                "unconsumed input over 256 bytes",
+            )));
         }
+        self.partial = rest.to_vec();
+        Ok(())
     }
 
     /// Gives `input` to the core until a message is complete; returns the bytes used
