@@ -28,6 +28,9 @@ use crate::Error;
 
 /// Bytes read from the socket per `poll_read`, on the stack.
 const READ_CHUNK: usize = 16 * 1024;
+/// Bytes read at least per step straight into a large message (`poll_read_payload`):
+/// a 64 KiB message then takes two reads, not five.
+const DIRECT_STEP: usize = 64 * 1024;
 /// Bound on an incomplete frame header (14 bytes) or control frame (131 bytes) kept
 /// between reads.
 const PARTIAL: usize = 256;
@@ -165,10 +168,10 @@ impl ReadState {
 
     /// Inside a large uncompressed frame (at least `READ_CHUNK` bytes of its message
     /// arrived), reads its payload straight into the message, so it is copied once,
-    /// socket to message, and read in steps as large as the message already is. The
-    /// read stops at the frame's end, so every byte read is this frame's payload, and
-    /// it reserves at most as much as has arrived: memory still grows only with what
-    /// the peer sent, never with a length announced in a header.
+    /// socket to message, in steps of `DIRECT_STEP` or as large as the message already
+    /// is. The read stops at the frame's end, so every byte read is this frame's
+    /// payload, and it reserves at most one step past what has arrived: memory grows
+    /// with what the peer sent, never with a length announced in a header.
     fn poll_read_payload<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         inner: &mut Inner<S>,
@@ -179,8 +182,8 @@ impl ReadState {
         if arrived < READ_CHUNK || remaining == 0 || inner.compression.is_some() {
             return Direct::NotInFrame;
         }
-        // At most `arrived`, so the u64 fits a usize.
-        let want = remaining.min(arrived as u64) as usize;
+        // At most a usize, so the u64 fits.
+        let want = remaining.min(arrived.max(DIRECT_STEP) as u64) as usize;
         self.message.reserve(want);
         let mut room = (&mut self.message).limit(want);
         let n = match poll_read_buf(Pin::new(&mut inner.io), io_cx, &mut room) {
