@@ -40,7 +40,7 @@
 //! ## An echo server
 //!
 //! ```no_run
-//! use futures_util::{SinkExt, StreamExt};
+//! use futures_util::{future, StreamExt, TryStreamExt};
 //! use tokio::net::TcpListener;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -49,13 +49,13 @@
 //! loop {
 //!     let (socket, _) = listener.accept().await?;
 //!     tokio::spawn(async move {
-//!         let Ok(mut ws) = wsframe_tokio::accept(socket).await else { return };
-//!         // Pongs and the close reply are sent inside `next`.
-//!         while let Some(Ok(message)) = ws.next().await {
-//!             if message.is_data() && ws.send(message).await.is_err() {
-//!                 break;
-//!             }
-//!         }
+//!         let Ok(ws) = wsframe_tokio::accept(socket).await else { return };
+//!         // Pongs and the close reply are sent while reading. `forward` hands each text
+//!         // or binary message to the write half and flushes when no more are ready,
+//!         // so a burst of messages goes back in one write.
+//!         let (read, write) = ws.split();
+//!         let echo = read.try_filter(|m| future::ready(m.is_data()));
+//!         let _ = echo.forward(write).await;
 //!     });
 //! }
 //! # }
@@ -182,10 +182,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Server: reads the opening request on `io` and answers it as `options` say,
     /// within [`ServerOptions::handshake_timeout`]. Not cancel safe.
     pub async fn accept_with(mut io: S, options: &ServerOptions) -> Result<Self, Error> {
-        let opened = handshake::within(
+        // Boxed: the handshake's state (its buffers, the timeout) lives on the heap only
+        // while it runs, so a task holding this future stays as small as one holding the
+        // open stream.
+        let opened = Box::pin(handshake::within(
             options.handshake_timeout,
             handshake::accept(&mut io, options),
-        )
+        ))
         .await?;
         Ok(Self::opened(io, opened))
     }
@@ -199,10 +202,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         path: &str,
         options: &ClientOptions,
     ) -> Result<Self, Error> {
-        let opened = handshake::within(
+        // Boxed for the same reason as in `accept_with`.
+        let opened = Box::pin(handshake::within(
             options.handshake_timeout,
             handshake::connect(&mut io, host, path, options),
-        )
+        ))
         .await?;
         Ok(Self::opened(io, opened))
     }

@@ -1,21 +1,24 @@
 //! The read side: socket bytes into the core, whole messages out.
 //!
 //! Memory while idle is none on the heap: the socket is read into a buffer on the stack
-//! of the `poll` call, so a connection waiting for its peer holds no read buffer at all,
-//! only `PARTIAL` bytes inline for an incomplete frame header or control frame (the
-//! core delivers control frames whole, at most 131 bytes, and consumes data payloads as
-//! they come). Bytes left after a message was delivered, before the next `poll`, are
+//! of the `poll` call, so a connection waiting for its peer holds no read buffer at all.
+//! An incomplete frame header or control frame at the end of a read (the core delivers
+//! control frames whole, at most 131 bytes, and consumes data payloads as they come) is
+//! kept on the heap until the next read, not inline: the stream stays small for the
+//! many connections that have none. Bytes left after a message was delivered, before the next `poll`, are
 //! kept on the heap exactly as long as they are unread. A message grows with the bytes
 //! that arrive: nothing is allocated from a length announced in a header.
 
 use std::future::Future;
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
+use tokio_util::io::poll_read_buf;
 use wsframe::{CloseCode, DataKind, Event, ReadyState};
 
 use crate::deflate;
@@ -25,14 +28,19 @@ use crate::Error;
 
 /// Bytes read from the socket per `poll_read`, on the stack.
 const READ_CHUNK: usize = 16 * 1024;
-/// Room for an incomplete frame header (14 bytes) or control frame (131 bytes).
+/// Bytes read at least per step straight into a large message (`poll_read_payload`):
+/// a 64 KiB message then takes two reads, not five.
+const DIRECT_STEP: usize = 64 * 1024;
+/// Bound on an incomplete frame header (14 bytes) or control frame (131 bytes) kept
+/// between reads.
 const PARTIAL: usize = 256;
 
 /// The state of the read side.
 #[derive(Debug)]
 pub(crate) struct ReadState {
-    partial: [u8; PARTIAL],
-    partial_len: usize,
+    /// An incomplete frame header or control frame, at most `PARTIAL` bytes; empty
+    /// (unallocated) otherwise.
+    partial: Vec<u8>,
     /// Received bytes after a delivered message, not yet given to the core.
     pending: Vec<u8>,
     pending_start: usize,
@@ -48,8 +56,7 @@ pub(crate) struct ReadState {
 impl ReadState {
     pub(crate) fn new(pending: Vec<u8>) -> Self {
         Self {
-            partial: [0; PARTIAL],
-            partial_len: 0,
+            partial: Vec::new(),
             pending,
             pending_start: 0,
             message: BytesMut::new(),
@@ -81,11 +88,15 @@ impl ReadState {
             }
             // Owed frames (and a keepalive ping) go out whether or not the write side
             // is busy; a socket that would block keeps them buffered and wakes this
-            // side when writable.
-            if let Poll::Ready(Err(e)) = inner.poll_write_out(io_cx) {
-                inner.conn.abort();
-                self.done = true;
-                return Poll::Ready(Some(Err(e.into())));
+            // side when writable. Data frames alone wait for the sink's flush (or its
+            // full buffer), so a burst of sends leaves in one write, not one each.
+            inner.queue_owed();
+            if inner.owes() {
+                if let Poll::Ready(Err(e)) = inner.poll_write_out(io_cx) {
+                    inner.conn.abort();
+                    self.done = true;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
             }
             if inner.conn.ready_state() == ReadyState::Closed {
                 self.done = true;
@@ -111,10 +122,18 @@ impl ReadState {
                 }
                 continue;
             }
-            let mut chunk = [0u8; READ_CHUNK];
-            let kept = self.partial_len;
-            chunk[..kept].copy_from_slice(&self.partial[..kept]);
-            let mut buf = ReadBuf::new(&mut chunk[kept..]);
+            let kept = self.partial.len();
+            if kept == 0 {
+                match self.poll_read_payload(inner, io_cx) {
+                    Direct::NotInFrame => {}
+                    Direct::More => continue,
+                    Direct::Done(step) => return step,
+                }
+            }
+            // Not zero-filled: `ReadBuf` tracks which bytes the socket wrote.
+            let mut chunk = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut buf = ReadBuf::uninit(&mut chunk);
+            buf.put_slice(&self.partial);
             match Pin::new(&mut inner.io).poll_read(io_cx, &mut buf) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => {
@@ -124,48 +143,108 @@ impl ReadState {
                 }
                 Poll::Ready(Ok(())) => {}
             }
-            let n = buf.filled().len();
-            if n == 0 {
+            let total = buf.filled().len();
+            if total == kept {
                 inner.conn.abort();
                 self.done = true;
                 return Poll::Ready(Some(Err(Error::ConnectionReset)));
             }
             self.timers.received();
-            self.partial_len = 0;
-            let total = kept + n;
-            let (used, step) = self.process(inner, &mut chunk[..total]);
+            self.partial = Vec::new();
+            let input = buf.filled_mut();
+            let (used, step) = self.process(inner, input);
             if let Some(step) = step {
                 if used < total {
-                    self.pending = chunk[used..total].to_vec();
+                    self.pending = input[used..total].to_vec();
                     self.pending_start = 0;
                 }
                 return Poll::Ready(Some(deliver(inner, io_cx, step)));
             }
-            if let Err(e) = self.keep_partial(&chunk[used..total]) {
+            if let Err(e) = self.keep_partial(&input[used..total]) {
                 return Poll::Ready(Some(Err(e)));
             }
         }
+    }
+
+    /// Inside a large uncompressed frame (at least `READ_CHUNK` bytes of its message
+    /// arrived), reads its payload straight into the message, so it is copied once,
+    /// socket to message, in steps of `DIRECT_STEP` or as large as the message already
+    /// is. The read stops at the frame's end, so every byte read is this frame's
+    /// payload, and it reserves at most one step past what has arrived: memory grows
+    /// with what the peer sent, never with a length announced in a header.
+    fn poll_read_payload<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        inner: &mut Inner<S>,
+        io_cx: &mut Context<'_>,
+    ) -> Direct {
+        let arrived = self.message.len();
+        let remaining = inner.conn.frame_remaining();
+        if arrived < READ_CHUNK || remaining == 0 || inner.compression.is_some() {
+            return Direct::NotInFrame;
+        }
+        // At most a usize, so the u64 fits.
+        let want = remaining.min(arrived.max(DIRECT_STEP) as u64) as usize;
+        self.message.reserve(want);
+        let mut room = (&mut self.message).limit(want);
+        let n = match poll_read_buf(Pin::new(&mut inner.io), io_cx, &mut room) {
+            Poll::Pending => return Direct::Done(Poll::Pending),
+            Poll::Ready(Err(e)) => {
+                inner.conn.abort();
+                self.done = true;
+                return Direct::Done(Poll::Ready(Some(Err(e.into()))));
+            }
+            Poll::Ready(Ok(0)) => {
+                inner.conn.abort();
+                self.done = true;
+                return Direct::Done(Poll::Ready(Some(Err(Error::ConnectionReset))));
+            }
+            Poll::Ready(Ok(n)) => n,
+        };
+        self.timers.received();
+        let got = inner.conn.receive(&mut self.message[arrived..arrived + n]);
+        let step = match got {
+            Err(e) => {
+                self.message = BytesMut::new();
+                self.done = true;
+                inner.queue_owed();
+                Err(e.into())
+            }
+            // The core unmasks and checks the payload in place and, inside a frame,
+            // delivers all of it: the message now ends with these `n` bytes.
+            Ok(got) => match got.event {
+                Some(Event::Data(data)) if got.consumed == n && data.payload.len() == n => {
+                    if !data.end_of_message {
+                        return Direct::More;
+                    }
+                    let kind = data.kind;
+                    Ok(data_message(
+                        kind,
+                        std::mem::take(&mut self.message).freeze(),
+                    ))
+                }
+                _ => {
+                    self.done = true;
+                    Err(Error::Io(io::Error::other("payload not delivered whole")))
+                }
+            },
+        };
+        Direct::Done(Poll::Ready(Some(deliver(inner, io_cx, step))))
     }
 
     /// Keeps what the core could not use yet (an incomplete header or control frame).
     fn keep_partial(&mut self, rest: &[u8]) -> Result<(), Error> {
         // The heap copy is no longer needed: idle connections hold no read buffer.
         self.pending = Vec::new();
-        match self.partial.get_mut(..rest.len()) {
-            Some(partial) => {
-                partial.copy_from_slice(rest);
-                self.partial_len = rest.len();
-                Ok(())
-            }
+        if rest.len() > PARTIAL {
             // The core consumes data as it comes and control frames are at most 131
             // bytes, so this would be a broken invariant, not a peer's doing.
-            None => {
-                self.done = true;
-                Err(Error::Io(io::Error::other(
-                    "unconsumed input over 256 bytes",
-                )))
-            }
+            self.done = true;
+            return Err(Error::Io(io::Error::other(
+                "unconsumed input over 256 bytes",
+            )));
         }
+        self.partial = rest.to_vec();
+        Ok(())
     }
 
     /// Gives `input` to the core until a message is complete; returns the bytes used
@@ -227,12 +306,7 @@ impl ReadState {
                         }
                         std::mem::take(&mut self.message).freeze()
                     };
-                    match data.kind {
-                        DataKind::Binary => Message::Binary(payload),
-                        // The core validated every piece and the end of the text (§8.1);
-                        // inflated text, the core's validator after inflating.
-                        DataKind::Text => Message::Text(Utf8Bytes::from_validated(payload)),
-                    }
+                    data_message(data.kind, payload)
                 }
                 Some(Event::Ping(payload)) => Message::Ping(Bytes::copy_from_slice(payload)),
                 Some(Event::Pong(payload)) => {
@@ -255,6 +329,26 @@ impl ReadState {
     }
 }
 
+/// What a read straight into the message did.
+enum Direct {
+    /// No large frame in progress: read into the stack buffer instead.
+    NotInFrame,
+    /// Payload read; the message is not complete.
+    More,
+    /// What `poll_next` returns.
+    Done(Poll<Option<Result<Message, Error>>>),
+}
+
+/// A whole received message of `kind`.
+fn data_message(kind: DataKind, payload: Bytes) -> Message {
+    match kind {
+        DataKind::Binary => Message::Binary(payload),
+        // The core validated every piece and the end of the text (§8.1); inflated
+        // text, the core's validator after inflating.
+        DataKind::Text => Message::Text(Utf8Bytes::from_validated(payload)),
+    }
+}
+
 /// Returns `step` after starting to write what it left owed (a pong, the close reply or
 /// the failing close), so the peer gets it without waiting for the next poll. A socket
 /// that would block keeps it buffered; a failed one shows at the next poll.
@@ -263,7 +357,7 @@ fn deliver<S: AsyncRead + AsyncWrite + Unpin>(
     io_cx: &mut Context<'_>,
     step: Result<Message, Error>,
 ) -> Result<Message, Error> {
-    if inner.buffered() > 0 || inner.conn.wants_transmit() {
+    if inner.owes() {
         let _ = inner.poll_flush(io_cx);
     }
     step
@@ -344,6 +438,7 @@ impl Timers {
                         None if now >= self.last_received + keepalive.interval => {
                             // Ignored when the socket is gone; the read then fails.
                             if inner.encode(&Message::Ping(Bytes::new())).is_ok() {
+                                inner.mark_owed();
                                 self.ping_sent = Some(now);
                                 arm(now + keepalive.timeout);
                             }

@@ -33,7 +33,9 @@ pub(crate) struct Inner<S> {
     /// Encoded frames; `out[written..]` is not on the socket yet.
     out: Vec<u8>,
     written: usize,
-    /// End of an owed control frame still in `out`, 0 when none.
+    /// End of the last frame the read side sends by itself (an owed pong or close
+    /// reply, a keepalive ping) still in `out`, 0 when none: reading writes out up to
+    /// here, and leaves the data frames after it for the sink's flush.
     owed_end: usize,
     /// The write side of the socket was shut down.
     shut_down: bool,
@@ -63,6 +65,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     /// Bytes waiting for the socket.
     pub(crate) fn buffered(&self) -> usize {
         self.out.len() - self.written
+    }
+
+    /// Whether a frame the read side sends by itself is waiting, in the buffer or in the
+    /// core: then reading writes the buffer out, else data frames wait for a flush.
+    pub(crate) fn owes(&self) -> bool {
+        self.owed_end > self.written || self.conn.wants_transmit()
+    }
+
+    /// Marks everything buffered as owed (the keepalive ping just encoded).
+    pub(crate) fn mark_owed(&mut self) {
+        self.owed_end = self.out.len();
     }
 
     /// Moves what the core owes the peer into the buffer, unless an owed frame is still

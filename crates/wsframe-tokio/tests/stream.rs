@@ -675,3 +675,68 @@ async fn the_request_check_refuses_with_its_status_over_tcp() {
         ]
     );
 }
+
+#[tokio::test]
+async fn large_masked_messages_arrive_whole_and_in_order() {
+    let (mut server, mut client) = pair(ServerOptions::default(), ClientOptions::default()).await;
+    let binary: Vec<u8> = (0..300_001u32).map(|i| (i * 7 % 251) as u8).collect();
+    // Two-byte and three-byte characters, cut into frames in the middle of one.
+    let text = "é€".repeat(40_000);
+    let cut = 100_001;
+    assert!(!text.is_char_boundary(cut));
+    let sent = (binary.clone(), text.clone());
+    let sender = tokio::spawn(async move {
+        client.send(Message::binary(sent.0)).await.unwrap();
+        let bytes = sent.1.as_bytes();
+        let text_kind = wsframe::DataKind::Text;
+        client
+            .send_fragment(text_kind, &bytes[..cut], false)
+            .await
+            .unwrap();
+        client
+            .send_fragment(text_kind, &bytes[cut..], true)
+            .await
+            .unwrap();
+        client.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+        client
+    });
+    assert_eq!(
+        server.next().await.unwrap().unwrap(),
+        Message::binary(binary)
+    );
+    assert_eq!(
+        server.next().await.unwrap().unwrap(),
+        Message::text(text.as_str())
+    );
+    assert_eq!(
+        server.next().await.unwrap().unwrap(),
+        Message::binary(vec![1u8, 2, 3])
+    );
+    sender.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn fed_messages_wait_for_the_flush_but_a_pong_takes_them_along() {
+    let (mut server, mut peer) = RawPeer::server_and_peer(StreamOptions::default());
+    server.feed(Message::binary(vec![5u8; 3])).await.unwrap();
+    let server = tokio::spawn(async move {
+        let first = server.next().await;
+        (server, first)
+    });
+    // Reading does not write data frames out: they wait for a flush.
+    let quiet = tokio::time::timeout(Duration::from_secs(5), peer.next()).await;
+    assert!(quiet.is_err(), "{quiet:?}");
+    // An owed pong goes out at once, behind the data frame already buffered.
+    peer.send(|c, out| c.send_ping(b"x", out).unwrap()).await;
+    assert_eq!(peer.next().await, Some(("data", vec![5u8; 3])));
+    assert_eq!(peer.next().await, Some(("pong", b"x".to_vec())));
+    let (mut server, first) = server.await.unwrap();
+    assert_eq!(
+        first.unwrap().unwrap(),
+        Message::Ping(Bytes::from_static(b"x"))
+    );
+    // A flush sends what was fed.
+    server.feed(Message::binary(vec![6u8; 2])).await.unwrap();
+    server.flush().await.unwrap();
+    assert_eq!(peer.next().await, Some(("data", vec![6u8; 2])));
+}

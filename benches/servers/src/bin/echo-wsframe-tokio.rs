@@ -1,6 +1,7 @@
-//! Echo server on wsframe-tokio, as its README shows: `accept`, then every
-//! text or binary message sent back through the sink (pongs and the close reply are sent
-//! inside `next`).
+//! Echo server on wsframe-tokio in the simplest shape: `accept`, then every text or
+//! binary message sent back with `send` (a flush per message; pongs and the close reply
+//! are sent inside `next`). Its README shows the `forward` shape
+//! (`echo-wsframe-tokio-forward`), which flushes once per burst.
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
