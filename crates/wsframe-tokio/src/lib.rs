@@ -338,7 +338,7 @@ pub async fn connect(url: &str) -> Result<WebSocketStream<ClientStream>, Error> 
 /// say (subprotocols, origin, headers, limits, handshake timeout). `wss://` needs the
 /// feature `rustls` (without it: [`Error::Url`]) and trusts the Mozilla roots of the
 /// `webpki-roots` crate; for other roots (a private CA, a test certificate, the
-/// platform's store) use [`connect_tls`] with [`tls::client_config`]. Not cancel safe.
+/// platform's store) use `connect_tls` with `tls::client_config`. Not cancel safe.
 pub async fn connect_with(
     url: &str,
     options: &ClientOptions,
