@@ -80,7 +80,7 @@ arm-none-eabi-size "$images"/{size-base,size-codec,size-core,size-tcp,net,selfte
 text_of() { arm-none-eabi-size "$1" | awk 'NR == 2 { print $1 }'; }
 codec=$(($(text_of "$images/size-codec") - $(text_of "$images/size-base")))
 connection=$(($(text_of "$images/size-core") - $(text_of "$images/size-base")))
-budget=12000
+budget=12500
 echo "core codec + server handshake: $codec bytes of flash (budget $budget); through Connection: $connection"
 if [ "$codec" -gt "$budget" ]; then
   echo "embedded: the codec and server handshake grew past their $budget-byte budget" >&2

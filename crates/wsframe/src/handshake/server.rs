@@ -188,42 +188,20 @@ pub enum Rejection<'r> {
     },
 }
 
-/// The reason phrase of a refusal's status line (RFC 9110 §15.5, §15.6); statuses it
-/// does not name get their class's name (clients ignore the phrase, RFC 9112 §4).
+/// The reason phrase of a refusal's status line (RFC 9110 §15.5, §15.6): the core's own
+/// refusals and the ones a server most often chooses; other statuses get their class's
+/// name (clients ignore the phrase, RFC 9112 §4, and a longer table costs firmware flash).
 const fn reason_phrase(status: u16) -> &'static str {
     match status {
         400 => "Bad Request",
         401 => "Unauthorized",
-        402 => "Payment Required",
         403 => "Forbidden",
         404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        407 => "Proxy Authentication Required",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        410 => "Gone",
-        411 => "Length Required",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        414 => "URI Too Long",
-        415 => "Unsupported Media Type",
-        416 => "Range Not Satisfiable",
-        417 => "Expectation Failed",
-        421 => "Misdirected Request",
-        422 => "Unprocessable Content",
         426 => "Upgrade Required",
-        428 => "Precondition Required",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
-        451 => "Unavailable For Legal Reasons",
         500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
         503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        505 => "HTTP Version Not Supported",
-        511 => "Network Authentication Required",
         _ if status < 500 => "Client Error",
         _ => "Server Error",
     }
