@@ -55,7 +55,7 @@ echo "== npm: build"
 # The main module's size gate: 55,000 bytes raw. The target is 45,000; the core's SHA-1,
 # base64 and ChaCha12 packages (sha1_smol's unrolled rounds alone about 4.2 KB) took the
 # module from 42,900 to 49,253 bytes, the handshake shared with HTTP/2 and the refusal with a
-# chosen status to about 51,000; the gate keeps it from growing much further.
+# chosen status to 51,544; the gate keeps it from growing much further.
 main_size=$(stat -c %s "$PKG/dist/node/wsframe_wasm_bg.wasm")
 if [ "$main_size" -gt 55000 ]; then
   echo "npm: the main module is $main_size bytes, over the 55,000-byte gate (target 45,000)" >&2
