@@ -11,6 +11,7 @@ use core::convert::Infallible;
 use wsframe::handshake::{client, server};
 use wsframe::{CloseCode, CloseFrame, Connection, DataKind, Event, ReadyState, MAX_HEADER_LEN};
 
+use crate::keepalive::{Due, KeepAlive, Timers};
 use crate::message::{Message, Piece};
 
 /// Room for every frame the core owes (a control frame takes at most 131 bytes, a
@@ -95,6 +96,10 @@ pub(crate) struct Engine {
     /// A data frame is being written; if its operation is dropped midway, the stream
     /// is no longer framed and every later call fails.
     sending: Option<Sending>,
+    /// The heartbeat, idle and close timers, and the caller's clock (milliseconds)
+    /// that runs them; without a clock they are off.
+    timers: Timers,
+    clock: Option<fn() -> u64>,
 }
 
 impl Engine {
@@ -114,6 +119,8 @@ impl Engine {
             unflushed: false,
             failed: None,
             sending: None,
+            timers: Timers::default(),
+            clock: None,
         }
     }
 
@@ -203,6 +210,65 @@ impl Engine {
         }
     }
 
+    // ----- timers -----
+
+    /// Starts the timers, counting from now on `clock`.
+    pub(crate) fn set_keepalive(&mut self, keepalive: KeepAlive, clock: fn() -> u64) {
+        self.timers.set(keepalive, clock());
+        self.clock = Some(clock);
+    }
+
+    /// The timers' settings.
+    pub(crate) fn keepalive(&self) -> KeepAlive {
+        self.timers.settings
+    }
+
+    /// The reading of the clock at which a timer falls due next.
+    pub(crate) fn next_deadline(&self) -> Option<u64> {
+        self.clock.and(self.timers.next_deadline())
+    }
+
+    /// Acts on the timer that is due, if any: queues a heartbeat ping or the idle
+    /// close, or ends the connection when a pong or the reply to a close is overdue.
+    fn timer_step(&mut self) -> Result<Option<Next>, Failure> {
+        let Some(clock) = self.clock else {
+            return Ok(None);
+        };
+        let now = clock();
+        match self.conn.ready_state() {
+            ReadyState::Open => {}
+            ReadyState::Closing => self.timers.close_sent(now),
+            // Not open yet, or closed: no timer applies.
+            _ => return Ok(None),
+        }
+        match self.timers.due(now) {
+            Due::Nothing => Ok(None),
+            Due::Ping => {
+                let n = self.conn.send_ping(b"", &mut self.out)?;
+                self.queue(n);
+                self.timers.pinged(now);
+                Ok(Some(Next::Write))
+            }
+            Due::IdleClose => {
+                let reason = "idle timeout";
+                let n = self
+                    .conn
+                    .send_close(Some(CloseCode::GOING_AWAY), reason, &mut self.out)?;
+                self.queue(n);
+                self.timers.close_sent(now);
+                Ok(Some(Next::Write))
+            }
+            Due::PongTimeout => {
+                self.conn.abort();
+                Err(Failure::PongTimeout)
+            }
+            Due::CloseTimeout => {
+                self.conn.abort();
+                Err(Failure::CloseTimeout)
+            }
+        }
+    }
+
     // ----- receiving -----
 
     /// The next step of [`recv`](crate::WebSocket::recv); at [`Next::Done`] take the
@@ -214,6 +280,9 @@ impl Engine {
             }
             if self.ready.is_some() {
                 return Ok(Next::Done);
+            }
+            if let Some(next) = self.timer_step()? {
+                return Ok(next);
             }
             if self.conn.ready_state() == ReadyState::Closed {
                 return Err(Failure::Closed);
@@ -246,8 +315,19 @@ impl Engine {
             self.start += consumed;
             match event {
                 None => return self.need_input(buf),
-                Some(Ok((kind, start, end, last))) => self.gather(buf, kind, start, end, last),
-                Some(Err(Some(control))) => self.ready = Some(control),
+                Some(Ok((kind, start, end, last))) => {
+                    // Data counts against the idle timeout; control frames do not.
+                    if let Some(clock) = self.clock {
+                        self.timers.message(clock());
+                    }
+                    self.gather(buf, kind, start, end, last);
+                }
+                Some(Err(Some(control))) => {
+                    if let Ready::Pong(_) = control {
+                        self.timers.pong();
+                    }
+                    self.ready = Some(control);
+                }
                 Some(Err(None)) => return Err(Failure::Closed),
             }
         }

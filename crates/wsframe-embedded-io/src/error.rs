@@ -35,6 +35,13 @@ pub enum Error<E> {
     /// A send was cancelled after part of its frame was written, so the stream is no
     /// longer framed correctly; close it.
     Interrupted,
+    /// A heartbeat ping went unanswered for the pong timeout
+    /// ([`KeepAlive`](crate::KeepAlive)): the peer is taken as gone and the connection
+    /// was dropped without a closing handshake. Close the stream.
+    PongTimeout,
+    /// The reply to this side's close frame did not come within the close timeout
+    /// ([`KeepAlive`](crate::KeepAlive)). Close the stream.
+    CloseTimeout,
     /// [`recv`](crate::WebSocket::recv) was given another buffer than the one the
     /// connection was opened with (which holds bytes received but not consumed yet).
     OtherBuffer,
@@ -60,6 +67,8 @@ impl<E> Error<E> {
             Error::WriteZero => Self::WriteZero,
             Error::BufferTooSmall => Self::BufferTooSmall,
             Error::Interrupted => Self::Interrupted,
+            Error::PongTimeout => Self::PongTimeout,
+            Error::CloseTimeout => Self::CloseTimeout,
             Error::OtherBuffer => Self::OtherBuffer,
         }
     }
@@ -93,6 +102,8 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 f.write_str("buffer too small for a handshake or control frame")
             }
             Self::Interrupted => f.write_str("a send was cancelled midway; the stream is unusable"),
+            Self::PongTimeout => f.write_str("no pong within the pong timeout"),
+            Self::CloseTimeout => f.write_str("the close frame went unanswered"),
             Self::OtherBuffer => f.write_str("not the buffer the connection was opened with"),
         }
     }

@@ -89,16 +89,92 @@
 //! done.unwrap();
 //! # }
 //! ```
+//!
+//! ## Heartbeat and timeouts
+//!
+//! [`KeepAlive`] (all off by default) pings the peer every interval and drops it when a
+//! pong is overdue (a peer that vanished without a FIN), closes a connection that
+//! carried no data for too long (1001), and drops one whose close went unanswered. The
+//! crate owns no clock: [`set_keepalive`](WebSocket::set_keepalive) takes a function
+//! returning milliseconds, `recv` acts on the timers, and the caller wakes `recv` at
+//! [`next_deadline`](WebSocket::next_deadline) by racing it against a timer (on
+//! embassy, `embassy_futures::select` with `embassy_time::Timer::at`). Here the client
+//! never reads, so it never answers the server's ping:
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use embedded_io_adapters::tokio_1::FromTokio;
+//! use wsframe::handshake::client::Request;
+//! use wsframe::Config;
+//! use wsframe_embedded_io::{Error, KeepAlive, Message, WebSocket};
+//!
+//! /// Milliseconds since the first call: the clock the timers run on.
+//! fn millis() -> u64 {
+//!     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+//!     let elapsed = START.get_or_init(Instant::now).elapsed().as_millis();
+//!     u64::try_from(elapsed).unwrap_or(u64::MAX)
+//! }
+//!
+//! async fn serve<T: embedded_io_async::Read + embedded_io_async::Write>(
+//!     io: T,
+//! ) -> Result<(), Error<T::Error>> {
+//!     let mut buf = [0u8; 1024];
+//!     let mut ws = WebSocket::accept(io, &mut buf, Config::default()).await?;
+//!     let keepalive = KeepAlive {
+//!         ping_interval_ms: Some(50),
+//!         pong_timeout_ms: Some(50),
+//!         ..KeepAlive::default()
+//!     };
+//!     ws.set_keepalive(keepalive, millis);
+//!     loop {
+//!         let deadline = ws.next_deadline();
+//!         let timer = async move {
+//!             match deadline {
+//!                 Some(at) => tokio::time::sleep(Duration::from_millis(at - millis().min(at))).await,
+//!                 None => std::future::pending().await,
+//!             }
+//!         };
+//!         tokio::select! {
+//!             got = ws.recv(&mut buf) => {
+//!                 if let Message::Close(_) = got? {
+//!                     return Ok(());
+//!                 }
+//!             }
+//!             // The next `recv` acts on the timer that fell due.
+//!             () = timer => {}
+//!         }
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (server_io, client_io) = tokio::io::duplex(4096);
+//! let client = async {
+//!     let mut buf = [0u8; 1024];
+//!     let request = Request::new("example.com", "/", [7; 16]);
+//!     let io = FromTokio::new(client_io);
+//!     let ws = WebSocket::connect(io, &mut buf, Config::default(), &request, [9; 32]).await;
+//!     // Holds the connection without reading from it, so no pong is ever sent.
+//!     tokio::time::sleep(Duration::from_millis(500)).await;
+//!     ws.map(|_| ())
+//! };
+//! let (served, connected) = tokio::join!(serve(FromTokio::new(server_io)), client);
+//! assert!(connected.is_ok());
+//! assert!(matches!(served, Err(Error::PongTimeout)));
+//! # }
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod engine;
 mod error;
+mod keepalive;
 mod message;
 mod websocket;
 
 pub use error::Error;
+pub use keepalive::KeepAlive;
 pub use message::{Message, Piece};
 pub use wsframe;
 

@@ -8,7 +8,7 @@ macro_rules! websocket {
         use wsframe::{CloseCode, Config, Connection, DataKind, ReadyState};
 
         use crate::engine::{Engine, Failure, Next};
-        use crate::{Error, Message};
+        use crate::{Error, KeepAlive, Message};
 
         /// A WebSocket over a stream, either role, with a receive buffer from the caller.
         ///
@@ -172,6 +172,32 @@ macro_rules! websocket {
             /// until it returns [`Message::Close`], the peer's reply.
             pub $($async)? fn close(&mut self, code: Option<CloseCode>, reason: &str) -> Result<(), Error<T::Error>> {
                 self.control(|c, out| c.send_close(code, reason, out)) $($await)*
+            }
+
+            /// Sets the heartbeat, idle and close timers ([`KeepAlive`]), counting from
+            /// now on `clock`: a function returning a monotonic count of milliseconds
+            /// (on embassy, `|| embassy_time::Instant::now().as_millis()`).
+            ///
+            /// [`recv`](Self::recv) runs the timers: it sends the heartbeat ping or
+            /// the idle close (1001) when due, and returns [`Error::PongTimeout`] or
+            /// [`Error::CloseTimeout`] when the peer is overdue. As a read that waits
+            /// for bytes wakes for nothing else, wake `recv` at
+            /// [`next_deadline`](Self::next_deadline): race it against a timer (it is
+            /// cancel-safe) and call it again when the timer wins; over a blocking
+            /// stream, give the stream a read timeout and call `recv` again after it.
+            pub fn set_keepalive(&mut self, keepalive: KeepAlive, clock: fn() -> u64) {
+                self.engine.set_keepalive(keepalive, clock);
+            }
+
+            /// The timers' settings (all off until [`set_keepalive`](Self::set_keepalive)).
+            pub fn keepalive(&self) -> KeepAlive {
+                self.engine.keepalive()
+            }
+
+            /// The reading of the keepalive clock at which [`recv`](Self::recv) has a
+            /// timer to act on next; `None` when no timer is set.
+            pub fn next_deadline(&self) -> Option<u64> {
+                self.engine.next_deadline()
             }
 
             /// The connection's state, as the browser API names it.
