@@ -32,6 +32,9 @@ import wsclient  # noqa: E402
 SCALES = {
     # peers or messages per case (unread_mib: MiB of pings sent without reading the pongs)
     "ci": dict(idle=300, slowloris=200, readers=20, abrupt=30, pings=2000, unread_mib=4, closes=20, beats=10),
+    # Firmware images: a handful of sockets behind QEMU's user network (`--max-connections`
+    # caps every case at the image's socket count anyway).
+    "firmware": dict(idle=12, slowloris=6, readers=2, abrupt=6, pings=500, unread_mib=1, closes=2, beats=2),
     "full": dict(idle=10_000, slowloris=1000, readers=100, abrupt=200, pings=10_000, unread_mib=32, closes=100,
                  beats=50),
 }
@@ -61,6 +64,12 @@ def parse_args():
     p.add_argument("--cases", default=",".join(CASES),
                    help="comma-separated cases to run (default: all): " + ",".join(CASES))
     p.add_argument("--json", help="append the figures as a JSON line to this file")
+    p.add_argument("--refuses-by-reset", action="store_true",
+                   help="past its slots the server resets or closes a connection instead of answering 503 "
+                        "(a firmware image has no socket listening then): the cases retry it as a 503")
+    p.add_argument("--ready-handshake", action="store_true",
+                   help="the server is up once it completes a WebSocket handshake, not once its port "
+                        "accepts (QEMU's port forward accepts before the guest listens)")
     p.add_argument("command", nargs="+")
     return p.parse_args()
 
@@ -100,13 +109,18 @@ class Run:
         return n if not m else max(1, min(n, m - 2))
 
     async def handshake(self, path):
-        """An open WebSocket; a 503 (slots not freed yet after the last case) is retried."""
+        """An open WebSocket; a 503 (slots not freed yet after the last case) is retried,
+        and so is a reset with --refuses-by-reset."""
         deadline = time.monotonic() + 3 * STEP
         while True:
             try:
                 return await wsclient.handshake(self.args.port, STEP, path)
             except ValueError as e:
                 if "503" not in str(e) or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                if not self.args.refuses_by_reset or time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.1)
 
@@ -606,9 +620,12 @@ def run(args):
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and server.poll() is None:
             try:
-                socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
+                if args.ready_handshake:
+                    wsclient.BlockingClient(args.port, 2).close()
+                else:
+                    socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
                 break
-            except OSError:
+            except (OSError, ValueError):
                 time.sleep(0.2)
         else:
             r.check(False, "the server did not start listening within 120 s")

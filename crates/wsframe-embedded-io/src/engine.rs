@@ -174,11 +174,12 @@ impl Engine {
         self.unflushed = false;
     }
 
-    /// Writes and flushes what is queued in `out`; `None` once done.
-    fn drain(&self) -> Option<Next> {
+    /// Writes what is queued in `out` and, with `flush`, flushes the stream; `None`
+    /// once done.
+    fn drain(&self, flush: bool) -> Option<Next> {
         if self.out_pos < self.out_len {
             Some(Next::Write)
-        } else if self.unflushed {
+        } else if flush && self.unflushed {
             Some(Next::Flush)
         } else {
             None
@@ -191,12 +192,13 @@ impl Engine {
     }
 
     /// Queues what the core owes the peer (a pong, a close reply, a failing close, a
-    /// handshake rejection), then the pending error.
-    fn owed(&mut self) -> Result<Option<Next>, Failure> {
+    /// handshake rejection), then the pending error. Without `flush` the stream is left
+    /// unflushed, except before the error.
+    fn owed(&mut self, flush: bool) -> Result<Option<Next>, Failure> {
         if self.sending.is_some() {
             return Err(Failure::Interrupted);
         }
-        if let Some(next) = self.drain() {
+        if let Some(next) = self.drain(flush || self.failed.is_some()) {
             return Ok(Some(next));
         }
         // The buffer fits every frame the core owes, so this cannot fail.
@@ -275,7 +277,12 @@ impl Engine {
     /// event with [`message`](Self::message).
     pub(crate) fn recv_step(&mut self, buf: &mut [u8]) -> Result<Next, Failure> {
         loop {
-            if let Some(next) = self.owed()? {
+            // Pongs are flushed only before waiting for input (below): embassy-net's
+            // flush waits for the peer's acknowledgement, so a flush per pong answered
+            // 300 pings a second under QEMU, and one per read keeps up with a flood.
+            // Close frames go out at once.
+            let open = self.conn.ready_state() == ReadyState::Open;
+            if let Some(next) = self.owed(!open)? {
                 return Ok(next);
             }
             if self.ready.is_some() {
@@ -314,7 +321,13 @@ impl Engine {
             });
             self.start += consumed;
             match event {
-                None => return self.need_input(buf),
+                None => {
+                    let next = self.need_input(buf)?;
+                    if next == Next::Read && self.unflushed {
+                        return Ok(Next::Flush);
+                    }
+                    return Ok(next);
+                }
                 Some(Ok((kind, start, end, last))) => {
                     // Data counts against the idle timeout; control frames do not.
                     if let Some(clock) = self.clock {
@@ -510,17 +523,17 @@ impl Engine {
 
     /// Before a send: what is owed first, and no frame half written.
     pub(crate) fn before_send(&mut self) -> Result<Option<Next>, Failure> {
-        self.owed()
+        self.owed(true)
     }
 
     /// After a control frame: write it and flush.
     pub(crate) fn after_send(&mut self) -> Option<Next> {
-        self.drain()
+        self.drain(true)
     }
 
     /// Writes what is owed and flushes the stream.
     pub(crate) fn flush_step(&mut self) -> Result<Next, Failure> {
-        if let Some(next) = self.owed()? {
+        if let Some(next) = self.owed(true)? {
             return Ok(next);
         }
         Ok(Next::Done)
@@ -541,7 +554,7 @@ impl Engine {
         protocols: &[&str],
     ) -> Result<Next, Failure> {
         loop {
-            if let Some(next) = self.owed()? {
+            if let Some(next) = self.owed(true)? {
                 return Ok(next);
             }
             match self.conn.ready_state() {
@@ -607,7 +620,7 @@ impl Engine {
     /// The next step of a client's handshake: read the response, which the core checks.
     pub(crate) fn connect_step(&mut self, buf: &mut [u8]) -> Result<Next, Failure> {
         loop {
-            if let Some(next) = self.owed()? {
+            if let Some(next) = self.owed(true)? {
                 return Ok(next);
             }
             match self.conn.ready_state() {

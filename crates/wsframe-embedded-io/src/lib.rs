@@ -19,7 +19,8 @@
 //!   `ping`, `pong`, `close`; [`WebSocket::into_inner`] gives the stream back. Data
 //!   frames are written but not flushed (socket streams send without a flush, and
 //!   embassy-net's flush waits for the peer's acknowledgement); control frames are
-//!   flushed, and [`WebSocket::flush`] flushes on request.
+//!   flushed (the pongs `recv` owes, once it has no input left to process), and
+//!   [`WebSocket::flush`] flushes on request.
 //!
 //! Memory per connection: the caller's buffer plus `size_of::<WebSocket<T>>()`: the
 //! core's connection state, a 256-byte output buffer and the stream (912 bytes on

@@ -97,7 +97,9 @@ macro_rules! websocket {
             ///
             /// Owed frames are written first and as they arise: the pong for a ping,
             /// the reply to a close, the close frame that fails the connection when the
-            /// peer breaks a rule (then the error is returned). After the closing
+            /// peer breaks a rule (then the error is returned). Close frames are
+            /// flushed at once, pongs before `recv` waits for more input (one flush
+            /// for a burst of pings). After the closing
             /// handshake it returns [`Error::Closed`]; close the stream then.
             ///
             /// Cancel-safe when the stream's `read` and `write` are (embassy-net's
@@ -129,8 +131,8 @@ macro_rules! websocket {
             /// `TcpSocket`, tokio's `TcpStream`) send it without a flush, and embassy's
             /// flush would wait for the peer's acknowledgement of every frame. Call
             /// [`flush`](Self::flush) for a stream that buffers writes. Control frames
-            /// (pongs, close replies, [`ping`](Self::ping), [`close`](Self::close))
-            /// are flushed.
+            /// (close replies, [`ping`](Self::ping), [`close`](Self::close)) are
+            /// flushed; the pongs [`recv`](Self::recv) owes, before it waits for input.
             ///
             /// Not cancel-safe: a send dropped after part of a large frame was written
             /// leaves the stream unframed, and every later call returns

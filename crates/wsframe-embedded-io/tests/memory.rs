@@ -343,8 +343,10 @@ fn control_frames_are_flushed_and_data_frames_on_request() {
     assert_eq!(ws.get_mut().flushes, [after_101]);
     assert_eq!(ws.recv(&mut buf).unwrap(), Message::Ping(b"p"));
     let after_pong = ws.get_mut().output.len();
-    assert_eq!(ws.get_mut().flushes, [after_101, after_pong]);
+    assert!(after_pong > after_101, "the pong is written at once");
+    // Flushed before anything else goes out (or before `recv` waits for input).
     ws.send_binary(&[1; 300]).unwrap();
+    assert_eq!(ws.get_mut().flushes, [after_101, after_pong]);
     ws.send_text("short").unwrap();
     assert_eq!(ws.get_mut().flushes.len(), 2, "data frames are not flushed");
     ws.flush().unwrap();
@@ -352,4 +354,27 @@ fn control_frames_are_flushed_and_data_frames_on_request() {
     assert_eq!(ws.get_mut().flushes, [after_101, after_pong, all]);
     ws.close(None, "").unwrap();
     assert_eq!(ws.get_mut().flushes.len(), 4);
+}
+
+#[test]
+fn a_burst_of_pings_is_answered_with_one_flush_before_the_next_read() {
+    let mut peer = Peer::new();
+    let mut input = REQUEST.to_vec();
+    for i in 0..5u8 {
+        input.extend(peer.ping(&[i]));
+    }
+    let mut buf = [0u8; 512];
+    let mut ws = WebSocket::accept(Script::new(input, 1000), &mut buf, Config::default()).unwrap();
+    for i in 0..5u8 {
+        assert_eq!(ws.recv(&mut buf).unwrap(), Message::Ping(&[i]));
+    }
+    assert_eq!(ws.get_mut().flushes.len(), 1, "only the 101 so far");
+    // No input is left: the pongs are flushed, then the read finds the stream's end.
+    assert_eq!(ws.recv(&mut buf).unwrap_err(), Error::ConnectionReset);
+    let script = ws.into_inner();
+    assert_eq!(script.flushes.len(), 2);
+    assert_eq!(script.flushes[1], script.output.len());
+    let pongs = server_frames(&script.output);
+    assert_eq!(pongs.len(), 5);
+    assert!(pongs.iter().all(|(head, _)| *head == 0x8A));
 }
