@@ -5,7 +5,8 @@
 //! fragmentation, pong, close replies, the 1009 for oversized messages) is the core's.
 //! What the server adds is what the core leaves to the adapter: the socket lifecycle
 //! (listen, close, abort, listen again) and the clock (a handshake that never completes
-//! and a closing handshake that never ends are cut off).
+//! is cut off, a connection that carries nothing is closed when configured, and a
+//! closing handshake or TCP close that never ends is cut off).
 //!
 //! Messages are echoed piece by piece as they arrive (a piece becomes a fragment), so a
 //! message larger than the buffers is still echoed, up to the core's
@@ -15,7 +16,7 @@ use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::tcp;
 use smoltcp::time::{Duration, Instant};
 use wsframe::handshake::server::Response;
-use wsframe::{Config, Connection, Error, Event, ReadyState, MAX_HEADER_LEN};
+use wsframe::{CloseCode, Config, Connection, Error, Event, ReadyState, MAX_HEADER_LEN};
 
 /// The most bytes of one control frame on the wire (125-byte payload, masked header).
 const MAX_CONTROL_FRAME: usize = 131;
@@ -27,7 +28,12 @@ pub struct ServerConfig {
     pub port: u16,
     /// How long a client may take from connecting to a complete opening handshake.
     pub handshake_timeout: Duration,
-    /// How long the TCP close may take once the WebSocket is closed.
+    /// Close (1001, "idle timeout") a connection that has received no data frame for
+    /// this long; `None` (the default) never does. Each of the 4 sockets of a small
+    /// board is worth freeing from a client that holds it and says nothing.
+    pub idle_timeout: Option<Duration>,
+    /// How long the closing handshake this server started may wait for the client's
+    /// close frame, and how long the TCP close may take once the WebSocket is closed.
     pub close_timeout: Duration,
     /// The core's limits; `max_message_len` is the size that earns a 1009. The
     /// handshake's `max_bytes` is capped to the input buffer.
@@ -35,7 +41,7 @@ pub struct ServerConfig {
 }
 
 impl Default for ServerConfig {
-    /// Port 80, 5 s for the handshake, 2 s for the close, and no limit on frames,
+    /// Port 80, 5 s for the handshake, no idle timeout, 2 s for the close, and no limit on frames,
     /// messages or fragments: the echo streams each piece as it arrives and holds no
     /// message, so no size needs a bigger buffer.
     fn default() -> Self {
@@ -48,6 +54,7 @@ impl Default for ServerConfig {
         Self {
             port: 80,
             handshake_timeout: Duration::from_secs(5),
+            idle_timeout: None,
             close_timeout: Duration::from_secs(2),
             ws,
         }
@@ -69,6 +76,10 @@ pub struct Stats {
     pub failed: u32,
     /// Handshakes cut off for taking too long.
     pub handshake_timeouts: u32,
+    /// Connections closed (1001) for carrying nothing for the idle timeout.
+    pub idle_timeouts: u32,
+    /// Closing handshakes this server started that the client never answered.
+    pub close_timeouts: u32,
 }
 
 /// Where the server is in its socket's lifecycle.
@@ -76,8 +87,14 @@ pub struct Stats {
 enum Phase {
     /// The socket listens (or is about to) for the next client.
     Listening,
-    /// A client is connected; `since` is when it connected.
-    Connected { since: Instant },
+    /// A client is connected; `since` is when it connected, `heard` when its last
+    /// data frame arrived (or it connected), `closing` when this server was first seen
+    /// waiting for its close frame to be answered.
+    Connected {
+        since: Instant,
+        heard: Instant,
+        closing: Option<Instant>,
+    },
     /// The WebSocket is closed and the socket's FIN is on its way.
     Closing { since: Instant },
     /// The socket was aborted; the reset goes out before listening again.
@@ -157,16 +174,20 @@ impl<const RX: usize, const TX: usize> EchoServer<RX, TX> {
                     return;
                 }
                 if socket.is_active() {
-                    self.phase = Phase::Connected { since: now };
+                    self.phase = Phase::Connected {
+                        since: now,
+                        heard: now,
+                        closing: None,
+                    };
                     self.conn = Connection::server(self.config.ws);
                     self.rx_len = 0;
                     self.tx_start = 0;
                     self.tx_end = 0;
                     self.stats.connections += 1;
-                    self.serve(now, now, socket);
+                    self.serve(now, socket);
                 }
             }
-            Phase::Connected { since } => self.serve(now, since, socket),
+            Phase::Connected { .. } => self.serve(now, socket),
             Phase::Closing { since } => {
                 self.flush(socket);
                 let done = matches!(socket.state(), tcp::State::Closed | tcp::State::TimeWait);
@@ -182,7 +203,15 @@ impl<const RX: usize, const TX: usize> EchoServer<RX, TX> {
         }
     }
 
-    fn serve(&mut self, now: Instant, since: Instant, socket: &mut tcp::Socket<'_>) {
+    fn serve(&mut self, now: Instant, socket: &mut tcp::Socket<'_>) {
+        let Phase::Connected {
+            since,
+            mut heard,
+            mut closing,
+        } = self.phase
+        else {
+            return;
+        };
         if !socket.is_active() {
             // Reset by the peer.
             self.conn.abort();
@@ -195,10 +224,24 @@ impl<const RX: usize, const TX: usize> EchoServer<RX, TX> {
                 self.rx_len += n;
             }
         }
-        self.process();
+        if self.process() {
+            heard = now;
+        }
         self.flush(socket);
 
         let state = self.conn.ready_state();
+        if state == ReadyState::Closing {
+            closing.get_or_insert(now);
+        }
+        let idle = self
+            .config
+            .idle_timeout
+            .is_some_and(|limit| now - heard > limit);
+        self.phase = Phase::Connected {
+            since,
+            heard,
+            closing,
+        };
         if state == ReadyState::Closed && self.tx_start == self.tx_end {
             socket.close();
             self.phase = Phase::Closing { since: now };
@@ -207,6 +250,22 @@ impl<const RX: usize, const TX: usize> EchoServer<RX, TX> {
             self.conn.abort();
             socket.abort();
             self.phase = Phase::Aborted;
+        } else if closing.is_some_and(|at| now - at > self.config.close_timeout) {
+            self.stats.close_timeouts += 1;
+            self.conn.abort();
+            socket.abort();
+            self.phase = Phase::Aborted;
+        } else if state == ReadyState::Open && idle {
+            let out = &mut self.tx[self.tx_end..];
+            // No room now (the socket is full): tried again on the next poll.
+            if let Ok(n) = self
+                .conn
+                .send_close(Some(CloseCode::GOING_AWAY), "idle timeout", out)
+            {
+                self.tx_end += n;
+                self.stats.idle_timeouts += 1;
+                self.flush(socket);
+            }
         } else if socket.state() == tcp::State::CloseWait
             && !socket.can_recv()
             && !self.conn.wants_transmit()
@@ -218,9 +277,11 @@ impl<const RX: usize, const TX: usize> EchoServer<RX, TX> {
         }
     }
 
-    /// Feeds buffered input to the core while there is room for what it may produce.
-    fn process(&mut self) {
+    /// Feeds buffered input to the core while there is room for what it may produce;
+    /// returns whether a data frame arrived.
+    fn process(&mut self) -> bool {
         let mut pos = 0;
+        let mut data = false;
         loop {
             while self.conn.wants_transmit() {
                 match self.conn.poll_transmit(&mut self.tx[self.tx_end..]) {
@@ -257,12 +318,13 @@ impl<const RX: usize, const TX: usize> EchoServer<RX, TX> {
                     }
                     written.ok()
                 }
-                Some(Event::Data(data)) => {
-                    if data.end_of_message {
+                Some(Event::Data(piece)) => {
+                    data = true;
+                    if piece.end_of_message {
                         self.stats.messages += 1;
                     }
                     self.conn
-                        .send_fragment(data.kind, data.payload, data.end_of_message, out)
+                        .send_fragment(piece.kind, piece.payload, piece.end_of_message, out)
                         .ok()
                 }
                 // Pongs and close replies are owed by the core and written above.
@@ -279,6 +341,7 @@ impl<const RX: usize, const TX: usize> EchoServer<RX, TX> {
         }
         self.rx.copy_within(pos..self.rx_len, 0);
         self.rx_len -= pos;
+        data
     }
 
     fn flush(&mut self, socket: &mut tcp::Socket<'_>) {

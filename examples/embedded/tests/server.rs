@@ -283,3 +283,77 @@ fn a_request_split_across_segments_is_answered() {
         assert_eq!(tb.server.stats().messages, 1);
     });
 }
+
+fn idle_config() -> ServerConfig {
+    ServerConfig {
+        idle_timeout: Some(smoltcp::time::Duration::from_secs(10)),
+        ..ServerConfig::default()
+    }
+}
+
+#[test]
+fn an_idle_connection_is_closed_with_1001_counting_from_the_last_message() {
+    with_testbed(idle_config(), |tb| {
+        let mut client = opened(tb, 30);
+        let mut buf = [0u8; 64];
+        tb.advance(8_000);
+        client.send(tb, DataKind::Text, b"here", true).unwrap();
+        let got = client.next(tb, &mut buf).unwrap();
+        assert_eq!(got, Some(Received::Message(DataKind::Text, 4)));
+        let heard = tb.now();
+        // Pings do not count as activity.
+        tb.advance(5_000);
+        client.ping(tb, b"p").unwrap();
+        assert_eq!(client.next(tb, &mut buf).unwrap(), Some(Received::Pong(1)));
+        let got = client.next(tb, &mut buf).unwrap();
+        assert_eq!(got, Some(Received::Close(Some(1001))));
+        let waited = tb.now() - heard;
+        assert!(waited.secs() >= 10 && waited.secs() < 11, "{waited}");
+        // The client answered the close: the server closes TCP and serves the next one.
+        assert_eq!(tb.recv_to_end(&mut buf).unwrap(), 0);
+        tb.close_client().unwrap();
+        let stats = tb.server.stats();
+        assert_eq!((stats.idle_timeouts, stats.close_timeouts), (1, 0));
+        let mut client = opened(tb, 31);
+        client.send(tb, DataKind::Text, b"next", true).unwrap();
+        let got = client.next(tb, &mut buf).unwrap();
+        assert_eq!(got, Some(Received::Message(DataKind::Text, 4)));
+    });
+}
+
+#[test]
+fn an_unanswered_idle_close_is_dropped_after_the_close_timeout() {
+    with_testbed(idle_config(), |tb| {
+        let _client = opened(tb, 32);
+        let mut buf = [0u8; 64];
+        // The close frame, unmasked: 1001 and "idle timeout". The client never answers.
+        let n = tb.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..4], [0x88, 14, 0x03, 0xe9]);
+        assert_eq!(&buf[4..n], b"idle timeout");
+        let sent = tb.now();
+        // Then the server drops the connection after its 2 s close timeout.
+        assert_eq!(tb.recv(&mut buf).unwrap(), 0);
+        let waited = tb.now() - sent;
+        assert!(waited.secs() >= 2 && waited.secs() < 3, "{waited}");
+        let stats = tb.server.stats();
+        assert_eq!((stats.idle_timeouts, stats.close_timeouts), (1, 1));
+        tb.close_client().unwrap();
+        let mut client = opened(tb, 33);
+        client.send(tb, DataKind::Text, b"next", true).unwrap();
+        let got = client.next(tb, &mut buf).unwrap();
+        assert_eq!(got, Some(Received::Message(DataKind::Text, 4)));
+    });
+}
+
+#[test]
+fn without_an_idle_timeout_a_silent_connection_stays_open() {
+    with_testbed(ServerConfig::default(), |tb| {
+        let mut client = opened(tb, 34);
+        let mut buf = [0u8; 64];
+        tb.advance(15_000);
+        client.send(tb, DataKind::Text, b"still", true).unwrap();
+        let got = client.next(tb, &mut buf).unwrap();
+        assert_eq!(got, Some(Received::Message(DataKind::Text, 5)));
+        assert_eq!(tb.server.stats().idle_timeouts, 0);
+    });
+}
