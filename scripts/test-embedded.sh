@@ -7,7 +7,9 @@
 # (bindings/c/examples/firmware: libwsframe.a linked by gcc-arm-none-eabi + picolibc)
 # booted under QEMU and sized beside the Rust probes; and the C echo server on lwIP
 # (bindings/c/examples/lwip/board: lwIP from Debian's source package, the LAN9118) under
-# QEMU against Python websockets and Autobahn 1-10.
+# QEMU against Python websockets and Autobahn 1-10. The load and fault suite
+# (tests/load/faults.py at its firmware scale, docs/load-and-faults.md) runs against the
+# smoltcp, embassy (also built with its heartbeat) and lwIP images.
 set -euo pipefail
 cd "$(dirname "$0")/../examples/embedded"
 
@@ -87,6 +89,34 @@ if [ "$codec" -gt "$budget" ]; then
   exit 1
 fi
 
+# The load and fault suite against an image under QEMU, at the image's own scale: its
+# 4 sockets (one is the probe client's), its 5 s handshake timeout, and the suite's
+# other options as given. Past its sockets an image resets a connection (no socket
+# listens) rather than answering 503; QEMU accepts on the host port before the guest
+# listens. About 30-50 s each.
+faults_dir=$(mktemp -d /tmp/faults-firmware.XXXXXX)
+faults_image() {
+  local name="$1" image="$2"
+  shift 2
+  FAULTS_LOG_DIR="$faults_dir" timeout 300 python3 ../../tests/load/faults.py --scale firmware \
+    --name "$name" --max-connections 4 --handshake-timeout 5 --ready-handshake --refuses-by-reset \
+    --json "$faults_dir/figures.jsonl" "$@" -- \
+    qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+    -semihosting-config enable=on,target=native -kernel "$image" \
+    -nic "user,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80"
+}
+echo "== load and faults: the smoltcp image (idle timeout 10 s, close timeout 2 s)"
+faults_image firmware-net "$images/net" --idle-timeout 10 --close-timeout 2
+echo "== load and faults: the embassy image"
+faults_image firmware-embassy "$images/embassy-net"
+echo "== load and faults: the embassy image with its heartbeat (ping 2 s, pong 2 s, idle 5 s)"
+# Built last: it replaces the default image in the target directory.
+cargo build "${thumb[@]}" --features wsframe-embassy/heartbeat
+faults_image firmware-embassy-heartbeat "$images/embassy-net" --cases heartbeat \
+  --ping-interval 2 --pong-timeout 2
+faults_image firmware-embassy-idle "$images/embassy-net" --cases heartbeat \
+  --idle-timeout 5 --close-timeout 2
+
 echo "== C firmware: libwsframe.a in a C image (gcc-arm-none-eabi, picolibc) under QEMU"
 c_firmware=../../bindings/c/examples/firmware
 make -s -C "$c_firmware"
@@ -108,6 +138,8 @@ lwip_board=../../bindings/c/examples/lwip/board
 make -s -C "$lwip_board"
 lwip_image="$(make -s -C "$lwip_board" print-build)/echo-lwip.elf"
 arm-none-eabi-size "$lwip_image"
+echo "== load and faults: the lwIP image"
+faults_image firmware-lwip "$lwip_image"
 timeout 200 "$lwip_board/run_qemu.sh" "$lwip_image" -- \
   timeout 150 python3 "$lwip_board/../check_websockets.py"
 AUTOBAHN_TIMEOUT=600 timeout 660 "$lwip_board/run_qemu.sh" "$lwip_image" -- \

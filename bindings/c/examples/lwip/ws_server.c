@@ -27,6 +27,12 @@
 #ifndef MAX_CLIENTS
 #define MAX_CLIENTS 8
 #endif
+/* Seconds a client may take from connecting to a complete opening request; past it
+ * the connection is dropped, so clients that trickle a request (slowloris) cannot hold
+ * the slots. */
+#ifndef HANDSHAKE_TIMEOUT_S
+#define HANDSHAKE_TIMEOUT_S 5
+#endif
 /* The input buffer; the opening request may take all of it (handshake.max_bytes). */
 #ifndef IN_CAP
 #define IN_CAP 8192u
@@ -46,6 +52,7 @@ struct client {
     size_t out_pos, out_len;
     int closing; /* 0, CLOSE_WHEN_SENT or FIN_SENT */
     int polls;   /* poll callbacks since the FIN went out */
+    int age;     /* poll callbacks (seconds) since the connection was accepted */
 };
 
 /* `closing`: end the connection once `out` is handed over; our FIN is out. */
@@ -205,6 +212,10 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb) {
     (void)pcb;
     if (c->closing == FIN_SENT && ++c->polls > FIN_WAIT_TICKS)
         return drop(c); /* the peer does not close its side */
+    if (wsf_conn_ready_state(c->conn) == WSF_STATE_CONNECTING && ++c->age > HANDSHAKE_TIMEOUT_S) {
+        WS_SERVER_LOG("echo_lwip: handshake timeout\n");
+        return drop(c);
+    }
     return pump(c);
 }
 
@@ -232,12 +243,14 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
     c->in_len = c->out_pos = c->out_len = 0;
     c->closing = 0;
     c->polls = 0;
+    c->age = 0;
     tcp_nagle_disable(pcb);
     tcp_arg(pcb, c);
     tcp_recv(pcb, on_recv);
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
-    /* Every second: retries a send lwIP had no memory for, times the wait for FIN. */
+    /* Every second: retries a send lwIP had no memory for, times the handshake and
+     * the wait for FIN. */
     tcp_poll(pcb, on_poll, 2);
     return ERR_OK;
 }
