@@ -23,10 +23,10 @@
 //!   [`WebSocket::flush`] flushes on request.
 //!
 //! Memory per connection: the caller's buffer plus `size_of::<WebSocket<T>>()`: the
-//! core's connection state, a 256-byte output buffer and the stream (912 bytes on
-//! thumbv7em with embassy-net's `TcpSocket` by reference). The embassy image in
-//! `examples/embedded` serves each connection in 5,536 bytes of RAM, TCP buffers
-//! included.
+//! core's connection state, a 256-byte output buffer, the timers and the stream (1,256
+//! bytes on thumbv7em with embassy-net's `TcpSocket` by reference, 80 of them the
+//! timers). The embassy image in `examples/embedded` serves each connection in 6,224
+//! bytes of RAM, TCP buffers included.
 //!
 //! ## Cancel safety
 //!
