@@ -98,9 +98,10 @@
 //! carried no data for too long (1001), and drops one whose close went unanswered. The
 //! crate owns no clock: [`set_keepalive`](WebSocket::set_keepalive) takes a function
 //! returning milliseconds, `recv` acts on the timers, and the caller wakes `recv` at
-//! [`next_deadline`](WebSocket::next_deadline) by racing it against a timer (on
-//! embassy, `embassy_futures::select` with `embassy_time::Timer::at`). Here the client
-//! never reads, so it never answers the server's ping:
+//! [`next_deadline`](WebSocket::next_deadline) by racing it against a timer (`recv` is
+//! cancel-safe). On embassy that is `embassy_time::with_deadline` around `recv`, as the
+//! embassy image in `examples/embedded` does; here with tokio, where the client never
+//! reads, so it never answers the server's ping:
 //!
 //! ```
 //! use std::time::{Duration, Instant};
