@@ -138,6 +138,8 @@ class WebSocket extends EventEmitter {
     this._maxBackpressure = DEFAULT_MAX_BACKPRESSURE;
     /** Whether reading is stopped for backpressure. */
     this._paused = false;
+    /** Whether the core owes a pong that waits for 'drain' or the next message. */
+    this._pongHeld = false;
     /** Heartbeat and idle settings (null: off), and their timers while open. */
     this._keepAliveSettings = null;
     this._keepAlive = null;
@@ -285,9 +287,7 @@ class WebSocket extends EventEmitter {
 
   /** The socket took its output: send the pong held back meanwhile, read again. */
   _onDrain() {
-    if (this._conn !== null && (this._readyState === OPEN || this._readyState === CLOSING) && !this._failed && this._conn.wantsTransmit) {
-      this._flush();
-    }
+    if (this._pongHeld && this._conn !== null && !this._failed) this._flush();
     if (this._paused) {
       this._paused = false;
       this._socket.resume();
@@ -296,13 +296,15 @@ class WebSocket extends EventEmitter {
   }
 
   /**
-   * Whether what the core owes (a pong) may wait: while the socket already needs to
-   * drain, a peer that does not read would only pile pongs up. The core keeps only the
-   * latest owed pong (RFC 6455 §5.5.3 lets an endpoint answer only the most recent
-   * ping); 'drain' sends it.
+   * Whether what the core owes (a pong) waits: while the socket already needs to drain,
+   * a peer that does not read would only pile pongs up. The core keeps only the latest
+   * owed pong (RFC 6455 §5.5.3 lets an endpoint answer only the most recent ping);
+   * 'drain' or the next message sent takes it, so it keeps its place among the frames.
    */
   _holdPongs() {
-    return this._socket.writableNeedDrain;
+    if (!this._socket.writableNeedDrain) return false;
+    this._pongHeld = true;
+    return true;
   }
 
   /** Heartbeat: sends a ping; false when the connection is not open. */
@@ -321,8 +323,16 @@ class WebSocket extends EventEmitter {
 
   /** Idle timeout: closes with 1001 (going away, RFC 6455 §7.4.1); the close timeout follows. */
   _idleClose() {
-    if (this._readyState !== OPEN || this._failed) return;
+    if (this._readyState !== OPEN || this._failed || this._socket.destroyed) return;
     this._sendClose(1001, 'idle timeout');
+  }
+
+  /** Stops the heartbeat and idle timers: the connection is going or gone. */
+  _stopKeepAlive() {
+    if (this._keepAlive !== null) {
+      this._keepAlive.stop();
+      this._keepAlive = null;
+    }
   }
 
   _onData(chunk) {
@@ -481,6 +491,7 @@ class WebSocket extends EventEmitter {
   }
 
   _flush() {
+    this._pongHeld = false;
     const bytes = this._conn.takeTransmit();
     if (bytes !== null) this._socket.write(bytes);
   }
@@ -489,6 +500,7 @@ class WebSocket extends EventEmitter {
   _fail(err) {
     if (this._failed) return;
     this._failed = true;
+    this._stopKeepAlive();
     clearTimeout(this._handshakeTimer);
     const wasConnecting = this._readyState === CONNECTING;
     if (this._readyState !== CLOSED) this._readyState = CLOSING;
@@ -529,10 +541,7 @@ class WebSocket extends EventEmitter {
   _onSocketClose() {
     clearTimeout(this._handshakeTimer);
     clearTimeout(this._closeTimer);
-    if (this._keepAlive !== null) {
-      this._keepAlive.stop();
-      this._keepAlive = null;
-    }
+    this._stopKeepAlive();
     if (this._readyState === CLOSED) return;
     this._readyState = CLOSED;
     if (this._conn !== null) {
@@ -639,6 +648,7 @@ class WebSocket extends EventEmitter {
 
   /** Sends one message now: `payload` a string or bytes, `text` its frame kind. */
   _sendNow(payload, text, options, cb) {
+    if (this._pongHeld && this._readyState === OPEN) this._flush();
     const size = typeof payload === 'string' ? utf8Length(payload) : payload.byteLength;
     if (this._readyState !== OPEN) {
       // WHATWG: data sent after closing counts as buffered and is not sent.
@@ -800,6 +810,7 @@ class WebSocket extends EventEmitter {
   /** Destroys the socket at once, without a closing handshake. */
   terminate() {
     if (this._readyState === CLOSED) return;
+    this._stopKeepAlive();
     if (this._conn !== null) this._conn.abort();
     if (this._socket !== null) this._socket.destroy();
   }
