@@ -310,7 +310,13 @@ class WebSocket extends EventEmitter {
   /** Heartbeat: sends a ping; false when the connection is not open. */
   _heartbeatPing() {
     if (this._readyState !== OPEN || this._failed || this._conn === null || !this._socket.writable) return false;
-    this._socket.write(this._conn.ping(EMPTY));
+    let frame;
+    try {
+      frame = this._conn.ping(EMPTY);
+    } catch {
+      return false; // the core is no longer open: its close or failure is under way
+    }
+    this._socket.write(frame);
     return true;
   }
 
@@ -324,7 +330,11 @@ class WebSocket extends EventEmitter {
   /** Idle timeout: closes with 1001 (going away, RFC 6455 §7.4.1); the close timeout follows. */
   _idleClose() {
     if (this._readyState !== OPEN || this._failed || this._socket.destroyed) return;
-    this._sendClose(1001, 'idle timeout');
+    try {
+      this._sendClose(1001, 'idle timeout');
+    } catch {
+      this.terminate(); // the core is no longer open: nothing more to say to the peer
+    }
   }
 
   /** Stops the heartbeat and idle timers: the connection is going or gone. */
