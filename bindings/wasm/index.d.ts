@@ -228,6 +228,14 @@ export interface ClientOptions {
   autoPong?: boolean;
   handshakeTimeout?: number;
   closeTimeout?: number;
+  /** Send a heartbeat ping every this many ms (default 0: off). */
+  pingInterval?: number;
+  /** How long (ms) a heartbeat ping may wait for a pong before the connection is terminated (default: pingInterval). */
+  pongTimeout?: number;
+  /** Close with 1001 after this many ms without a message (default 0: off); closeTimeout then bounds the wait for the reply. */
+  idleTimeout?: number;
+  /** Bytes of output waiting for the peer above which reading from it stops until they drain (default 1 MiB; Infinity: no bound). */
+  maxBackpressure?: number;
   origin?: string;
   headers?: Record<string, string>;
   ca?: unknown;
@@ -284,8 +292,17 @@ export interface ServerOptions {
   origins?: string[];
   autoPong?: boolean;
   clientTracking?: boolean;
+  /** ms to complete the opening handshake (default 10000): from the TCP connection with the server's own HTTP server (`port`), from the upgrade request otherwise. */
   handshakeTimeout?: number;
   closeTimeout?: number;
+  /** Send a heartbeat ping every this many ms (default 0: off). */
+  pingInterval?: number;
+  /** How long (ms) a heartbeat ping may wait for a pong before the connection is terminated (default: pingInterval). */
+  pongTimeout?: number;
+  /** Close with 1001 after this many ms without a message (default 0: off); closeTimeout then bounds the wait for the reply. */
+  idleTimeout?: number;
+  /** Bytes of output waiting for the peer above which reading from it stops until they drain (default 1 MiB; Infinity: no bound). */
+  maxBackpressure?: number;
   maxHandshakeBytes?: number;
   /** Accept permessage-deflate offers (default false, as in ws). */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;

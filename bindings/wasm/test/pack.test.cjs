@@ -132,6 +132,9 @@ test('the packed tarball installs and works in a fresh project', { timeout: 2400
       void init().then(() => undefined);
       const wss = new WebSocketServer({ noServer: true, maxPayload: 1024, handleProtocols: (p) => p.has('a') ? 'a' : false });
       const ws: WebSocket = new WebSocket('ws://127.0.0.1:1', ['a']);
+      const timed = new WebSocketServer({ noServer: true, pingInterval: 30000, pongTimeout: 10000, idleTimeout: 60000, closeTimeout: 5000, maxBackpressure: 1 << 20 });
+      const beating = new WebSocket('ws://127.0.0.1:1', { pingInterval: 30000, idleTimeout: 60000, maxBackpressure: Infinity });
+      void timed; beating.onerror = () => beating.terminate();
       ws.onclose = (e) => { const code: number = e.code; const clean: boolean = e.wasClean; void code; void clean; };
       const h = decodeHeader(new Uint8Array([0x81, 0x00]), { role: 'client' });
       if (h.complete) { const n: number | bigint = h.payloadLength; void n; }

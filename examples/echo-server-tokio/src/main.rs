@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! echo-server-tokio [--listen ADDR] [--static DIR] [--max-message BYTES]
-//!                   [--max-connections N] [--deflate | --no-deflate] [--quiet]
+//!                   [--max-connections N] [--deflate | --no-deflate]
+//!                   [--handshake-timeout SECS] [--ping-interval SECS] [--pong-timeout SECS]
+//!                   [--idle-timeout SECS] [--close-timeout SECS] [--quiet]
 //! ```
 //!
 //! The flags and behaviour are those of `echo-server` (the blocking one):
@@ -16,6 +18,13 @@
 //!   browsers always offer it); `--no-deflate` declines every extension.
 //! - Plain HTTP GET requests get files from `--static DIR` (default:
 //!   `examples/frame-inspector` of the repository when it exists), 404 otherwise.
+//! - The handshake must finish within `--handshake-timeout` (10 s).
+//! - Heartbeat and timeouts (`wsframe_tokio::StreamOptions`), off unless given: a ping
+//!   after `--ping-interval` of silence from the peer, the connection failed (1011) when no
+//!   pong comes within `--pong-timeout` (default: the interval); a close 1001 after
+//!   `--idle-timeout` during which nothing arrived (pongs count, unlike `echo-server`,
+//!   whose idle timeout counts messages only); a connection dropped when its close is not
+//!   answered within `--close-timeout` (default 5 s).
 //! - SIGINT (Ctrl-C) or SIGTERM stops it cleanly: no new connections, open ones get a
 //!   close frame 1001 (going away) and up to 2 s for the reply, stragglers are dropped,
 //!   exit status 0.
@@ -33,11 +42,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use wsframe_tokio::wsframe::{CloseCode, Config};
-use wsframe_tokio::{DeflateConfig, Error, Message, ServerOptions, WebSocketStream};
+use wsframe_tokio::{
+    DeflateConfig, Error, Keepalive, Message, ServerOptions, StreamOptions, WebSocketStream,
+};
 
 /// Subprotocols this server speaks.
 const PROTOCOLS: &[&str] = &["chat", "echo", "wsframe-control"];
-/// Time a client has to send its opening request.
+/// Time a client has to send its opening request, unless `--handshake-timeout`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a connection waits for the reply to its 1001 when the server stops.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -49,11 +60,16 @@ struct Args {
     max_connections: usize,
     deflate: bool,
     quiet: bool,
+    handshake_timeout: Duration,
+    ping_interval: Option<Duration>,
+    pong_timeout: Option<Duration>,
+    /// The timers of every connection (the write buffer bound stays the default).
+    stream: StreamOptions,
 }
 
 const USAGE: &str =
     "usage: echo-server-tokio [--listen ADDR] [--static DIR] [--max-message BYTES] \
-                     [--max-connections N] [--deflate | --no-deflate] [--quiet]\n\
+                     [--max-connections N] [--deflate | --no-deflate] [timers] [--quiet]\n\
   --listen ADDR          address to bind (default 127.0.0.1:9001)\n\
   --static DIR           serve plain HTTP GET requests from DIR (default: the repository's\n\
                          examples/frame-inspector when it exists)\n\
@@ -61,6 +77,12 @@ const USAGE: &str =
   --max-connections N    connections served at once (default 1024)\n\
   --deflate              accept permessage-deflate when offered (the default)\n\
   --no-deflate           decline permessage-deflate (no extension is used)\n\
+  --handshake-timeout S  time a client has to finish its opening handshake (default 10)\n\
+  --ping-interval S      send a heartbeat ping after S seconds of silence (default: none)\n\
+  --pong-timeout S       fail (1011) a connection whose ping got no pong in S seconds\n\
+                         (default: the ping interval)\n\
+  --idle-timeout S       close (1001) a connection from which nothing came for S seconds\n\
+  --close-timeout S      drop a connection whose close got no reply in S seconds (default 5)\n\
   --quiet                no per-connection log lines\n\
 Stops cleanly on SIGINT (Ctrl-C) or SIGTERM.";
 
@@ -72,6 +94,10 @@ fn parse_args() -> Result<Args, String> {
         max_connections: 1024,
         deflate: true,
         quiet: false,
+        handshake_timeout: HANDSHAKE_TIMEOUT,
+        ping_interval: None,
+        pong_timeout: None,
+        stream: StreamOptions::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -89,6 +115,11 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| "--max-connections takes a number".to_owned())?
             }
+            "--handshake-timeout" => args.handshake_timeout = seconds(&value(&arg)?, &arg)?,
+            "--ping-interval" => args.ping_interval = Some(seconds(&value(&arg)?, &arg)?),
+            "--pong-timeout" => args.pong_timeout = Some(seconds(&value(&arg)?, &arg)?),
+            "--idle-timeout" => args.stream.idle_timeout = Some(seconds(&value(&arg)?, &arg)?),
+            "--close-timeout" => args.stream.close_timeout = Some(seconds(&value(&arg)?, &arg)?),
             "--deflate" => args.deflate = true,
             "--no-deflate" => args.deflate = false,
             "--quiet" => args.quiet = true,
@@ -96,7 +127,23 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
+    if let Some(interval) = args.ping_interval {
+        let timeout = args.pong_timeout.unwrap_or(interval);
+        args.stream.keepalive = Some(Keepalive { interval, timeout });
+    } else if args.pong_timeout.is_some() {
+        return Err("--pong-timeout needs --ping-interval".to_owned());
+    }
     Ok(args)
+}
+
+/// A positive number of seconds (fractions allowed).
+fn seconds(value: &str, name: &str) -> Result<Duration, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{name} takes a positive number of seconds"))
 }
 
 /// The static directory: the one given, else the repository's frame inspector page.
@@ -146,7 +193,7 @@ async fn main() -> ExitCode {
             max_message_len: args.max_message,
             ..Config::default()
         })
-        .handshake_timeout(Some(HANDSHAKE_TIMEOUT))
+        .handshake_timeout(Some(args.handshake_timeout))
         .protocols(PROTOCOLS);
     if args.deflate {
         options = options.permessage_deflate(DeflateConfig::default());
@@ -199,8 +246,9 @@ async fn main() -> ExitCode {
                     continue;
                 }
                 let (options, stop, quiet) = (Arc::clone(&options), stop.clone(), args.quiet);
+                let timers = args.stream;
                 connections.spawn(async move {
-                    serve(socket, peer.to_string(), &options, stop, quiet).await;
+                    serve(socket, peer.to_string(), &options, timers, stop, quiet).await;
                 });
             }
         }
@@ -250,6 +298,7 @@ async fn serve(
     socket: TcpStream,
     peer: String,
     options: &ServerOptions,
+    timers: StreamOptions,
     mut stop: watch::Receiver<bool>,
     quiet: bool,
 ) {
@@ -259,7 +308,7 @@ async fn serve(
         _ = stop.changed() => return,
     };
     let mut ws = match accepted {
-        Ok(ws) => ws,
+        Ok(ws) => ws.with_options(timers),
         Err(Error::HttpAnswered) => return,
         Err(e) => {
             if !quiet {
@@ -283,9 +332,9 @@ async fn serve(
             _ = stop.changed(), if !stopping => {
                 stopping = true;
                 // The stream ends when the reply comes or the close timeout passes.
-                let ws_options = wsframe_tokio::StreamOptions {
+                let ws_options = StreamOptions {
                     close_timeout: Some(CLOSE_GRACE),
-                    ..wsframe_tokio::StreamOptions::default()
+                    ..timers
                 };
                 ws = ws.with_options(ws_options);
                 let going_away = Message::close(CloseCode::GOING_AWAY, "server stopping");

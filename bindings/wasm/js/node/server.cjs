@@ -5,10 +5,30 @@
 const { EventEmitter } = require('node:events');
 const http = require('node:http');
 const { Connection, EVENT_REQUEST, RSV1 } = require('./codec.cjs');
-const { WebSocket, kServer } = require('./websocket.cjs');
+const { WebSocket, kServer, maxBackpressure } = require('./websocket.cjs');
 const { deflateSettings, serverDeflater } = require('./deflate.cjs');
+const { keepAliveSettings } = require('./keepalive.cjs');
 
 const CORE_REJECTIONS = [400, 403, 426, 431];
+/** The handshake timer of a socket of the server's own HTTP server, until its request came. */
+const kRequestTimer = Symbol('request timer');
+
+/**
+ * The server's own handshake timer, from the TCP connection to a complete request: Node's
+ * `headersTimeout` is checked only every `connectionsCheckingInterval` (30 s), so a
+ * request trickled a byte at a time would hold its socket about 36 s with a 10 s limit.
+ */
+function armRequestTimer(socket, ms) {
+  const timer = setTimeout(() => socket.destroy(), ms);
+  timer.unref();
+  socket[kRequestTimer] = timer;
+  socket.once('close', () => clearTimeout(timer));
+}
+
+function clearRequestTimer(socket) {
+  clearTimeout(socket[kRequestTimer]);
+  socket[kRequestTimer] = undefined;
+}
 
 function requestHead(req) {
   let head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
@@ -48,7 +68,9 @@ function track(clients, ws) {
  * Options: host, path, maxPayload (default 100 MiB), handleProtocols(protocols, req),
  * verifyClient(info, cb?), origins (allowed Origin values), autoPong (default true),
  * clientTracking (default true), handshakeTimeout (ms, default 10000), closeTimeout (ms),
- * maxHandshakeBytes, perMessageDeflate (default false; true or an object as in ws). Events: 'connection' (ws, req), 'listening', 'error', 'close'.
+ * maxHandshakeBytes, perMessageDeflate (default false; true or an object as in ws),
+ * maxBackpressure (bytes, default 1 MiB), pingInterval, pongTimeout, idleTimeout (ms, off
+ * by default). Events: 'connection' (ws, req), 'listening', 'error', 'close'.
  */
 class WebSocketServer extends EventEmitter {
   constructor(options, callback) {
@@ -68,6 +90,9 @@ class WebSocketServer extends EventEmitter {
     if (options.handleProtocols !== undefined && typeof options.handleProtocols !== 'function') throw new TypeError('handleProtocols must be a function');
     if (options.verifyClient !== undefined && typeof options.verifyClient !== 'function') throw new TypeError('verifyClient must be a function');
     if (options.origins !== undefined && !Array.isArray(options.origins)) throw new TypeError('origins must be an array of strings');
+    // Checked here, so that a wrong value throws now rather than at the first connection.
+    keepAliveSettings(options);
+    maxBackpressure(options);
     this.options = options;
     this._deflate = deflateSettings(options.perMessageDeflate);
     this.clients = options.clientTracking ? new Set() : undefined;
@@ -75,12 +100,17 @@ class WebSocketServer extends EventEmitter {
     this._ownsServer = false;
     if (options.port !== undefined) {
       this._server = http.createServer((req, res) => {
+        clearRequestTimer(req.socket);
         const body = http.STATUS_CODES[426];
-        res.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body) });
+        // Connection: close, so that the handshake timer covers every request on a socket.
+        res.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
         res.end(body);
       });
       this._server.headersTimeout = options.handshakeTimeout;
       this._server.requestTimeout = options.handshakeTimeout;
+      if (options.handshakeTimeout > 0) {
+        this._server.on('connection', (socket) => armRequestTimer(socket, options.handshakeTimeout));
+      }
       this._ownsServer = true;
       this._server.listen(options.port, options.host, options.backlog, callback);
     } else if (options.server !== undefined) {
@@ -90,6 +120,7 @@ class WebSocketServer extends EventEmitter {
       this._onListening = () => this.emit('listening');
       this._onError = (err) => this.emit('error', err);
       this._onUpgrade = (req, socket, head) => {
+        clearRequestTimer(socket);
         this.handleUpgrade(req, socket, head, (ws) => this.emit('connection', ws, req));
       };
       this._server.on('listening', this._onListening);

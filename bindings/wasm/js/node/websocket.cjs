@@ -10,6 +10,7 @@ const {
   EVENT_NONE, EVENT_OPENED, EVENT_DATA, EVENT_PING, EVENT_PONG, EVENT_CLOSE, FLAG_COMPRESSED, RSV1,
 } = require('./codec.cjs');
 const { deflateSettings, clientDeflater } = require('./deflate.cjs');
+const { KeepAlive, keepAliveSettings } = require('./keepalive.cjs');
 
 const INFLATE_ERRORS = {
   1007: 'compressed message does not inflate to valid data',
@@ -27,6 +28,20 @@ const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'blob'];
 /** Server frames up to this payload size are copied into one buffer with their header. */
 const SMALL_FRAME = 4096;
+/**
+ * Default `maxBackpressure`: bytes of output waiting for a peer above which reading from
+ * it stops until they drain (the C echo server's bound too).
+ */
+const DEFAULT_MAX_BACKPRESSURE = 1024 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/** The `maxBackpressure` option, checked. */
+function maxBackpressure(options) {
+  const value = options.maxBackpressure;
+  if (value === undefined) return DEFAULT_MAX_BACKPRESSURE;
+  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError('maxBackpressure must be a number of bytes (Infinity for no bound)');
+  return value;
+}
 
 /** The bytes of a message to send: text as UTF-8, binary data as a view (no copy). */
 function payloadBytes(payload) {
@@ -119,6 +134,15 @@ class WebSocket extends EventEmitter {
     this._deflate = null;
     this._deflater = null;
     this._sendingFragments = false;
+    /** Reading stops while the socket holds more than this many bytes of output. */
+    this._maxBackpressure = DEFAULT_MAX_BACKPRESSURE;
+    /** Whether reading is stopped for backpressure. */
+    this._paused = false;
+    /** Whether the core owes a pong that waits for 'drain' or the next message. */
+    this._pongHeld = false;
+    /** Heartbeat and idle settings (null: off), and their timers while open. */
+    this._keepAliveSettings = null;
+    this._keepAlive = null;
     /** Messages waiting behind a Blob being read, or null. */
     this._queue = null;
     if (address === kServer) {
@@ -137,6 +161,8 @@ class WebSocket extends EventEmitter {
     }
     this._protocol = protocol || '';
     this._closeTimeout = options.closeTimeout;
+    this._maxBackpressure = maxBackpressure(options);
+    this._keepAliveSettings = keepAliveSettings(options);
     this._readyState = OPEN;
     if (head && head.length > 0) {
       // Bytes that came after the request in the same read (Node's upgrade `head`):
@@ -148,11 +174,12 @@ class WebSocket extends EventEmitter {
       this._attach(socket);
       process.nextTick(() => {
         this._onData(head);
-        socket.resume();
+        if (!this._paused) socket.resume();
       });
     } else {
       this._attach(socket);
     }
+    this._startKeepAlive();
   }
 
   _initClient(address, protocols, options) {
@@ -172,6 +199,8 @@ class WebSocket extends EventEmitter {
     if (new Set(protocols).size !== protocols.length) throw new DOMException('duplicate subprotocol', 'SyntaxError');
     this._closeTimeout = options.closeTimeout;
     this._maxPayload = options.maxPayload;
+    this._maxBackpressure = maxBackpressure(options);
+    this._keepAliveSettings = keepAliveSettings(options);
     this._deflate = deflateSettings(options.perMessageDeflate);
     this._conn = new Connection('client', { maxPayload: options.maxPayload, autoPong: options.autoPong });
     let request;
@@ -220,7 +249,100 @@ class WebSocket extends EventEmitter {
     socket.on('data', (chunk) => this._onData(chunk));
     socket.on('close', () => this._onSocketClose());
     socket.on('error', (err) => this._onSocketError(err));
-    socket.on('drain', () => this.emit('drain'));
+    socket.on('drain', () => this._onDrain());
+    socket.on('end', () => this._onSocketEnd());
+  }
+
+  /**
+   * The peer sent its FIN: it sends nothing more, not even the close frame it owes. The
+   * server's sockets come from Node's HTTP server, which allows half-open connections, so
+   * without this they would stay open (write only) for good. This side ends its half
+   * after what it has written; the close timer bounds the wait for a peer that does not
+   * read it.
+   */
+  _onSocketEnd() {
+    if (this._readyState === CLOSED) return;
+    if (this._socket.writable) this._socket.end();
+    this._armCloseTimer();
+  }
+
+  /** Starts the heartbeat and idle timers, when any is set, once the connection is open. */
+  _startKeepAlive() {
+    if (this._keepAliveSettings !== null) this._keepAlive = new KeepAlive(this, this._keepAliveSettings);
+  }
+
+  /**
+   * Backpressure: reading from the peer stops while its socket holds more than
+   * `maxBackpressure` bytes of output (echoes, replies it does not read), so memory per
+   * connection stays bounded by the bound plus one message; the kernel's buffers then
+   * fill and the peer's sends stall. `writableNeedDrain` makes sure 'drain' comes.
+   */
+  _applyBackpressure() {
+    const socket = this._socket;
+    if (!this._paused && socket.writableLength > this._maxBackpressure && socket.writableNeedDrain) {
+      this._paused = true;
+      socket.pause();
+    }
+  }
+
+  /** The socket took its output: send the pong held back meanwhile, read again. */
+  _onDrain() {
+    if (this._pongHeld && this._conn !== null && !this._failed) this._flush();
+    if (this._paused) {
+      this._paused = false;
+      this._socket.resume();
+    }
+    this.emit('drain');
+  }
+
+  /**
+   * Whether what the core owes (a pong) waits: while the socket already needs to drain,
+   * a peer that does not read would only pile pongs up. The core keeps only the latest
+   * owed pong (RFC 6455 §5.5.3 lets an endpoint answer only the most recent ping);
+   * 'drain' or the next message sent takes it, so it keeps its place among the frames.
+   */
+  _holdPongs() {
+    if (!this._socket.writableNeedDrain) return false;
+    this._pongHeld = true;
+    return true;
+  }
+
+  /** Heartbeat: sends a ping; false when the connection is not open. */
+  _heartbeatPing() {
+    if (this._readyState !== OPEN || this._failed || this._conn === null || !this._socket.writable) return false;
+    let frame;
+    try {
+      frame = this._conn.ping(EMPTY);
+    } catch {
+      return false; // the core is no longer open: its close or failure is under way
+    }
+    this._socket.write(frame);
+    return true;
+  }
+
+  /** Heartbeat: the pong did not come in time, the peer is taken as gone. */
+  _pongMissed() {
+    if (this._readyState === CLOSED) return;
+    this._emitError(new WebSocketError('no pong within pongTimeout'));
+    this.terminate();
+  }
+
+  /** Idle timeout: closes with 1001 (going away, RFC 6455 §7.4.1); the close timeout follows. */
+  _idleClose() {
+    if (this._readyState !== OPEN || this._failed || this._socket.destroyed) return;
+    try {
+      this._sendClose(1001, 'idle timeout');
+    } catch {
+      this.terminate(); // the core is no longer open: nothing more to say to the peer
+    }
+  }
+
+  /** Stops the heartbeat and idle timers: the connection is going or gone. */
+  _stopKeepAlive() {
+    if (this._keepAlive !== null) {
+      this._keepAlive.stop();
+      this._keepAlive = null;
+    }
   }
 
   _onData(chunk) {
@@ -241,6 +363,7 @@ class WebSocket extends EventEmitter {
     } finally {
       socket.uncork();
     }
+    if (this._readyState !== CLOSED) this._applyBackpressure();
   }
 
   _processInput(conn) {
@@ -257,10 +380,11 @@ class WebSocket extends EventEmitter {
       else this._onOtherEvent(conn, code);
       if (this._conn === null || this._readyState === CLOSED || this._failed) return;
     }
-    if (conn.wantsTransmit) this._flush();
+    if (conn.wantsTransmit && !this._holdPongs()) this._flush();
   }
 
   _onDataEvent(conn) {
+    if (this._keepAlive !== null) this._keepAlive.message();
     const flags = conn.eventFlags();
     const ptr = conn.eventPtr();
     const len = conn.eventLength();
@@ -328,13 +452,20 @@ class WebSocket extends EventEmitter {
           if (this._deflater !== null) conn.setAllowedRsv(RSV1);
         }
         this._readyState = OPEN;
+        this._startKeepAlive();
         this.emit('open');
         break;
       case EVENT_PING:
       case EVENT_PONG: {
-        const data = Buffer.from(conn.eventView());
-        if (code === EVENT_PING) this._flush();
-        this.emit(code === EVENT_PING ? 'ping' : 'pong', data);
+        if (code === EVENT_PING) {
+          if (!this._holdPongs()) this._flush();
+        } else if (this._keepAlive !== null) {
+          this._keepAlive.pong();
+        }
+        // The payload is copied out of wasm memory only for a listener: a flood of pings
+        // then allocates nothing per ping.
+        const type = code === EVENT_PING ? 'ping' : 'pong';
+        if (this.listenerCount(type) > 0) this.emit(type, Buffer.from(conn.eventView()));
         break;
       }
       case EVENT_CLOSE: {
@@ -370,6 +501,7 @@ class WebSocket extends EventEmitter {
   }
 
   _flush() {
+    this._pongHeld = false;
     const bytes = this._conn.takeTransmit();
     if (bytes !== null) this._socket.write(bytes);
   }
@@ -378,6 +510,7 @@ class WebSocket extends EventEmitter {
   _fail(err) {
     if (this._failed) return;
     this._failed = true;
+    this._stopKeepAlive();
     clearTimeout(this._handshakeTimer);
     const wasConnecting = this._readyState === CONNECTING;
     if (this._readyState !== CLOSED) this._readyState = CLOSING;
@@ -418,6 +551,7 @@ class WebSocket extends EventEmitter {
   _onSocketClose() {
     clearTimeout(this._handshakeTimer);
     clearTimeout(this._closeTimer);
+    this._stopKeepAlive();
     if (this._readyState === CLOSED) return;
     this._readyState = CLOSED;
     if (this._conn !== null) {
@@ -524,6 +658,7 @@ class WebSocket extends EventEmitter {
 
   /** Sends one message now: `payload` a string or bytes, `text` its frame kind. */
   _sendNow(payload, text, options, cb) {
+    if (this._pongHeld && this._readyState === OPEN) this._flush();
     const size = typeof payload === 'string' ? utf8Length(payload) : payload.byteLength;
     if (this._readyState !== OPEN) {
       // WHATWG: data sent after closing counts as buffered and is not sent.
@@ -669,8 +804,12 @@ class WebSocket extends EventEmitter {
       this._fail(new WebSocketError('closed before the connection was established'));
       return;
     }
-    const sendCode = code === undefined || code === null ? (reasonText === '' ? null : 1000) : code;
-    const frame = this._conn.close(sendCode, reasonText);
+    this._sendClose(code === undefined || code === null ? (reasonText === '' ? null : 1000) : code, reasonText);
+  }
+
+  /** Starts the closing handshake with `code` (null: none) and `reason`. */
+  _sendClose(code, reason) {
+    const frame = this._conn.close(code, reason);
     this._readyState = CLOSING;
     this._closeFrameSent = true;
     this._socket.write(frame);
@@ -681,6 +820,7 @@ class WebSocket extends EventEmitter {
   /** Destroys the socket at once, without a closing handshake. */
   terminate() {
     if (this._readyState === CLOSED) return;
+    this._stopKeepAlive();
     if (this._conn !== null) this._conn.abort();
     if (this._socket !== null) this._socket.destroy();
   }
@@ -752,4 +892,4 @@ for (const type of ['open', 'message', 'close', 'error']) {
   });
 }
 
-module.exports = { WebSocket, MessageEvent, CloseEvent, ErrorEvent, kServer };
+module.exports = { WebSocket, MessageEvent, CloseEvent, ErrorEvent, kServer, maxBackpressure };
