@@ -409,7 +409,7 @@ if (Symbol.dispose) Conn.prototype[Symbol.dispose] = Conn.prototype.free;
  * js-sys's `WebAssembly::Memory` it costs the module 740 bytes (49,993 instead of
  * 49,253), so it stays a `JsValue`; the codec keeps it private (`wasmBytes()` is the
  * typed view it offers).
- * @returns {any}
+ * @returns {WebAssembly.Memory}
  */
 export function wasmMemory() {
     const ret = wasm.wasmMemory();

@@ -22,11 +22,44 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 const kServer = Symbol('server side');
+/** The WebSocket a socket carries, for the socket's listeners. */
+const kWebSocket = Symbol('websocket');
 const kListener = Symbol('listener');
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'blob'];
 /** Server frames up to this payload size are copied into one buffer with their header. */
 const SMALL_FRAME = 4096;
+/** Client frames from this size on are built in a reused buffer (see frameBuffer). */
+const REUSED_FRAME_MIN = 16 * 1024;
+/** The largest frame buffer kept for reuse. */
+const REUSED_FRAME_MAX = 1024 * 1024;
+
+/**
+ * One buffer for a client's large frames, shared by every connection of the process (an
+ * idle connection keeps none): a frame is masked into it, and when the socket has taken
+ * the frame (its write callback) the buffer is handed back for the next one. Allocating a
+ * fresh 64 KiB buffer costs several times more than masking 64 KiB into it.
+ */
+let spareFrame = null;
+
+/** A buffer of `n` bytes for a client frame: the spare one when it is large enough. */
+function frameBuffer(n) {
+  if (n >= REUSED_FRAME_MIN && spareFrame !== null && spareFrame.length >= n) {
+    const buffer = spareFrame;
+    spareFrame = null;
+    return buffer.subarray(0, n);
+  }
+  return Buffer.allocUnsafe(n);
+}
+
+/** Hands a written frame's buffer back for reuse (a large one, when none is kept). */
+function returnFrameBuffer(frame) {
+  const whole = frame.buffer.byteLength;
+  if (frame.length >= REUSED_FRAME_MIN && whole <= REUSED_FRAME_MAX && frame.byteOffset === 0
+    && (spareFrame === null || spareFrame.length < whole)) {
+    spareFrame = Buffer.from(frame.buffer, 0, whole);
+  }
+}
 
 /** The bytes of a message to send: text as UTF-8, binary data as a view (no copy). */
 function payloadBytes(payload) {
@@ -34,6 +67,24 @@ function payloadBytes(payload) {
   if (payload instanceof Uint8Array) return payload;
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
   return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
+// The socket's listeners: shared by every connection (the socket names its WebSocket),
+// so that an idle connection keeps no closures of its own.
+function socketOnData(chunk) {
+  this[kWebSocket]._onData(chunk);
+}
+
+function socketOnClose() {
+  this[kWebSocket]._onSocketClose();
+}
+
+function socketOnError(err) {
+  this[kWebSocket]._onSocketError(err);
+}
+
+function socketOnDrain() {
+  this[kWebSocket].emit('drain');
 }
 
 /** A message event (WHATWG shape). */
@@ -216,11 +267,12 @@ class WebSocket extends EventEmitter {
 
   _attach(socket) {
     this._socket = socket;
+    socket[kWebSocket] = this;
     socket.setNoDelay(true);
-    socket.on('data', (chunk) => this._onData(chunk));
-    socket.on('close', () => this._onSocketClose());
-    socket.on('error', (err) => this._onSocketError(err));
-    socket.on('drain', () => this.emit('drain'));
+    socket.on('data', socketOnData);
+    socket.on('close', socketOnClose);
+    socket.on('error', socketOnError);
+    socket.on('drain', socketOnDrain);
   }
 
   _onData(chunk) {
@@ -544,7 +596,7 @@ class WebSocket extends EventEmitter {
     }
     let out;
     try {
-      out = this._conn.frame(payload, text, fin, Buffer.allocUnsafe);
+      out = this._conn.frame(payload, text, fin, frameBuffer);
     } catch (e) {
       this._sendFailed(e, cb);
       return;
@@ -552,6 +604,8 @@ class WebSocket extends EventEmitter {
     this._bufferedAmount += size;
     this._socket.write(out, (err) => {
       this._bufferedAmount -= size;
+      // Taken by the socket: the buffer is free again.
+      if (!err) returnFrameBuffer(out);
       if (cb) cb(err || undefined);
     });
   }
