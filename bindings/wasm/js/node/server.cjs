@@ -5,7 +5,7 @@
 const { EventEmitter } = require('node:events');
 const http = require('node:http');
 const { Connection, EVENT_REQUEST, RSV1 } = require('./codec.cjs');
-const { WebSocket, kServer } = require('./websocket.cjs');
+const { WebSocket, kServer, socketOnError } = require('./websocket.cjs');
 const { deflateSettings, serverDeflater } = require('./deflate.cjs');
 
 const CORE_REJECTIONS = [400, 403, 426, 431];
@@ -116,7 +116,8 @@ class WebSocketServer extends EventEmitter {
    * asks verifyClient / origins and handleProtocols, writes the 101, then `cb(ws, req)`.
    */
   handleUpgrade(req, socket, head, cb) {
-    socket.on('error', () => socket.destroy());
+    // Destroys the socket on an error until the WebSocket takes it over (see socketOnError).
+    socket.on('error', socketOnError);
     if (!this.shouldHandle(req)) {
       endWith(socket, httpRefusal(400, 'unknown path'));
       return;
@@ -184,7 +185,6 @@ class WebSocketServer extends EventEmitter {
         return;
       }
       socket.write(bytes);
-      socket.removeAllListeners('error');
       const ws = new WebSocket(kServer, {
         conn, socket, head, protocol: protocol === false ? '' : protocol, options: this.options, deflater,
       });
