@@ -445,15 +445,38 @@ round, both clients in turn); messages per second, best of ${rounds} rounds.
 
 ${table4}
 
+The client copies a received payload out of wasm memory into the buffer the application
+gets (one copy, as \`ws\` joins a message's pieces), and frames a message up to 64 KiB by
+copying it into wasm memory, masking it there (simd128) and copying the frame out. At
+64 KiB the costly part is not the copies (about 2 µs each) but a fresh 64 KiB buffer for
+every frame (10 to 20 µs of allocation and collection): a large frame (16 KiB to 1 MiB) is
+built in a buffer the socket has finished with (one is kept for the whole process, handed
+back by the write's callback), so an echo allocates one 64 KiB buffer, for the message
+received, where \`ws\`'s client allocates two.
+
 ## Idle connections
 
 Memory an open, idle connection keeps in the server: ${IDLE} \`ws\` clients each open a
-connection, echo one 16-byte message and stay open; the server process's RSS after a full
-garbage collection (\`--expose-gc\`), after minus before, divided by ${IDLE}; smallest of ${rounds}
-rounds. It includes the socket and the HTTP request objects Node keeps for either server, and
-for the package the connection's state and buffers in wasm memory.
+connection, echo one 16-byte message and stay open; the server process's memory after full
+garbage collections (\`--expose-gc\`), after minus before, divided by ${IDLE}; the round with
+the smallest RSS of ${rounds}. The floor is a bare \`net\` server that echoes 16 bytes on each of
+${IDLE} plain TCP connections: the socket, its handle and kernel-side buffers that any Node
+server keeps. "V8 heap" is \`heapUsed\`, "external" memory outside it that V8 accounts for
+(the package's wasm memory, which grows with its connections, is counted there; \`ws\` keeps
+no buffers while idle).
 
 ${table5}
+
+The floor alone is more than half of \`ws\`'s RSS, so no server built on Node's sockets can
+keep an idle connection in half of what \`ws\` keeps. Above the floor the package keeps, per
+connection: in the V8 heap its \`WebSocket\` (an \`EventEmitter\` with the connection's
+state), the codec's \`Connection\` and the wasm-bindgen handle with its finalization-registry
+cell, the server's entry in \`clients\` and the application's \`message\` listener; in wasm
+memory the core's connection state (its \`Connection\`, 880 bytes, most of it) and the
+output buffer cut to the 101 response it last held. The socket's listeners are functions
+shared by every connection and its registers are read through one view of wasm memory, so
+neither costs a connection an object of its own. Half of \`ws\` above the floor would take
+removing about as much as the wasm part holds; it shrinks with the core's connection state.
 
 ## permessage-deflate
 

@@ -31,33 +31,40 @@ const BINARY_TYPES = ['nodebuffer', 'arraybuffer', 'blob'];
 const SMALL_FRAME = 4096;
 /** Client frames from this size on are built in a reused buffer (see frameBuffer). */
 const REUSED_FRAME_MIN = 16 * 1024;
-/** The largest frame buffer kept for reuse. */
+/** The largest frame buffer kept for reuse, and how many are kept. */
 const REUSED_FRAME_MAX = 1024 * 1024;
+const SPARE_FRAMES = 4;
 
 /**
- * One buffer for a client's large frames, shared by every connection of the process (an
- * idle connection keeps none): a frame is masked into it, and when the socket has taken
- * the frame (its write callback) the buffer is handed back for the next one. Allocating a
- * fresh 64 KiB buffer costs several times more than masking 64 KiB into it.
+ * Buffers for a client's large frames, shared by every connection of the process (an idle
+ * connection keeps none): a frame is masked into one, and when the socket has taken the
+ * frame (its write callback) the buffer comes back for a later one. Allocating a fresh
+ * 64 KiB buffer costs several times more than masking 64 KiB into it. A few are kept
+ * because a chunk of replies can send several frames before the first write completes.
  */
-let spareFrame = null;
+const spareFrames = [];
 
-/** A buffer of `n` bytes for a client frame: the spare one when it is large enough. */
+/** A buffer of `n` bytes for a client frame: a spare one when one is large enough. */
 function frameBuffer(n) {
-  if (n >= REUSED_FRAME_MIN && spareFrame !== null && spareFrame.length >= n) {
-    const buffer = spareFrame;
-    spareFrame = null;
-    return buffer.subarray(0, n);
+  if (n >= REUSED_FRAME_MIN) {
+    for (let i = spareFrames.length - 1; i >= 0; i--) {
+      if (spareFrames[i].length >= n) {
+        const buffer = spareFrames[i];
+        spareFrames[i] = spareFrames[spareFrames.length - 1];
+        spareFrames.pop();
+        return buffer.subarray(0, n);
+      }
+    }
   }
   return Buffer.allocUnsafe(n);
 }
 
-/** Hands a written frame's buffer back for reuse (a large one, when none is kept). */
+/** Keeps a written frame's buffer for reuse (a large one, while fewer than SPARE_FRAMES are kept). */
 function returnFrameBuffer(frame) {
   const whole = frame.buffer.byteLength;
   if (frame.length >= REUSED_FRAME_MIN && whole <= REUSED_FRAME_MAX && frame.byteOffset === 0
-    && (spareFrame === null || spareFrame.length < whole)) {
-    spareFrame = Buffer.from(frame.buffer, 0, whole);
+    && spareFrames.length < SPARE_FRAMES) {
+    spareFrames.push(Buffer.from(frame.buffer, 0, whole));
   }
 }
 
