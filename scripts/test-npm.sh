@@ -6,7 +6,7 @@
 # chromium, the npm devDependencies (npm ci; wasm-opt comes from npm binaryen), wstest
 # (through tests/autobahn/install.sh). Then: clippy and rustfmt of the crates (the main
 # module wsframe-wasm and the permessage-deflate module wsframe-deflate-wasm), the build
-# (failing when the main module exceeds its 55,000-byte gate), `node --test` (codec,
+# (failing when the main module exceeds its 52,500-byte gate), `node --test` (codec,
 # server/client, permessage-deflate, ws interop, headless Chromium
 # with the frame inspector, npm pack + install in a fresh project), the README demo from a
 # fresh clone (test/demo.test.cjs: `cargo run --release -p echo-server` serving the frame
@@ -52,16 +52,17 @@ cargo test -p wsframe-wasm
 
 echo "== npm: build"
 (cd "$PKG" && npm run build)
-# The main module's size gate: 55,000 bytes raw. The target is 45,000; the core's SHA-1,
+# The main module's size gate: 52,500 bytes raw. The target is 45,000; the core's SHA-1,
 # base64 and ChaCha12 packages (sha1_smol's unrolled rounds alone about 4.2 KB) took the
 # module from 42,900 to 49,253 bytes, the handshake shared with HTTP/2 and the refusal with a
-# chosen status to 51,544; the gate keeps it from growing much further.
+# chosen status to 51,544; lower inlining and unrolling thresholds took it to 49,761 and
+# js-sys (the typed memory handle) to 50,492. The gate keeps it from growing further.
 main_size=$(stat -c %s "$PKG/dist/node/wsframe_wasm_bg.wasm")
-if [ "$main_size" -gt 55000 ]; then
-  echo "npm: the main module is $main_size bytes, over the 55,000-byte gate (target 45,000)" >&2
+if [ "$main_size" -gt 52500 ]; then
+  echo "npm: the main module is $main_size bytes, over the 52,500-byte gate (target 45,000)" >&2
   exit 1
 fi
-echo "npm: main module $main_size bytes (gate <= 55,000, target 45,000)"
+echo "npm: main module $main_size bytes (gate <= 52,500, target 45,000)"
 
 echo "== npm: node --test"
 (cd "$PKG" && timeout 900 npm test)

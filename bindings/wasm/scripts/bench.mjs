@@ -4,7 +4,9 @@
 // with permessage-deflate on both sides over a JSON-like corpus; unmasking inside the
 // package against bufferutil; and the memory an idle connection keeps in each server.
 //
-//   node scripts/bench.mjs [--seconds S] [--rounds N] [--sizes 16,1024,65536] [--idle N] [--no-deflate] [--write]     (--write updates BENCHMARKS.md)
+//   node scripts/bench.mjs [--seconds S] [--rounds N] [--sizes 16,1024,65536] [--idle N] [--no-deflate]
+//                          [--only echo,clients,idle,deflate,unmask] [--write]
+// --write updates BENCHMARKS.md (with every part run); --only runs the parts named.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,10 @@ const rounds = Number(args.includes('--rounds') ? args[args.indexOf('--rounds') 
 const WINDOW = 100;
 const SIZES = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1].split(',').map(Number) : [16, 1024, 65536];
 const IDLE = Number(args.includes('--idle') ? args[args.indexOf('--idle') + 1] : 5000);
+const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
+const part = (name) => ONLY === null || ONLY.has(name);
+if (args.includes('--write') && ONLY !== null) throw new Error('--write needs every part: leave out --only');
+const skipIdle = !part('idle');
 
 const ws = require('ws');
 const bufferutil = require('bufferutil');
@@ -201,7 +207,7 @@ function unmaskCosts(size) {
 
 // The machine is shared: alternate the servers and keep each one's best round.
 const rows = [];
-for (const size of SIZES) {
+for (const size of part('echo') ? SIZES : []) {
   const rates = { ws: 0, wsframe: 0, reference: 0 };
   for (let round = 0; round < rounds; round++) {
     for (const kind of ['ws', 'wsframe', 'reference']) {
@@ -217,7 +223,7 @@ for (const size of SIZES) {
 }
 // The clients: the package's WebSocket against ws's, through the same ws server.
 const clientRows = [];
-for (const size of SIZES) {
+for (const size of part('clients') ? SIZES : []) {
   const rates = { ws: 0, wsframe: 0 };
   for (let round = 0; round < rounds; round++) {
     const { child, port } = await startServer('ws', false, size);
@@ -236,21 +242,52 @@ for (const size of SIZES) {
 // garbage collection, before and after IDLE connections from ws clients that each echoed
 // one 16-byte message and then stay open.
 const IDLE_SERVER = `
-const { WebSocketServer } = require(process.argv[1]);
-const wss = new WebSocketServer({ port: Number(process.argv[2]), host: '127.0.0.1' });
-wss.on('connection', (s) => s.on('message', (d, b) => s.send(d, { binary: b })));
-process.on('message', () => {
+const memory = () => {
   for (let i = 0; i < 3; i++) globalThis.gc();
-  process.send(process.memoryUsage().rss);
-});
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+};
+if (process.argv[1] === 'net') {
+  // The floor: a bare TCP echo server, no HTTP and no WebSocket.
+  require('node:net').createServer((s) => s.on('data', (d) => s.write(d))).listen(Number(process.argv[2]), '127.0.0.1');
+} else {
+  const { WebSocketServer } = require(process.argv[1]);
+  const wss = new WebSocketServer({ port: Number(process.argv[2]), host: '127.0.0.1' });
+  wss.on('connection', (s) => s.on('message', (d, b) => s.send(d, { binary: b })));
+}
+process.on('message', () => process.send(memory()));
 `;
 
+/** One connection to the idle server that echoed 16 bytes; `net` speaks plain TCP. */
+async function idleClient(port, kind, clients) {
+  const payload = Buffer.alloc(16, 0x61);
+  if (kind === 'net') {
+    const c = net.connect(port, '127.0.0.1');
+    clients.push(c);
+    await new Promise((res, rej) => { c.once('connect', res); c.once('error', rej); });
+    c.write(payload);
+    await new Promise((res) => c.once('data', res));
+    return;
+  }
+  const c = new ws.WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+  clients.push(c);
+  await new Promise((res, rej) => { c.once('open', res); c.once('error', rej); });
+  c.send(payload);
+  await new Promise((res) => c.once('message', res));
+}
+
+/**
+ * Memory per idle connection in a server process: `modulePath` a WebSocket server's module,
+ * or 'net' for the bare TCP floor. RSS and the V8 heap, external and ArrayBuffer memory
+ * (process.memoryUsage after full collections), after minus before, divided by IDLE.
+ */
 async function idleBytes(modulePath) {
+  const kind = modulePath === 'net' ? 'net' : 'ws';
   const port = await freePort();
   const child = spawn(process.execPath, ['--expose-gc', '-e', IDLE_SERVER, modulePath, String(port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const rss = () => new Promise((res) => {
+  const memory = () => new Promise((res) => {
     child.once('message', res);
-    child.send('rss');
+    child.send('memory');
   });
   const clients = [];
   try {
@@ -263,35 +300,37 @@ async function idleBytes(modulePath) {
       await new Promise((r) => setTimeout(r, 50));
     }
     // One connection first, so that code and buffers every connection shares are loaded.
-    const open = async () => {
-      const c = new ws.WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
-      clients.push(c);
-      await new Promise((res, rej) => { c.once('open', res); c.once('error', rej); });
-      c.send(Buffer.alloc(16, 0x61));
-      await new Promise((res) => c.once('message', res));
-    };
-    await open();
+    await idleClient(port, kind, clients);
     await new Promise((r) => setTimeout(r, 200));
-    const before = await rss();
-    for (let i = 0; i < IDLE; i += 100) await Promise.all(Array.from({ length: Math.min(100, IDLE - i) }, open));
+    const before = await memory();
+    for (let i = 0; i < IDLE; i += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, IDLE - i) }, () => idleClient(port, kind, clients)));
+    }
     await new Promise((r) => setTimeout(r, 500));
-    const after = await rss();
-    return (after - before) / IDLE;
+    const after = await memory();
+    const per = {};
+    for (const key of Object.keys(after)) per[key] = (after[key] - before[key]) / IDLE;
+    return per;
   } finally {
-    for (const c of clients) c.terminate();
+    for (const c of clients) (kind === 'net' ? c.destroy() : c.terminate());
     child.kill();
   }
 }
 
-const idle = { ws: Infinity, wsframe: Infinity };
-for (let round = 0; round < rounds; round++) {
-  idle.ws = Math.min(idle.ws, await idleBytes(require.resolve('ws')));
-  idle.wsframe = Math.min(idle.wsframe, await idleBytes(join(pkgDir, 'dist/node/index.cjs')));
+// Each server keeps the round with the smallest RSS per connection.
+const idle = { net: null, ws: null, wsframe: null };
+if (!skipIdle) {
+  for (let round = 0; round < rounds; round++) {
+    for (const [kind, module] of [['net', 'net'], ['ws', require.resolve('ws')], ['wsframe', join(pkgDir, 'dist/node/index.cjs')]]) {
+      const m = await idleBytes(module);
+      if (idle[kind] === null || m.rss < idle[kind].rss) idle[kind] = m;
+    }
+  }
 }
 
 // permessage-deflate on both sides (defaults of each server; the ws client offers ws's defaults).
 let deflateRow = null;
-if (!args.includes('--no-deflate')) {
+if (!args.includes('--no-deflate') && part('deflate')) {
   const corpus = jsonCorpus();
   const plainBytes = corpus.reduce((n, m) => n + Buffer.byteLength(m), 0) / corpus.length;
   const best = { ws: { rate: 0, wire: 0 }, wsframe: { rate: 0, wire: 0 } };
@@ -308,7 +347,7 @@ if (!args.includes('--no-deflate')) {
   }
   deflateRow = { plainBytes, ...best };
 }
-const unmask = [125, 1024, 65536].map((size) => {
+const unmask = (part('unmask') ? [125, 1024, 65536] : []).map((size) => {
   let best = null;
   for (let round = 0; round < rounds; round++) {
     const c = unmaskCosts(size);
@@ -331,8 +370,9 @@ const table3 = deflateRow === null ? '' : ['| corpus | ws + bufferutil (msg/s) |
   `| JSON, 64 messages of ${fmt(deflateRow.plainBytes)} B | ${fmt(deflateRow.ws.rate)} | ${fmt(deflateRow.wsframe.rate)} | ${(deflateRow.wsframe.rate / deflateRow.ws.rate).toFixed(2)}× | ${fmt(deflateRow.ws.wire)} (${(deflateRow.plainBytes / deflateRow.ws.wire).toFixed(1)}:1) | ${fmt(deflateRow.wsframe.wire)} (${(deflateRow.plainBytes / deflateRow.wsframe.wire).toFixed(1)}:1) |`].join('\n');
 const table4 = ['| payload | ws client + bufferutil (msg/s) | wsframe client (msg/s) | wsframe / ws |', '|---|---:|---:|---:|',
   ...clientRows.map((r) => `| ${label(r.size)} | ${fmt(r.ws)} | ${fmt(r.wsframe)} | ${(r.wsframe / r.ws).toFixed(2)}× |`)].join('\n');
-const table5 = ['| server | RSS per idle connection (bytes) | vs ws |', '|---|---:|---:|',
-  `| ws 8 + bufferutil | ${fmt(idle.ws)} | 1.00× |`, `| wsframe | ${fmt(idle.wsframe)} | ${(idle.wsframe / idle.ws).toFixed(2)}× |`].join('\n');
+const idleRow = (name, m) => `| ${name} | ${fmt(m.rss)} | ${fmt(m.rss - idle.net.rss)} | ${(m.rss / idle.ws.rss).toFixed(2)}× | ${((m.rss - idle.net.rss) / (idle.ws.rss - idle.net.rss)).toFixed(2)}× | ${fmt(m.heap)} | ${fmt(m.external)} | ${fmt(m.arrayBuffers)} |`;
+const table5 = skipIdle ? '' : ['| server | RSS per idle connection (bytes) | above the floor | vs ws | above the floor, vs ws | V8 heap | external | of which ArrayBuffers |', '|---|---:|---:|---:|---:|---:|---:|---:|',
+  idleRow('bare `net` echo (the floor)', idle.net), idleRow('ws 8 + bufferutil', idle.ws), idleRow('wsframe', idle.wsframe)].join('\n');
 console.log(`Echo, same ws client, loopback, window ${WINDOW}, ${seconds} s per run, best of ${rounds}\n${table1}\n\nClients, same ws server\n${table4}\n\nIdle connections (${IDLE})\n${table5}\n\npermessage-deflate\n${table3}\n\nUnmask\n${table2}`);
 
 const wasmFile = readFileSync(join(pkgDir, 'dist/node/wsframe_wasm_bg.wasm'));
@@ -405,15 +445,38 @@ round, both clients in turn); messages per second, best of ${rounds} rounds.
 
 ${table4}
 
+The client copies a received payload out of wasm memory into the buffer the application
+gets (one copy, as \`ws\` joins a message's pieces), and frames a message up to 64 KiB by
+copying it into wasm memory, masking it there (simd128) and copying the frame out. At
+64 KiB the costly part is not the copies (about 2 µs each) but a fresh 64 KiB buffer for
+every frame (10 to 20 µs of allocation and collection): a large frame (16 KiB to 1 MiB) is
+built in a buffer the socket has finished with (one is kept for the whole process, handed
+back by the write's callback), so an echo allocates one 64 KiB buffer, for the message
+received, where \`ws\`'s client allocates two.
+
 ## Idle connections
 
 Memory an open, idle connection keeps in the server: ${IDLE} \`ws\` clients each open a
-connection, echo one 16-byte message and stay open; the server process's RSS after a full
-garbage collection (\`--expose-gc\`), after minus before, divided by ${IDLE}; smallest of ${rounds}
-rounds. It includes the socket and the HTTP request objects Node keeps for either server, and
-for the package the connection's state and buffers in wasm memory.
+connection, echo one 16-byte message and stay open; the server process's memory after full
+garbage collections (\`--expose-gc\`), after minus before, divided by ${IDLE}; the round with
+the smallest RSS of ${rounds}. The floor is a bare \`net\` server that echoes 16 bytes on each of
+${IDLE} plain TCP connections: the socket, its handle and kernel-side buffers that any Node
+server keeps. "V8 heap" is \`heapUsed\`, "external" memory outside it that V8 accounts for
+(the package's wasm memory, which grows with its connections, is counted there; \`ws\` keeps
+no buffers while idle).
 
 ${table5}
+
+The floor alone is more than half of \`ws\`'s RSS, so no server built on Node's sockets can
+keep an idle connection in half of what \`ws\` keeps. Above the floor the package keeps, per
+connection: in the V8 heap its \`WebSocket\` (an \`EventEmitter\` with the connection's
+state), the codec's \`Connection\` and the wasm-bindgen handle with its finalization-registry
+cell, the server's entry in \`clients\` and the application's \`message\` listener; in wasm
+memory the core's connection state (its \`Connection\`, 880 bytes, most of it) and the
+output buffer cut to the 101 response it last held. The socket's listeners are functions
+shared by every connection and its registers are read through one view of wasm memory, so
+neither costs a connection an object of its own. Half of \`ws\` above the floor would take
+removing about as much as the wasm part holds; it shrinks with the core's connection state.
 
 ## permessage-deflate
 

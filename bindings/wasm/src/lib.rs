@@ -13,15 +13,17 @@
 //! ([`Conn::append`], [`Conn::send_buf`], [`Conn::transmit`], handshake calls) may grow
 //! memory, after which views must be re-derived.
 //!
-//! On wasm32 the crate is `no_std` (with a small allocator of its own, `heap.rs`): a
+//! On wasm32 the crate is `no_std` (with talc as its allocator, below): a
 //! panic, which would be a bug, traps without formatting its message, so
 //! the formatting machinery stays out of the module (about a ninth of it).
 //!
 //! Every call returns a number: a fallible one returns its result, or an error as a
 //! negative number (kind, close code or HTTP status, message index, detail: see
-//! `js_err`), which the JavaScript layer turns into a typed error. Nothing else crosses
-//! the boundary, so the module needs none of wasm-bindgen's machinery for JavaScript
-//! values, results and returned arrays.
+//! `js_err`), which the JavaScript layer turns into a typed error. Besides numbers only
+//! the memory handle crosses the boundary ([`wasm_memory`]), so the module needs none of
+//! wasm-bindgen's machinery for JavaScript values, results and returned arrays: typed
+//! errors thrown from here (`js_sys::Error`) would bring it in, and cost each call a
+//! JavaScript exception path where a negative number costs a comparison.
 
 #![warn(missing_docs)]
 #![cfg_attr(target_arch = "wasm32", no_std)]
@@ -65,13 +67,15 @@ use wsframe::{
 };
 
 /// The module's linear memory, for views over [`Conn`] buffers (its `buffer` changes
-/// when memory grows). The one JavaScript value that crosses the boundary: typed as
-/// js-sys's `WebAssembly::Memory` it costs the module 740 bytes (49,993 instead of
-/// 49,253), so it stays a `JsValue`; the codec keeps it private (`wasmBytes()` is the
-/// typed view it offers).
+/// when memory grows): the one JavaScript value that crosses the boundary, typed with
+/// js-sys. Linking js-sys costs the module 731 bytes (49,761 to 50,492), none of it for
+/// this function: js-sys exports a description of each of its imports, and the closure
+/// adapters those name stay in the function table, which the module keeps because the
+/// core dispatches its handshake reader through a function pointer (with a `match` on
+/// the state there instead, the module with js-sys measured 49,777 bytes).
 #[wasm_bindgen(js_name = wasmMemory)]
-pub fn wasm_memory() -> JsValue {
-    wasm_bindgen::memory()
+pub fn wasm_memory() -> js_sys::WebAssembly::Memory {
+    wasm_bindgen::memory().unchecked_into()
 }
 
 /// An error as a call returns it: `-code`, with `code` from [`errors`].
@@ -388,6 +392,17 @@ impl Conn {
         self.regs[R_OUT_PTR] = len32(self.out.as_ptr() as usize + start);
     }
 
+    /// Records the handshake message written at the start of `out` (the 101 response or
+    /// the opening request) and returns its length. The buffer is cut to the message: it
+    /// was sized for the longest one, and an open connection keeps its output buffer.
+    fn handshake_written(&mut self, result: Result<usize, Code>) -> f64 {
+        if let Ok(n) = result {
+            self.out.truncate(n);
+            self.out.shrink_to_fit();
+        }
+        self.written(result)
+    }
+
     /// Records output written at the start of `out` and returns its length.
     fn written(&mut self, result: Result<usize, Code>) -> f64 {
         if result.is_ok() {
@@ -557,7 +572,7 @@ impl Conn {
         } else {
             self.info = Vec::new();
         }
-        self.written(result)
+        self.handshake_written(result)
     }
 
     /// Server: refuses the request with status 400, 403, 426 or 431; the response is
@@ -606,7 +621,7 @@ impl Conn {
             return -memory_err();
         }
         let result = self.conn.write_request(&request, &mut self.out);
-        self.written(result.map_err(handshake_err))
+        self.handshake_written(result.map_err(handshake_err))
     }
 }
 

@@ -118,6 +118,68 @@ test('binary messages, binaryType, fragments and large payloads', async () => {
   await closeServer(wss);
 });
 
+test('client: large frames built in reused buffers arrive intact, sent in bursts and one by one', { timeout: 30000 }, async () => {
+  const { wss, url } = await echoServer();
+  const ws = new WebSocket(url);
+  await once(ws, 'open');
+  // Sizes around the reuse bounds (16 KiB to 1 MiB), each message filled with its own bytes,
+  // so that a buffer reused before the socket took its frame would show in the echo.
+  const sizes = [16 * 1024 - 1, 16 * 1024, 65536, 70000, 65536, 1024 * 1024, 1024 * 1024 + 1, 20000, 65536];
+  const sent = [];
+  const send = (cb) => {
+    const i = sent.length;
+    const m = Buffer.alloc(sizes[i % sizes.length]);
+    for (let k = 0; k < m.length; k += 1) m[k] = (i * 31 + k * 7) & 255;
+    sent.push(m);
+    ws.send(m, cb);
+  };
+  const received = [];
+  let wanted = 0;
+  let arrived = null;
+  let pairs = 0;
+  ws.on('message', (data) => {
+    received.push(Buffer.from(data));
+    // Two at once from the listener, while the socket holds the replies to one read.
+    if (pairs > 0) {
+      pairs -= 1;
+      send();
+      send();
+    }
+    if (received.length === wanted) arrived();
+  });
+  const echoes = (n) => {
+    wanted = received.length + n;
+    return new Promise((resolve) => { arrived = resolve; });
+  };
+  // In one burst: several frames before any write completes.
+  let all = echoes(sizes.length);
+  for (let i = 0; i < sizes.length; i++) send();
+  await all;
+  // One by one, each after the previous echo.
+  for (let i = 0; i < sizes.length; i++) {
+    all = echoes(1);
+    send();
+    await all;
+  }
+  // Two from each echo's listener: 1 + 2 * pairs frames.
+  pairs = sizes.length;
+  all = echoes(1 + 2 * pairs);
+  send();
+  await all;
+  // From write callbacks: each frame sent as the socket took the previous one.
+  all = echoes(sizes.length);
+  const sendFrom = (left) => {
+    if (left > 0) send(() => sendFrom(left - 1));
+  };
+  sendFrom(sizes.length);
+  await all;
+  assert.equal(received.length, sent.length);
+  for (let i = 0; i < sent.length; i++) assert.ok(received[i].equals(sent[i]), `message ${i} (${sent[i].length} bytes) arrived changed`);
+  ws.close();
+  await once(ws, 'close');
+  await closeServer(wss);
+});
+
 test('close() follows the WHATWG checks', async () => {
   const { wss, url } = await echoServer();
   const ws = new WebSocket(url);

@@ -28,13 +28,26 @@ const OPCODE_NAMES = {
 
 let memoryObject = null;
 let bytes = null;
+let words = null;
 
 /** A Uint8Array over the whole wasm memory, re-derived after memory growth. */
 export function wasmBytes() {
   if (memoryObject === null) memoryObject = bg.wasmMemory();
   const buffer = memoryObject.buffer;
-  if (bytes === null || bytes.buffer !== buffer) bytes = new Uint8Array(buffer);
+  if (bytes === null || bytes.buffer !== buffer) {
+    bytes = new Uint8Array(buffer);
+    words = new Uint32Array(buffer);
+  }
   return bytes;
+}
+
+/**
+ * A Uint32Array over the whole wasm memory, re-derived after memory growth: connections
+ * read their registers through it (index: address / 4), so none keeps a view of its own.
+ */
+function wasmWords() {
+  wasmBytes();
+  return words;
 }
 
 /** The base of every error this package throws. */
@@ -485,15 +498,13 @@ export class Connection {
       const seed = options.seed === undefined ? randomBytes(SEED_LEN) : asBytes(options.seed, 'seed');
       this._conn = bg.Conn.client(maxPayload, maxPayload, autoPong, maxHandshake, seedWords(seed), done);
     }
-    this._regsPtr = this._conn.regs_ptr();
-    this._regs = null;
+    // The registers' index in wasmWords() (their address is 4-aligned).
+    this._regs = this._conn.regs_ptr() >>> 2;
   }
 
-  /** The registers, re-derived after memory growth. */
-  _r() {
-    const buffer = wasmBytes().buffer;
-    if (this._regs === null || this._regs.buffer !== buffer) this._regs = new Uint32Array(buffer, this._regsPtr, REGS);
-    return this._regs;
+  /** Register `i` (R_*) of the last call. */
+  _r(i) {
+    return wasmWords()[this._regs + i];
   }
 
   /** A server connection. */
@@ -525,18 +536,18 @@ export class Connection {
 
   /** The last event's bytes as a view into wasm memory (valid until the next feed). */
   eventView() {
-    const r = this._r();
-    return wasmBytes().subarray(r[R_EV_PTR], r[R_EV_PTR] + r[R_EV_LEN]);
+    const ptr = this._r(R_EV_PTR);
+    return wasmBytes().subarray(ptr, ptr + this._r(R_EV_LEN));
   }
 
   /** Address and length of the last event's bytes, for callers that keep their own view. */
   eventPtr() {
-    return this._r()[R_EV_PTR];
+    return this._r(R_EV_PTR);
   }
 
   /** Length of the last event's bytes. */
   eventLength() {
-    return this._r()[R_EV_LEN];
+    return this._r(R_EV_LEN);
   }
 
   /** Payload bytes of the current frame still to come after the last data event (0 at a frame's end). */
@@ -546,12 +557,12 @@ export class Connection {
 
   /** Flags of the last data event: 1 text, 2 end of frame, 4 end of message, 8 compressed. */
   eventFlags() {
-    return this._r()[R_EV_FLAGS];
+    return this._r(R_EV_FLAGS);
   }
 
   /** The last close event's code, or null when the close frame had none. */
   closeCode() {
-    const code = this._r()[R_CLOSE_CODE];
+    const code = this._r(R_CLOSE_CODE);
     return code === 0 ? null : code;
   }
 
@@ -588,7 +599,7 @@ export class Connection {
 
   /** The output of the last call, `len` bytes, as a new Uint8Array. */
   _out(len) {
-    const ptr = this._r()[R_OUT_PTR];
+    const ptr = this._r(R_OUT_PTR);
     return wasmBytes().slice(ptr, ptr + len);
   }
 
@@ -621,7 +632,7 @@ export class Connection {
       wasmBytes().set(data, ptr);
     }
     const n = check(conn.send(text, fin, len));
-    return { ptr: this._r()[R_OUT_PTR], len: n, payloadLength: len };
+    return { ptr: this._r(R_OUT_PTR), len: n, payloadLength: len };
   }
 
   /**
@@ -631,7 +642,7 @@ export class Connection {
    */
   headerInPlace(text, fin, len) {
     const n = check(this._conn.send_header(text, fin, len));
-    return { ptr: this._r()[R_OUT_PTR], len: n };
+    return { ptr: this._r(R_OUT_PTR), len: n };
   }
 
   /**
@@ -670,7 +681,7 @@ export class Connection {
 
   /** The masking key (a 32-bit number, 0 for a server) of the frame of the last headerInPlace. */
   maskKey() {
-    return this._r()[R_MASK_KEY];
+    return this._r(R_MASK_KEY);
   }
 
   /** A text frame (a string, or UTF-8 bytes) as a new Uint8Array. */
@@ -708,10 +719,9 @@ export class Connection {
    * `text(i)` decodes the string at `values[i]` (offset, length into the kept head).
    */
   _head() {
-    const r = this._r();
     const mem = wasmBytes();
-    const values = new Uint32Array(mem.buffer, r[R_INFO_PTR], r[R_INFO_LEN]).slice();
-    const head = r[R_HEAD_PTR];
+    const values = new Uint32Array(mem.buffer, this._r(R_INFO_PTR), this._r(R_INFO_LEN)).slice();
+    const head = this._r(R_HEAD_PTR);
     const text = (i) => (values[i] === 0xffffffff ? null : utf8.decode(mem.subarray(head + values[i], head + values[i] + values[i + 1])));
     return [values, text];
   }
@@ -757,7 +767,7 @@ export class Connection {
   compressedInPlace(payload, text) {
     const data = asBytes(payload, 'payload');
     const n = check(this._conn.send_compressed(text, data));
-    return { ptr: this._r()[R_OUT_PTR], len: n };
+    return { ptr: this._r(R_OUT_PTR), len: n };
   }
 
   /** Server: refuses the request with 400, 403, 426 or 431; returns the response bytes. */

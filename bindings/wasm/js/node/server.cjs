@@ -5,7 +5,7 @@
 const { EventEmitter } = require('node:events');
 const http = require('node:http');
 const { Connection, EVENT_REQUEST, RSV1 } = require('./codec.cjs');
-const { WebSocket, kServer, maxBackpressure } = require('./websocket.cjs');
+const { WebSocket, kServer, maxBackpressure, socketOnError } = require('./websocket.cjs');
 const { deflateSettings, serverDeflater } = require('./deflate.cjs');
 const { keepAliveSettings } = require('./keepalive.cjs');
 
@@ -19,10 +19,19 @@ const kRequestTimer = Symbol('request timer');
  * request trickled a byte at a time would hold its socket about 36 s with a 10 s limit.
  */
 function armRequestTimer(socket, ms) {
-  const timer = setTimeout(() => socket.destroy(), ms);
+  const timer = setTimeout(destroySocket, ms, socket);
   timer.unref();
   socket[kRequestTimer] = timer;
-  socket.once('close', () => clearTimeout(timer));
+  socket.once('close', requestTimerOnClose);
+}
+
+// Shared by every socket, so that a connection keeps no closure of its own for its timer.
+function destroySocket(socket) {
+  socket.destroy();
+}
+
+function requestTimerOnClose() {
+  clearTimeout(this[kRequestTimer]);
 }
 
 function clearRequestTimer(socket) {
@@ -147,7 +156,8 @@ class WebSocketServer extends EventEmitter {
    * asks verifyClient / origins and handleProtocols, writes the 101, then `cb(ws, req)`.
    */
   handleUpgrade(req, socket, head, cb) {
-    socket.on('error', () => socket.destroy());
+    // Destroys the socket on an error until the WebSocket takes it over (see socketOnError).
+    socket.on('error', socketOnError);
     if (!this.shouldHandle(req)) {
       endWith(socket, httpRefusal(400, 'unknown path'));
       return;
@@ -215,7 +225,6 @@ class WebSocketServer extends EventEmitter {
         return;
       }
       socket.write(bytes);
-      socket.removeAllListeners('error');
       const ws = new WebSocket(kServer, {
         conn, socket, head, protocol: protocol === false ? '' : protocol, options: this.options, deflater,
       });
