@@ -231,6 +231,19 @@ impl ReadState {
         Direct::Done(Poll::Ready(Some(deliver(inner, io_cx, step))))
     }
 
+    /// Before `piece` bytes of an uncompressed frame join the message: when the rest of
+    /// the frame will be read straight into it (`poll_read_payload`), makes the room that
+    /// read would make now, so the message is not grown (and copied) again there.
+    fn reserve_for_frame<S>(&mut self, inner: &Inner<S>, piece: usize) {
+        let arrived = self.message.len() + piece;
+        let remaining = inner.conn.frame_remaining();
+        if arrived >= READ_CHUNK && remaining > 0 {
+            // At most a usize, so the u64 fits.
+            let ahead = remaining.min(arrived.max(DIRECT_STEP) as u64) as usize;
+            self.message.reserve(piece + ahead);
+        }
+    }
+
     /// Keeps what the core could not use yet (an incomplete header or control frame).
     fn keep_partial(&mut self, rest: &[u8]) -> Result<(), Error> {
         // The heap copy is no longer needed: idle connections hold no read buffer.
@@ -300,6 +313,7 @@ impl ReadState {
                         }
                         Bytes::from(std::mem::take(&mut self.inflated))
                     } else {
+                        self.reserve_for_frame(inner, data.payload.len());
                         self.message.extend_from_slice(data.payload);
                         if !data.end_of_message {
                             continue;
