@@ -233,9 +233,6 @@ impl client::Offer for StoredOffer {
 }
 
 /// The lifecycle: every transition is in this file, on this enum.
-// The client's offer makes one variant large; without an allocator there is nowhere
-// else to keep it, and it is only held during the handshake.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     /// Server: waiting for the request.
@@ -244,8 +241,9 @@ enum State {
     AwaitDecision,
     /// Client: the request is not written yet.
     ClientStart,
-    /// Client: request written, waiting for the response.
-    AwaitResponse(StoredOffer),
+    /// Client: request written, waiting for the response (the offer is in
+    /// [`ClientSide::Offered`]).
+    AwaitResponse,
     /// Server: the request was bad; the HTTP rejection is owed.
     Rejecting(HandshakeError),
     Open,
@@ -256,6 +254,31 @@ enum State {
     /// The peer broke the protocol; the close frame failing the connection is owed (§7.1.7).
     Failing(CloseCode),
     Closed,
+}
+
+/// What only a client keeps beside [`State`]: the offer it made, until the response
+/// is checked, then its masking keys. The two are never needed at once, so they share
+/// the space, which a server's connection carries too (192 bytes; apart they took 280).
+#[derive(Clone)]
+enum ClientSide {
+    /// The request was written: the offer waits for the response (§4.1), the seed for
+    /// the first frame.
+    Offered(StoredOffer, [u8; 32]),
+    /// Open (or not yet offering): the keys of its frames (§5.3).
+    Masking(MaskKeys),
+}
+
+impl core::fmt::Debug for ClientSide {
+    /// Without the seed, a secret.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Offered(offer, _) => f
+                .debug_tuple("Offered")
+                .field(offer)
+                .finish_non_exhaustive(),
+            Self::Masking(keys) => f.debug_tuple("Masking").field(keys).finish(),
+        }
+    }
 }
 
 /// Where the reader is within the frame stream.
@@ -371,7 +394,8 @@ pub struct Connection {
     outgoing: Option<DataKind>,
     /// The payload of the latest ping, owed a pong (§5.5.3: only the latest needs one).
     pong: Option<heapless::Vec<u8, MAX_CONTROL_PAYLOAD, u8>>,
-    masks: Option<MaskKeys>,
+    /// A client's offer or masking keys; `None` for a server.
+    client: Option<ClientSide>,
     /// RSV bits that negotiated extensions define ([`set_allowed_rsv`](Self::set_allowed_rsv)).
     allowed_rsv: u8,
     /// Reads the opening handshake of this endpoint's role. Chosen by the constructor
@@ -418,7 +442,7 @@ impl Connection {
             Role::Client,
             config,
             State::ClientStart,
-            Some(MaskKeys::new(mask_seed)),
+            Some(ClientSide::Masking(MaskKeys::new(mask_seed))),
             Self::receive_response,
         )
     }
@@ -427,7 +451,7 @@ impl Connection {
         role: Role,
         config: Config,
         state: State,
-        masks: Option<MaskKeys>,
+        client: Option<ClientSide>,
         read_handshake: ReadHandshake,
     ) -> Self {
         Self {
@@ -440,7 +464,7 @@ impl Connection {
             utf8: Utf8Validator::new(),
             outgoing: None,
             pong: None,
-            masks,
+            client,
             allowed_rsv: 0,
         }
     }
@@ -468,7 +492,7 @@ impl Connection {
             State::AwaitRequest
             | State::AwaitDecision
             | State::ClientStart
-            | State::AwaitResponse(_) => ReadyState::Connecting,
+            | State::AwaitResponse => ReadyState::Connecting,
             State::Open => ReadyState::Open,
             State::Rejecting(_) | State::CloseSent | State::CloseOwed(_) | State::Failing(_) => {
                 ReadyState::Closing
@@ -521,7 +545,7 @@ impl Connection {
     #[inline(never)]
     fn receive_other<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
         match &self.state {
-            State::AwaitRequest | State::AwaitResponse(_) => (self.read_handshake)(self, input),
+            State::AwaitRequest | State::AwaitResponse => (self.read_handshake)(self, input),
             State::AwaitDecision | State::ClientStart => Ok(Received {
                 consumed: 0,
                 event: None,
@@ -570,9 +594,12 @@ impl Connection {
     }
 
     fn receive_response<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
-        let State::AwaitResponse(offer) = &self.state else {
+        let (State::AwaitResponse, Some(ClientSide::Offered(offer, seed))) =
+            (&self.state, &self.client)
+        else {
             return Err(Error::Closed);
         };
+        let seed = *seed;
         let input: &'b [u8] = input;
         match client::Response::parse(input, offer, &self.config.handshake) {
             Ok(Status::Partial) => Ok(Received {
@@ -580,6 +607,7 @@ impl Connection {
                 event: None,
             }),
             Ok(Status::Complete { value, head_len }) => {
+                self.client = Some(ClientSide::Masking(MaskKeys::new(seed)));
                 self.state = State::Open;
                 Ok(Received {
                     consumed: head_len,
@@ -862,12 +890,15 @@ impl Connection {
         request: &client::Request<'_>,
         out: &mut [u8],
     ) -> Result<usize, HandshakeError> {
-        if !matches!(self.state, State::ClientStart) {
+        let (State::ClientStart, Some(ClientSide::Masking(keys))) = (&self.state, &self.client)
+        else {
             return Err(HandshakeError::InvalidArgument);
-        }
+        };
+        let seed = keys.seed;
         let offer = StoredOffer::of(request).ok_or(HandshakeError::InvalidArgument)?;
         let n = request.write(out)?;
-        self.state = State::AwaitResponse(offer);
+        self.client = Some(ClientSide::Offered(offer, seed));
+        self.state = State::AwaitResponse;
         Ok(n)
     }
 
@@ -928,8 +959,22 @@ impl Connection {
     #[inline(always)]
     fn next_header(&mut self, opcode: OpCode, fin: bool, payload_len: u64) -> FrameHeader {
         let mut header = FrameHeader::new(opcode, fin, payload_len);
-        header.mask = self.masks.as_mut().map(MaskKeys::next_key);
+        header.mask = self.mask_key();
         header
+    }
+
+    /// A client's next masking key, `None` for a server.
+    #[inline(always)]
+    fn mask_key(&mut self) -> Option<[u8; 4]> {
+        // Nothing is sent before the response (`SendError::Connecting`); were it, the
+        // keys would start from the seed all the same.
+        if let Some(ClientSide::Offered(_, seed)) = self.client {
+            self.client = Some(ClientSide::Masking(MaskKeys::new(seed)));
+        }
+        match &mut self.client {
+            Some(ClientSide::Masking(keys)) => Some(keys.next_key()),
+            _ => None,
+        }
     }
 
     fn write_close(&mut self, close: &CloseFrame<'_>, out: &mut [u8]) -> Result<usize, SendError> {
@@ -1155,7 +1200,7 @@ impl Connection {
             State::AwaitRequest
             | State::AwaitDecision
             | State::ClientStart
-            | State::AwaitResponse(_) => return Err(SendError::Connecting),
+            | State::AwaitResponse => return Err(SendError::Connecting),
             _ => return Err(SendError::NotOpen),
         };
         let n = self.write_close(&CloseFrame { code, reason }, out)?;
@@ -1364,5 +1409,40 @@ mod tests {
             Err(HandshakeError::InvalidArgument)
         );
         assert_eq!(client.ready_state(), ReadyState::Connecting);
+    }
+
+    #[test]
+    fn mask_keys_start_from_the_seed_after_the_handshake() {
+        use chacha20::rand_core::Rng as _;
+        use chacha20::ChaCha12Rng;
+        let seed = [9; 32];
+        let mut client = Connection::client(Config::default(), seed);
+        let request = client::Request::new("h", "/", [5; 16]);
+        let mut out = [0u8; 512];
+        client.write_request(&request, &mut out).unwrap();
+        // Waiting for the response: the offer holds the space, and nothing is sent.
+        assert!(matches!(client.client, Some(ClientSide::Offered(..))));
+        assert_eq!(
+            client.send_binary(b"x", &mut out),
+            Err(SendError::Connecting)
+        );
+        let mut response = [0u8; 256];
+        let head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+            Connection: Upgrade\r\nSec-WebSocket-Accept: ";
+        let accept = request.expected_accept();
+        let n = head.len() + accept.len() + 4;
+        response[..head.len()].copy_from_slice(head);
+        response[head.len()..n - 4].copy_from_slice(&accept);
+        response[n - 4..n].copy_from_slice(b"\r\n\r\n");
+        let got = client.receive(&mut response[..n]).unwrap();
+        assert!(matches!(got.event, Some(Event::Opened(_))));
+        assert_eq!(client.ready_state(), ReadyState::Open);
+        let mut reference = ChaCha12Rng::from_seed(seed);
+        for _ in 0..20 {
+            let (_, key) = client
+                .send_header(DataKind::Binary, true, 1, &mut out)
+                .unwrap();
+            assert_eq!(key, Some(reference.next_u32().to_le_bytes()));
+        }
     }
 }
