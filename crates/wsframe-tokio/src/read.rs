@@ -28,6 +28,10 @@ use crate::Error;
 
 /// Bytes read from the socket per `poll_read`, on the stack.
 const READ_CHUNK: usize = 16 * 1024;
+/// Once this much of a message arrived, the rest of its frame is read straight into it
+/// (`poll_read_payload`). Half a stack read: a full one less the frame header (16,370
+/// bytes of a 64 KiB frame) must qualify, or the frame is read in 16 KiB steps.
+const DIRECT_MIN: usize = READ_CHUNK / 2;
 /// Bytes read at least per step straight into a large message (`poll_read_payload`):
 /// a 64 KiB message then takes two reads, not five.
 const DIRECT_STEP: usize = 64 * 1024;
@@ -166,7 +170,7 @@ impl ReadState {
         }
     }
 
-    /// Inside a large uncompressed frame (at least `READ_CHUNK` bytes of its message
+    /// Inside a large uncompressed frame (at least `DIRECT_MIN` bytes of its message
     /// arrived), reads its payload straight into the message, so it is copied once,
     /// socket to message, in steps of `DIRECT_STEP` or as large as the message already
     /// is. The read stops at the frame's end, so every byte read is this frame's
@@ -179,7 +183,7 @@ impl ReadState {
     ) -> Direct {
         let arrived = self.message.len();
         let remaining = inner.conn.frame_remaining();
-        if arrived < READ_CHUNK || remaining == 0 || inner.compression.is_some() {
+        if arrived < DIRECT_MIN || remaining == 0 || inner.compression.is_some() {
             return Direct::NotInFrame;
         }
         // At most a usize, so the u64 fits.
@@ -237,7 +241,7 @@ impl ReadState {
     fn reserve_for_frame<S>(&mut self, inner: &Inner<S>, piece: usize) {
         let arrived = self.message.len() + piece;
         let remaining = inner.conn.frame_remaining();
-        if arrived >= READ_CHUNK && remaining > 0 {
+        if arrived >= DIRECT_MIN && remaining > 0 {
             // At most a usize, so the u64 fits.
             let ahead = remaining.min(arrived.max(DIRECT_STEP) as u64) as usize;
             self.message.reserve(piece + ahead);
