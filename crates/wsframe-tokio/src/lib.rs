@@ -219,6 +219,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Replaces the buffer bound and timers (see [`StreamOptions`]).
     pub fn with_options(mut self, options: StreamOptions) -> Self {
         self.inner.options = options;
+        self.read.restart_timers();
         self
     }
 
