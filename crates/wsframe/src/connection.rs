@@ -966,15 +966,25 @@ impl Connection {
     /// A client's next masking key, `None` for a server.
     #[inline(always)]
     fn mask_key(&mut self) -> Option<[u8; 4]> {
-        // Nothing is sent before the response (`SendError::Connecting`); were it, the
-        // keys would start from the seed all the same.
-        if let Some(ClientSide::Offered(_, seed)) = self.client {
-            self.client = Some(ClientSide::Masking(MaskKeys::new(seed)));
-        }
         match &mut self.client {
+            None => None,
             Some(ClientSide::Masking(keys)) => Some(keys.next_key()),
-            _ => None,
+            Some(ClientSide::Offered(..)) => self.first_mask_key(),
         }
+    }
+
+    /// Nothing is sent before the response (`SendError::Connecting`); were it, the keys
+    /// would start from the seed all the same. Out of line: never taken.
+    #[cold]
+    #[inline(never)]
+    fn first_mask_key(&mut self) -> Option<[u8; 4]> {
+        let Some(ClientSide::Offered(_, seed)) = self.client else {
+            return None;
+        };
+        let mut keys = MaskKeys::new(seed);
+        let key = keys.next_key();
+        self.client = Some(ClientSide::Masking(keys));
+        Some(key)
     }
 
     fn write_close(&mut self, close: &CloseFrame<'_>, out: &mut [u8]) -> Result<usize, SendError> {
