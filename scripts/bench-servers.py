@@ -556,43 +556,63 @@ def machine():
             "rustc": version(["rustc", "-V"]), "node": version(["node", "-v"])}
 
 
-SYSCALL_POINTS = [(10, 16, 1024, 100000), (1, 1, 65536, 20000)]
-SYSCALL_EVENTS = ["recvfrom", "read", "sendto", "write", "writev", "epoll_wait"]
+SYSCALL_POINTS = [(1, 1, 16, 20000), (10, 16, 1024, 100000), (1, 1, 65536, 20000)]
+SYSCALL_EVENTS = ["recvfrom", "read", "sendto", "write", "writev", "epoll_wait", "futex"]
+HANDSHAKE_EVENTS = SYSCALL_EVENTS + ["accept4", "epoll_ctl", "setsockopt", "shutdown", "close", "mmap",
+                                     "munmap", "madvise", "mprotect", "brk"]
+SYSCALL_HANDSHAKE_SECONDS = 2
+
+
+def counted(srv, events, *args):
+    """Runs the load generator with `args` while `perf stat` counts `events` (system
+    call entries) of the server; returns the load generator's result and the counts."""
+    out = os.path.join(TARGET, "perf-syscalls.txt")
+    spec = ",".join(f"syscalls:sys_enter_{e}" for e in events)
+    perf = subprocess.Popen(["perf", "stat", "-x", ",", "-e", spec, "-p", str(srv.pid), "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    r = loadgen(*args, "--server-pid", srv.pid)
+    perf.send_signal(2)
+    perf.wait(10)
+    n = {}
+    for line in open(out):
+        f = line.split(",")
+        if len(f) > 2 and f[0].isdigit() and "sys_enter_" in f[2]:
+            n[f[2].split("sys_enter_")[1]] = int(f[0])
+    return r, n
 
 
 def syscalls(servers):
-    """System calls per echoed message, counted by `perf stat` on the server process."""
+    """System calls per echoed message and per handshake, counted by `perf stat` on the
+    server process."""
     header = "| server |" + "".join(
-        f" {c} × {w} × {size_label(s)}: server µs/msg | reads/msg | writes/msg | epoll_wait/msg |"
+        f" {c} × {w} × {size_label(s)}: server µs/msg | reads/msg | writes/msg | epoll_wait/msg | futex/msg |"
         for c, w, s, _ in SYSCALL_POINTS)
-    lines = [header, "|---|" + "---:|" * 4 * len(SYSCALL_POINTS)]
-    events = ",".join(f"syscalls:sys_enter_{e}" for e in SYSCALL_EVENTS)
+    lines = [header, "|---|" + "---:|" * 5 * len(SYSCALL_POINTS)]
+    hs_header = ("| server | server µs per handshake | system calls per handshake | "
+                 + " | ".join(HANDSHAKE_EVENTS) + " |")
+    hs_lines = [hs_header, "|---|" + "---:|" * (2 + len(HANDSHAKE_EVENTS))]
     for name in servers:
         if SERVERS[name][0] != "rust":
             continue
         cells = []
         for conns, window, size, count in SYSCALL_POINTS:
             with Server(name) as srv:
-                out = os.path.join(TARGET, "perf-syscalls.txt")
-                perf = subprocess.Popen(["perf", "stat", "-x", ",", "-e", events, "-p", str(srv.pid), "-o", out],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(0.3)
-                r = loadgen("echo", srv.addr, "--connections", conns, "--window", window, "--size", size,
-                            "--messages", count, "--server-pid", srv.pid)
-                perf.send_signal(2)
-                perf.wait(10)
-            n = {}
-            for line in open(out):
-                f = line.split(",")
-                if len(f) > 2 and f[0].isdigit() and "sys_enter_" in f[2]:
-                    n[f[2].split("sys_enter_")[1]] = int(f[0])
+                r, n = counted(srv, SYSCALL_EVENTS, "echo", srv.addr, "--connections", conns, "--window", window,
+                               "--size", size, "--messages", count)
             reads = n.get("recvfrom", 0) + n.get("read", 0)
             writes = n.get("sendto", 0) + n.get("write", 0) + n.get("writev", 0)
             cells += [f"{r.get('server_cpu_us_per', 0):.1f}", f"{reads / count:.2f}", f"{writes / count:.2f}",
-                      f"{n.get('epoll_wait', 0) / count:.2f}"]
+                      f"{n.get('epoll_wait', 0) / count:.2f}", f"{n.get('futex', 0) / count:.2f}"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
         log(lines[-1])
-    return "\n".join(lines) + "\n"
+        with Server(name) as srv:
+            r, n = counted(srv, HANDSHAKE_EVENTS, "handshakes", srv.addr, "--seconds", SYSCALL_HANDSHAKE_SECONDS)
+        count = max(r.get("handshakes", 0), 1)
+        hs_lines.append(f"| {name} | {r.get('server_cpu_us_per', 0):.1f} | {sum(n.values()) / count:.1f} | "
+                        + " | ".join(f"{n.get(e, 0) / count:.2f}" for e in HANDSHAKE_EVENTS) + " |")
+        log(hs_lines[-1])
+    return "\n".join(lines) + "\n\n" + "\n".join(hs_lines) + "\n"
 
 
 def main():
@@ -609,7 +629,7 @@ def main():
     p.add_argument("--ci", action="store_true", help="tiny run that checks everything works")
     p.add_argument("--no-build", action="store_true")
     p.add_argument("--syscalls", action="store_true",
-                   help="only count system calls per message of the Rust servers (needs perf)")
+                   help="only count system calls per message and per handshake of the Rust servers (needs perf)")
     ints = lambda text: [int(v) for v in text.split(",") if v]  # noqa: E731
     p.add_argument("--connections", type=ints, default=CONNECTIONS, help="echo points (comma-separated)")
     p.add_argument("--windows", type=ints, default=WINDOWS)

@@ -181,14 +181,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
 
     /// Server: reads the opening request on `io` and answers it as `options` say,
     /// within [`ServerOptions::handshake_timeout`]. Not cancel safe.
-    pub async fn accept_with(mut io: S, options: &ServerOptions) -> Result<Self, Error> {
+    pub async fn accept_with(io: S, options: &ServerOptions) -> Result<Self, Error> {
         // Boxed: the handshake's state (its buffers, the timeout) lives on the heap only
         // while it runs, so a task holding this future stays as small as one holding the
         // open stream.
-        let opened = Box::pin(handshake::within(
+        Box::pin(Self::accept_unboxed(io, options)).await
+    }
+
+    /// [`accept_with`](Self::accept_with) without the box, for callers that box it.
+    async fn accept_unboxed(mut io: S, options: &ServerOptions) -> Result<Self, Error> {
+        let opened = handshake::within(
             options.handshake_timeout,
             handshake::accept(&mut io, options),
-        ))
+        )
         .await?;
         Ok(Self::opened(io, opened))
     }
@@ -214,6 +219,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Replaces the buffer bound and timers (see [`StreamOptions`]).
     pub fn with_options(mut self, options: StreamOptions) -> Self {
         self.inner.options = options;
+        self.read.restart_timers();
         self
     }
 
@@ -316,7 +322,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
 /// Server: accepts a connection with the default [`ServerOptions`] (no subprotocol, any
 /// origin, the default limits, 10 s for the handshake). Not cancel safe.
 pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(io: S) -> Result<WebSocketStream<S>, Error> {
-    WebSocketStream::accept_with(io, &ServerOptions::default()).await
+    // The default options are boxed with the handshake: while it runs, the caller's
+    // task holds a pointer and `io`, not the options.
+    Box::pin(async move {
+        let options = ServerOptions::default();
+        WebSocketStream::accept_unboxed(io, &options).await
+    })
+    .await
 }
 
 /// Server: accepts a connection as `options` say. Not cancel safe.

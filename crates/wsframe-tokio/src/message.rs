@@ -27,6 +27,11 @@ impl Utf8Bytes {
         Self(bytes)
     }
 
+    /// The text's bytes, shared (a cheap clone).
+    pub(crate) fn shared(&self) -> &Bytes {
+        &self.0
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         // SAFETY: every constructor makes a `Utf8Bytes` only from valid UTF-8: a `&str`

@@ -5,13 +5,19 @@
 //! inside a fragmented message). At most one owed frame sits in the buffer at a time;
 //! the core keeps at most one more (the pong of the latest ping, §5.5.3), so a peer that
 //! pings faster than this side can write cannot grow memory.
+//!
+//! A server's large data frame is not copied: its header ends the buffer and its
+//! payload (the message's own `Bytes`) follows as the buffer's tail, and both leave in
+//! one vectored write. Anything encoded after it first moves the tail into the buffer,
+//! so frames keep their order.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite};
-use wsframe::{Connection, DataKind, ReadyState, MAX_HEADER_LEN};
+use wsframe::{Connection, DataKind, ReadyState, Role, MAX_HEADER_LEN};
 
 use crate::deflate::{self, Compression};
 use crate::message::Message;
@@ -22,6 +28,10 @@ const OWED_CAPACITY: usize = 256;
 /// A drained buffer keeps this much capacity; a larger one (after a large message) is
 /// given back.
 const KEEP_CAPACITY: usize = 4096;
+/// A server's data payload from this size on is written from the message itself
+/// (vectored, after its header) instead of being copied into the buffer: at 64 KiB the
+/// copy and the buffer's growth cost more than the second slice of the write.
+const TAIL_MIN: usize = 16 * 1024;
 
 /// The core, the socket and the frames waiting for it. Everything that encodes or
 /// writes a frame, for either the read or the write side, goes through here.
@@ -33,6 +43,9 @@ pub(crate) struct Inner<S> {
     /// Encoded frames; `out[written..]` is not on the socket yet.
     out: Vec<u8>,
     written: usize,
+    /// The payload of the frame whose header ends `out`, not copied (a server's large
+    /// data frame); what of it is not on the socket yet. Empty when none.
+    tail: Bytes,
     /// End of the last frame the read side sends by itself (an owed pong or close
     /// reply, a keepalive ping) still in `out`, 0 when none: reading writes out up to
     /// here, and leaves the data frames after it for the sink's flush.
@@ -57,6 +70,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             options,
             out: Vec::new(),
             written: 0,
+            tail: Bytes::new(),
             owed_end: 0,
             shut_down: false,
         }
@@ -64,7 +78,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
 
     /// Bytes waiting for the socket.
     pub(crate) fn buffered(&self) -> usize {
-        self.out.len() - self.written
+        self.out.len() - self.written + self.tail.len()
+    }
+
+    /// Moves the tail into the buffer, before anything is appended after it.
+    fn settle_tail(&mut self) {
+        if !self.tail.is_empty() {
+            self.out.extend_from_slice(&self.tail);
+            self.tail = Bytes::new();
+        }
     }
 
     /// Whether a frame the read side sends by itself is waiting, in the buffer or in the
@@ -87,6 +109,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         let mut frame = [0u8; OWED_CAPACITY];
         // The buffer fits every control frame, so this cannot fail.
         if let Ok(Some(n)) = self.conn.poll_transmit(&mut frame) {
+            self.settle_tail();
             self.out.extend_from_slice(&frame[..n]);
             self.owed_end = self.out.len();
         }
@@ -96,7 +119,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     pub(crate) fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             self.queue_owed();
-            if self.written == self.out.len() {
+            let head = &self.out[self.written..];
+            if head.is_empty() && self.tail.is_empty() {
                 self.out.clear();
                 self.written = 0;
                 self.owed_end = 0;
@@ -105,11 +129,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 }
                 return Poll::Ready(Ok(()));
             }
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.out[self.written..]))?;
+            let io = Pin::new(&mut self.io);
+            let n = ready!(if self.tail.is_empty() {
+                io.poll_write(cx, head)
+            } else {
+                io.poll_write_vectored(cx, &[io::IoSlice::new(head), io::IoSlice::new(&self.tail)])
+            })?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.written += n;
+            let from_head = n.min(head.len());
+            self.written += from_head;
+            self.tail.advance(n - from_head);
         }
     }
 
@@ -168,6 +199,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     /// Encodes a message into the buffer through the core, compressed when
     /// permessage-deflate is agreed and the message is long enough to gain.
     pub(crate) fn encode(&mut self, message: &Message) -> Result<(), Error> {
+        self.settle_tail();
         if let Some(compression) = self.compression.as_deref_mut() {
             let data = match message {
                 Message::Text(t) => Some((DataKind::Text, t.as_bytes())),
@@ -186,6 +218,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                     return self.written_or_undo(start, written);
                 }
             }
+        }
+        if let Some((kind, payload)) = self.as_tail(message) {
+            let start = self.out.len();
+            self.out.resize(start + MAX_HEADER_LEN, 0);
+            let written =
+                self.conn
+                    .send_header(kind, true, payload.len() as u64, &mut self.out[start..]);
+            return self
+                .written_or_undo(start, written.map(|(n, _)| n))
+                .map(|()| {
+                    self.tail = payload;
+                });
         }
         let start = self.out.len();
         let payload_len = match message {
@@ -217,12 +261,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         payload: &[u8],
         fin: bool,
     ) -> Result<(), Error> {
+        self.settle_tail();
         let start = self.out.len();
         self.out.resize(start + payload.len() + MAX_HEADER_LEN, 0);
         let written = self
             .conn
             .send_fragment(kind, payload, fin, &mut self.out[start..]);
         self.written_or_undo(start, written)
+    }
+
+    /// The kind and payload of a message sent as the buffer's tail: a server's (so not
+    /// masked) uncompressed data message of at least [`TAIL_MIN`] bytes.
+    fn as_tail(&self, message: &Message) -> Option<(DataKind, Bytes)> {
+        let (kind, payload) = match message {
+            Message::Text(t) => (DataKind::Text, t.shared()),
+            Message::Binary(b) => (DataKind::Binary, b),
+            _ => return None,
+        };
+        (self.conn.role() == Role::Server && payload.len() >= TAIL_MIN)
+            .then(|| (kind, payload.clone()))
     }
 
     /// Keeps the `n` bytes of a frame encoded at `start`, or drops what a failed

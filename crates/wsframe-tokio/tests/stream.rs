@@ -740,3 +740,57 @@ async fn fed_messages_wait_for_the_flush_but_a_pong_takes_them_along() {
     server.flush().await.unwrap();
     assert_eq!(peer.next().await, Some(("data", vec![6u8; 2])));
 }
+
+/// `len` bytes that differ with `seed`, so that a frame out of place shows.
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8 ^ seed).collect()
+}
+
+#[tokio::test]
+async fn large_frames_leave_whole_and_in_order_around_owed_frames() {
+    // A pipe much smaller than the frames: every write is partial.
+    let (a, b) = tokio::io::duplex(1000);
+    let server = tokio::spawn(async move {
+        let mut server = wsframe_tokio::accept_with(a, &ServerOptions::default())
+            .await
+            .unwrap();
+        // Fed, not flushed: its payload waits behind its header when the ping comes.
+        server
+            .feed(Message::binary(pattern(20_000, 1)))
+            .await
+            .unwrap();
+        let ping = server.next().await.unwrap().unwrap();
+        assert_eq!(ping, Message::Ping(Bytes::from_static(b"p")));
+        server.feed(Message::text("é".repeat(9_000))).await.unwrap();
+        server.feed(Message::binary(&b"small"[..])).await.unwrap();
+        server
+            .send(Message::binary(pattern(40_000, 2)))
+            .await
+            .unwrap();
+        server
+    });
+    let mut client = WebSocketStream::client(b, "example.com", "/", &ClientOptions::default())
+        .await
+        .unwrap();
+    client
+        .send(Message::Ping(Bytes::from_static(b"p")))
+        .await
+        .unwrap();
+    let mut received = Vec::new();
+    for _ in 0..5 {
+        received.push(client.next().await.unwrap().unwrap());
+    }
+    assert_eq!(
+        received,
+        vec![
+            Message::binary(pattern(20_000, 1)),
+            Message::Pong(Bytes::from_static(b"p")),
+            Message::text("é".repeat(9_000)),
+            Message::binary(&b"small"[..]),
+            Message::binary(pattern(40_000, 2)),
+        ]
+    );
+    let mut server = server.await.unwrap();
+    client.close().await.unwrap();
+    assert!(server.next().await.is_none_or(|m| m.is_ok()));
+}

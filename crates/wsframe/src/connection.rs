@@ -55,8 +55,9 @@ use crate::frame::{
 use crate::handshake::{client, extensions::Extensions, server, HandshakeLimits, Status};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
-use chacha20::rand_core::{Rng as _, SeedableRng as _};
-use chacha20::ChaCha12Rng;
+use chacha20::cipher::StreamCipherCore as _;
+use chacha20::rand_core::SeedableRng as _;
+use chacha20::{variants::Legacy, ChaChaCore, R12};
 
 /// Limits and options of a connection. The defaults are safe for a server exposed to
 /// the internet; raise them for bulk transfers.
@@ -164,17 +165,59 @@ pub enum ReadyState {
     Closed,
 }
 
-/// The most bytes kept of the client's offer (subprotocols, extension offer) to check
-/// the server's answer against.
+/// The most bytes kept of the client's offer (its subprotocols and the names of its
+/// extensions, together) to check the server's answer against.
 const OFFER_CAPACITY: usize = 128;
 
 /// The client's offer, kept while waiting for the response (§4.1: the chosen
-/// subprotocol and extensions must have been offered).
+/// subprotocol and extensions must have been offered). Only the names are kept: an
+/// extension's parameters are the extension's to check, not the handshake's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct StoredOffer {
     accept: [u8; 28],
-    protocols: heapless::String<OFFER_CAPACITY>,
-    extensions: heapless::String<OFFER_CAPACITY>,
+    /// The offered subprotocols, then the offered extensions' names, each list
+    /// comma-separated.
+    names: heapless::String<OFFER_CAPACITY, u8>,
+    /// Where the extensions' names start in `names`.
+    protocols_end: u8,
+}
+
+impl StoredOffer {
+    /// The offer of `request`; `None` when its names exceed [`OFFER_CAPACITY`].
+    fn of(request: &client::Request<'_>) -> Option<Self> {
+        let mut names = heapless::String::new();
+        for (i, p) in request.protocols.iter().enumerate() {
+            if i > 0 {
+                names.push(',').ok()?;
+            }
+            names.push_str(p).ok()?;
+        }
+        let protocols_end = u8::try_from(names.len()).ok()?;
+        let offered = Extensions::new(request.extensions.unwrap_or("")).flatten();
+        for (i, extension) in offered.enumerate() {
+            if i > 0 {
+                names.push(',').ok()?;
+            }
+            names.push_str(extension.name).ok()?;
+        }
+        Some(Self {
+            accept: request.expected_accept(),
+            names,
+            protocols_end,
+        })
+    }
+
+    fn protocols(&self) -> &str {
+        self.names
+            .get(..usize::from(self.protocols_end))
+            .unwrap_or("")
+    }
+
+    fn extensions(&self) -> &str {
+        self.names
+            .get(usize::from(self.protocols_end)..)
+            .unwrap_or("")
+    }
 }
 
 impl client::Offer for StoredOffer {
@@ -182,19 +225,14 @@ impl client::Offer for StoredOffer {
         self.accept
     }
     fn offered_protocol(&self, protocol: &str) -> bool {
-        crate::handshake::list_items(&self.protocols).any(|p| p == protocol)
+        crate::handshake::list_items(self.protocols()).any(|p| p == protocol)
     }
     fn offered_extension(&self, name: &str) -> bool {
-        Extensions::new(&self.extensions)
-            .flatten()
-            .any(|e| e.name.eq_ignore_ascii_case(name))
+        crate::handshake::list_items(self.extensions()).any(|e| e.eq_ignore_ascii_case(name))
     }
 }
 
 /// The lifecycle: every transition is in this file, on this enum.
-// The client's offer makes one variant large; without an allocator there is nowhere
-// else to keep it, and it is only held during the handshake.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     /// Server: waiting for the request.
@@ -203,8 +241,9 @@ enum State {
     AwaitDecision,
     /// Client: the request is not written yet.
     ClientStart,
-    /// Client: request written, waiting for the response.
-    AwaitResponse(StoredOffer),
+    /// Client: request written, waiting for the response (the offer is in
+    /// [`ClientSide::Offered`]).
+    AwaitResponse,
     /// Server: the request was bad; the HTTP rejection is owed.
     Rejecting(HandshakeError),
     Open,
@@ -215,6 +254,31 @@ enum State {
     /// The peer broke the protocol; the close frame failing the connection is owed (§7.1.7).
     Failing(CloseCode),
     Closed,
+}
+
+/// What only a client keeps beside [`State`]: the offer it made, until the response
+/// is checked, then its masking keys. The two are never needed at once, so they share
+/// the space, which a server's connection carries too (192 bytes; apart they took 280).
+#[derive(Clone)]
+enum ClientSide {
+    /// The request was written: the offer waits for the response (§4.1), the seed for
+    /// the first frame.
+    Offered(StoredOffer, [u8; 32]),
+    /// Open (or not yet offering): the keys of its frames (§5.3).
+    Masking(MaskKeys),
+}
+
+impl core::fmt::Debug for ClientSide {
+    /// Without the seed, a secret.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Offered(offer, _) => f
+                .debug_tuple("Offered")
+                .field(offer)
+                .finish_non_exhaustive(),
+            Self::Masking(keys) => f.debug_tuple("Masking").field(keys).finish(),
+        }
+    }
 }
 
 /// Where the reader is within the frame stream.
@@ -259,30 +323,61 @@ struct Incoming {
 /// Masking keys for a client's frames (§5.3: unpredictable, "derived from a strong
 /// source of entropy"; §10.3).
 ///
-/// A ChaCha12 stream (`chacha20`'s generator, `rand`'s `StdRng`) keyed with the caller's
-/// seed: the core has no random source of its own. Each refill produces four blocks,
-/// 64 keys, so a frame usually takes its key from the buffer.
-#[derive(Debug, PartialEq, Eq)]
-struct MaskKeys(ChaCha12Rng);
+/// The ChaCha12 stream of `rand`'s `StdRng` (`chacha20`'s `ChaCha12Rng`: 64-bit block
+/// counter, stream 0) keyed with the caller's seed: the core has no random source of its
+/// own. Every connection carries this field, so it keeps one 64-byte block (16 keys) and
+/// the seed instead of the generator's 256-byte buffer: 112 bytes instead of 328, and
+/// the core is rebuilt from the seed for each block (a few nanoseconds per 16 keys).
+#[derive(Clone, PartialEq, Eq)]
+struct MaskKeys {
+    seed: [u8; 32],
+    /// The stream's next block.
+    next_block: u64,
+    block: [u8; 64],
+    /// Bytes of `block` already used; 64 when it is spent.
+    used: u8,
+}
 
 impl MaskKeys {
     fn new(seed: [u8; 32]) -> Self {
-        Self(ChaCha12Rng::from_seed(seed))
+        Self {
+            seed,
+            next_block: 0,
+            block: [0; 64],
+            used: 64,
+        }
     }
 
     #[inline(always)]
     fn next_key(&mut self) -> [u8; 4] {
-        self.0.next_u32().to_le_bytes()
+        if self.used >= 64 {
+            self.refill();
+        }
+        let at = usize::from(self.used);
+        self.used += 4;
+        let mut key = [0; 4];
+        key.copy_from_slice(&self.block[at..at + 4]);
+        key
+    }
+
+    #[cold]
+    fn refill(&mut self) {
+        let mut core = ChaChaCore::<R12, Legacy>::from_seed(self.seed);
+        core.set_block_pos(self.next_block);
+        core.write_keystream_block((&mut self.block).into());
+        // 2^64 blocks are never reached; wrapping keeps the arithmetic panic-free.
+        self.next_block = self.next_block.wrapping_add(1);
+        self.used = 0;
     }
 }
 
-impl Clone for MaskKeys {
-    /// The same stream at the same position (the generator is not `Clone` itself).
-    fn clone(&self) -> Self {
-        let mut rng = ChaCha12Rng::from_seed(self.0.get_seed());
-        rng.set_stream(self.0.get_stream());
-        rng.set_word_pos(self.0.get_word_pos());
-        Self(rng)
+impl core::fmt::Debug for MaskKeys {
+    /// The position only: the seed and the block are secrets.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MaskKeys")
+            .field("next_block", &self.next_block)
+            .field("used", &self.used)
+            .finish_non_exhaustive()
     }
 }
 
@@ -298,8 +393,9 @@ pub struct Connection {
     /// The message this endpoint is sending in fragments, if any.
     outgoing: Option<DataKind>,
     /// The payload of the latest ping, owed a pong (§5.5.3: only the latest needs one).
-    pong: Option<heapless::Vec<u8, MAX_CONTROL_PAYLOAD>>,
-    masks: Option<MaskKeys>,
+    pong: Option<heapless::Vec<u8, MAX_CONTROL_PAYLOAD, u8>>,
+    /// A client's offer or masking keys; `None` for a server.
+    client: Option<ClientSide>,
     /// RSV bits that negotiated extensions define ([`set_allowed_rsv`](Self::set_allowed_rsv)).
     allowed_rsv: u8,
     /// Reads the opening handshake of this endpoint's role. Chosen by the constructor
@@ -346,7 +442,7 @@ impl Connection {
             Role::Client,
             config,
             State::ClientStart,
-            Some(MaskKeys::new(mask_seed)),
+            Some(ClientSide::Masking(MaskKeys::new(mask_seed))),
             Self::receive_response,
         )
     }
@@ -355,7 +451,7 @@ impl Connection {
         role: Role,
         config: Config,
         state: State,
-        masks: Option<MaskKeys>,
+        client: Option<ClientSide>,
         read_handshake: ReadHandshake,
     ) -> Self {
         Self {
@@ -368,7 +464,7 @@ impl Connection {
             utf8: Utf8Validator::new(),
             outgoing: None,
             pong: None,
-            masks,
+            client,
             allowed_rsv: 0,
         }
     }
@@ -396,7 +492,7 @@ impl Connection {
             State::AwaitRequest
             | State::AwaitDecision
             | State::ClientStart
-            | State::AwaitResponse(_) => ReadyState::Connecting,
+            | State::AwaitResponse => ReadyState::Connecting,
             State::Open => ReadyState::Open,
             State::Rejecting(_) | State::CloseSent | State::CloseOwed(_) | State::Failing(_) => {
                 ReadyState::Closing
@@ -449,7 +545,7 @@ impl Connection {
     #[inline(never)]
     fn receive_other<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
         match &self.state {
-            State::AwaitRequest | State::AwaitResponse(_) => (self.read_handshake)(self, input),
+            State::AwaitRequest | State::AwaitResponse => (self.read_handshake)(self, input),
             State::AwaitDecision | State::ClientStart => Ok(Received {
                 consumed: 0,
                 event: None,
@@ -498,9 +594,12 @@ impl Connection {
     }
 
     fn receive_response<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<'b>, Error> {
-        let State::AwaitResponse(offer) = &self.state else {
+        let (State::AwaitResponse, Some(ClientSide::Offered(offer, seed))) =
+            (&self.state, &self.client)
+        else {
             return Err(Error::Closed);
         };
+        let seed = *seed;
         let input: &'b [u8] = input;
         match client::Response::parse(input, offer, &self.config.handshake) {
             Ok(Status::Partial) => Ok(Received {
@@ -508,6 +607,7 @@ impl Connection {
                 event: None,
             }),
             Ok(Status::Complete { value, head_len }) => {
+                self.client = Some(ClientSide::Masking(MaskKeys::new(seed)));
                 self.state = State::Open;
                 Ok(Received {
                     consumed: head_len,
@@ -782,35 +882,23 @@ impl Connection {
 
     /// Client: writes the opening request into `out` and waits for the response.
     ///
-    /// The subprotocols and extension offer are kept (up to 128 bytes each) to check
-    /// the server's choice; a longer offer is [`HandshakeError::InvalidArgument`].
+    /// The subprotocols and the offered extensions' names are kept (up to 128 bytes
+    /// together, with a comma between two names of one list) to check the server's
+    /// choice; a longer offer is [`HandshakeError::InvalidArgument`].
     pub fn write_request(
         &mut self,
         request: &client::Request<'_>,
         out: &mut [u8],
     ) -> Result<usize, HandshakeError> {
-        if !matches!(self.state, State::ClientStart) {
+        let (State::ClientStart, Some(ClientSide::Masking(keys))) = (&self.state, &self.client)
+        else {
             return Err(HandshakeError::InvalidArgument);
-        }
-        let mut offer = StoredOffer {
-            accept: request.expected_accept(),
-            protocols: heapless::String::new(),
-            extensions: heapless::String::new(),
         };
-        for (i, p) in request.protocols.iter().enumerate() {
-            let sep = if i == 0 { "" } else { "," };
-            offer
-                .protocols
-                .push_str(sep)
-                .and_then(|_| offer.protocols.push_str(p))
-                .map_err(|_| HandshakeError::InvalidArgument)?;
-        }
-        offer
-            .extensions
-            .push_str(request.extensions.unwrap_or(""))
-            .map_err(|_| HandshakeError::InvalidArgument)?;
+        let seed = keys.seed;
+        let offer = StoredOffer::of(request).ok_or(HandshakeError::InvalidArgument)?;
         let n = request.write(out)?;
-        self.state = State::AwaitResponse(offer);
+        self.client = Some(ClientSide::Offered(offer, seed));
+        self.state = State::AwaitResponse;
         Ok(n)
     }
 
@@ -871,8 +959,32 @@ impl Connection {
     #[inline(always)]
     fn next_header(&mut self, opcode: OpCode, fin: bool, payload_len: u64) -> FrameHeader {
         let mut header = FrameHeader::new(opcode, fin, payload_len);
-        header.mask = self.masks.as_mut().map(MaskKeys::next_key);
+        header.mask = self.mask_key();
         header
+    }
+
+    /// A client's next masking key, `None` for a server.
+    #[inline(always)]
+    fn mask_key(&mut self) -> Option<[u8; 4]> {
+        match &mut self.client {
+            None => None,
+            Some(ClientSide::Masking(keys)) => Some(keys.next_key()),
+            Some(ClientSide::Offered(..)) => self.first_mask_key(),
+        }
+    }
+
+    /// Nothing is sent before the response (`SendError::Connecting`); were it, the keys
+    /// would start from the seed all the same. Out of line: never taken.
+    #[cold]
+    #[inline(never)]
+    fn first_mask_key(&mut self) -> Option<[u8; 4]> {
+        let Some(ClientSide::Offered(_, seed)) = self.client else {
+            return None;
+        };
+        let mut keys = MaskKeys::new(seed);
+        let key = keys.next_key();
+        self.client = Some(ClientSide::Masking(keys));
+        Some(key)
     }
 
     fn write_close(&mut self, close: &CloseFrame<'_>, out: &mut [u8]) -> Result<usize, SendError> {
@@ -1098,7 +1210,7 @@ impl Connection {
             State::AwaitRequest
             | State::AwaitDecision
             | State::ClientStart
-            | State::AwaitResponse(_) => return Err(SendError::Connecting),
+            | State::AwaitResponse => return Err(SendError::Connecting),
             _ => return Err(SendError::NotOpen),
         };
         let n = self.write_close(&CloseFrame { code, reason }, out)?;
@@ -1187,11 +1299,13 @@ mod tests {
 
     #[test]
     fn mask_keys_are_the_seeded_chacha12_stream() {
+        use chacha20::rand_core::Rng as _;
+        use chacha20::ChaCha12Rng;
         let seed: [u8; 32] = core::array::from_fn(|i| i as u8);
         let mut client = Connection::client(Config::default(), seed).with_handshake_done();
         let mut reference = ChaCha12Rng::from_seed(seed);
         let mut out = [0u8; 16];
-        // Past one 64-key refill, through every sending call that masks.
+        // Past several 16-key blocks, through every sending call that masks.
         for i in 0..150 {
             let key = match i % 3 {
                 0 => {
@@ -1245,5 +1359,100 @@ mod tests {
         let got = conn.receive(&mut more).unwrap();
         assert!(matches!(got.event, Some(Event::Data(_))));
         assert_eq!(conn.incoming.unwrap().fragments, u32::MAX);
+    }
+
+    #[test]
+    fn the_stored_offer_keeps_protocols_and_extension_names() {
+        use crate::handshake::client::Offer as _;
+        let protocols = ["chat", "superchat"];
+        let request = client::Request {
+            protocols: &protocols,
+            extensions: Some("permessage-deflate; client_max_window_bits, x-webkit"),
+            ..client::Request::new("h", "/", [5; 16])
+        };
+        let offer = StoredOffer::of(&request).unwrap();
+        assert_eq!(offer.expected_accept(), request.expected_accept());
+        assert!(offer.offered_protocol("chat") && offer.offered_protocol("superchat"));
+        assert!(!offer.offered_protocol("x-webkit") && !offer.offered_protocol("super"));
+        assert!(offer.offered_extension("Permessage-Deflate"));
+        assert!(offer.offered_extension("x-webkit"));
+        // A parameter is not an extension, nor is a protocol.
+        assert!(!offer.offered_extension("client_max_window_bits"));
+        assert!(!offer.offered_extension("chat"));
+
+        // Nothing offered: nothing may be chosen.
+        let bare = StoredOffer::of(&client::Request::new("h", "/", [5; 16])).unwrap();
+        assert!(!bare.offered_protocol("chat") && !bare.offered_extension("x"));
+
+        // Names beyond the capacity are refused before anything is written.
+        let long = [
+            core::str::from_utf8(&[b'p'; OFFER_CAPACITY - 1]).unwrap(),
+            "q",
+        ];
+        let too_long = client::Request {
+            protocols: &long,
+            ..client::Request::new("h", "/", [5; 16])
+        };
+        assert!(StoredOffer::of(&too_long).is_none());
+        let fits = [long[0]];
+        let request = client::Request {
+            protocols: &fits,
+            extensions: Some("xy"),
+            ..client::Request::new("h", "/", [5; 16])
+        };
+        assert!(StoredOffer::of(&request).is_none());
+        let request = client::Request {
+            protocols: &fits,
+            extensions: Some("x"),
+            ..client::Request::new("h", "/", [5; 16])
+        };
+        assert!(StoredOffer::of(&request).unwrap().offered_extension("x"));
+        let request = client::Request {
+            protocols: &fits,
+            ..client::Request::new("h", "/", [5; 16])
+        };
+        assert!(StoredOffer::of(&request).unwrap().offered_protocol(fits[0]));
+        let mut client = Connection::client(Config::default(), [1; 32]);
+        let mut out = [0u8; 512];
+        assert_eq!(
+            client.write_request(&too_long, &mut out),
+            Err(HandshakeError::InvalidArgument)
+        );
+        assert_eq!(client.ready_state(), ReadyState::Connecting);
+    }
+
+    #[test]
+    fn mask_keys_start_from_the_seed_after_the_handshake() {
+        use chacha20::rand_core::Rng as _;
+        use chacha20::ChaCha12Rng;
+        let seed = [9; 32];
+        let mut client = Connection::client(Config::default(), seed);
+        let request = client::Request::new("h", "/", [5; 16]);
+        let mut out = [0u8; 512];
+        client.write_request(&request, &mut out).unwrap();
+        // Waiting for the response: the offer holds the space, and nothing is sent.
+        assert!(matches!(client.client, Some(ClientSide::Offered(..))));
+        assert_eq!(
+            client.send_binary(b"x", &mut out),
+            Err(SendError::Connecting)
+        );
+        let mut response = [0u8; 256];
+        let head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+            Connection: Upgrade\r\nSec-WebSocket-Accept: ";
+        let accept = request.expected_accept();
+        let n = head.len() + accept.len() + 4;
+        response[..head.len()].copy_from_slice(head);
+        response[head.len()..n - 4].copy_from_slice(&accept);
+        response[n - 4..n].copy_from_slice(b"\r\n\r\n");
+        let got = client.receive(&mut response[..n]).unwrap();
+        assert!(matches!(got.event, Some(Event::Opened(_))));
+        assert_eq!(client.ready_state(), ReadyState::Open);
+        let mut reference = ChaCha12Rng::from_seed(seed);
+        for _ in 0..20 {
+            let (_, key) = client
+                .send_header(DataKind::Binary, true, 1, &mut out)
+                .unwrap();
+            assert_eq!(key, Some(reference.next_u32().to_le_bytes()));
+        }
     }
 }
