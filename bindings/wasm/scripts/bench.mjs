@@ -472,11 +472,11 @@ keep an idle connection in half of what \`ws\` keeps. Above the floor the packag
 connection: in the V8 heap its \`WebSocket\` (an \`EventEmitter\` with the connection's
 state), the codec's \`Connection\` and the wasm-bindgen handle with its finalization-registry
 cell, the server's entry in \`clients\` and the application's \`message\` listener; in wasm
-memory the core's connection state (its \`Connection\`, 880 bytes, most of it) and the
+memory the core's connection state (its \`Connection\`, 416 bytes, most of it) and the
 output buffer cut to the 101 response it last held. The socket's listeners are functions
 shared by every connection and its registers are read through one view of wasm memory, so
 neither costs a connection an object of its own. Half of \`ws\` above the floor would take
-removing about as much as the wasm part holds; it shrinks with the core's connection state.
+removing more than all the wasm part holds.
 
 ## permessage-deflate
 
