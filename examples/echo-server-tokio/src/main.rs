@@ -29,6 +29,8 @@
 //!   close frame 1001 (going away) and up to 2 s for the reply, stragglers are dropped,
 //!   exit status 0.
 
+#[path = "../../echo-server/src/flags.rs"]
+mod flags;
 #[path = "../../echo-server/src/static_files.rs"]
 mod static_files;
 
@@ -115,11 +117,15 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| "--max-connections takes a number".to_owned())?
             }
-            "--handshake-timeout" => args.handshake_timeout = seconds(&value(&arg)?, &arg)?,
-            "--ping-interval" => args.ping_interval = Some(seconds(&value(&arg)?, &arg)?),
-            "--pong-timeout" => args.pong_timeout = Some(seconds(&value(&arg)?, &arg)?),
-            "--idle-timeout" => args.stream.idle_timeout = Some(seconds(&value(&arg)?, &arg)?),
-            "--close-timeout" => args.stream.close_timeout = Some(seconds(&value(&arg)?, &arg)?),
+            "--handshake-timeout" => args.handshake_timeout = flags::seconds(&value(&arg)?, &arg)?,
+            "--ping-interval" => args.ping_interval = Some(flags::seconds(&value(&arg)?, &arg)?),
+            "--pong-timeout" => args.pong_timeout = Some(flags::seconds(&value(&arg)?, &arg)?),
+            "--idle-timeout" => {
+                args.stream.idle_timeout = Some(flags::seconds(&value(&arg)?, &arg)?)
+            }
+            "--close-timeout" => {
+                args.stream.close_timeout = Some(flags::seconds(&value(&arg)?, &arg)?)
+            }
             "--deflate" => args.deflate = true,
             "--no-deflate" => args.deflate = false,
             "--quiet" => args.quiet = true,
@@ -134,29 +140,6 @@ fn parse_args() -> Result<Args, String> {
         return Err("--pong-timeout needs --ping-interval".to_owned());
     }
     Ok(args)
-}
-
-/// A positive number of seconds (fractions allowed).
-fn seconds(value: &str, name: &str) -> Result<Duration, String> {
-    value
-        .parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
-        .map(Duration::from_secs_f64)
-        .ok_or_else(|| format!("{name} takes a positive number of seconds"))
-}
-
-/// The static directory: the one given, else the repository's frame inspector page.
-fn static_dir(given: Option<PathBuf>) -> Option<PathBuf> {
-    if given.is_some() {
-        return given;
-    }
-    [
-        PathBuf::from("examples/frame-inspector"),
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../frame-inspector"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
 }
 
 #[tokio::main]
@@ -186,7 +169,7 @@ async fn main() -> ExitCode {
         }
     };
 
-    let static_root = static_dir(args.static_dir).and_then(|p| p.canonicalize().ok());
+    let static_root = static_files::root(args.static_dir).and_then(|p| p.canonicalize().ok());
     let mut options = ServerOptions::default()
         .config(Config {
             max_frame_len: args.max_message,

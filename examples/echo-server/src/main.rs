@@ -27,6 +27,7 @@
 //!   1001 (going away) and up to 2 s for the reply, stragglers are shut down, every thread
 //!   is joined, exit status 0.
 
+mod flags;
 mod static_files;
 
 use std::collections::HashMap;
@@ -115,11 +116,19 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| "--max-connections takes a number".to_owned())?
             }
-            "--handshake-timeout" => args.handshake_timeout = seconds(&value(&arg)?, &arg)?,
-            "--ping-interval" => args.keepalive.ping_interval = Some(seconds(&value(&arg)?, &arg)?),
-            "--pong-timeout" => args.keepalive.pong_timeout = Some(seconds(&value(&arg)?, &arg)?),
-            "--idle-timeout" => args.keepalive.idle_timeout = Some(seconds(&value(&arg)?, &arg)?),
-            "--close-timeout" => args.keepalive.close_timeout = Some(seconds(&value(&arg)?, &arg)?),
+            "--handshake-timeout" => args.handshake_timeout = flags::seconds(&value(&arg)?, &arg)?,
+            "--ping-interval" => {
+                args.keepalive.ping_interval = Some(flags::seconds(&value(&arg)?, &arg)?)
+            }
+            "--pong-timeout" => {
+                args.keepalive.pong_timeout = Some(flags::seconds(&value(&arg)?, &arg)?)
+            }
+            "--idle-timeout" => {
+                args.keepalive.idle_timeout = Some(flags::seconds(&value(&arg)?, &arg)?)
+            }
+            "--close-timeout" => {
+                args.keepalive.close_timeout = Some(flags::seconds(&value(&arg)?, &arg)?)
+            }
             "--deflate" => args.deflate = true,
             "--no-deflate" => args.deflate = false,
             "--quiet" => args.quiet = true,
@@ -128,29 +137,6 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     Ok(args)
-}
-
-/// A positive number of seconds (fractions allowed).
-fn seconds(value: &str, name: &str) -> Result<Duration, String> {
-    value
-        .parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
-        .map(Duration::from_secs_f64)
-        .ok_or_else(|| format!("{name} takes a positive number of seconds"))
-}
-
-/// The static directory: the one given, else the repository's frame inspector page.
-fn static_dir(given: Option<PathBuf>) -> Option<PathBuf> {
-    if given.is_some() {
-        return given;
-    }
-    [
-        PathBuf::from("examples/frame-inspector"),
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../frame-inspector"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
 }
 
 /// Connections being served, so shutdown can end them.
@@ -226,7 +212,7 @@ fn main() -> ExitCode {
         }
     }
 
-    let static_root = static_dir(args.static_dir).and_then(|p| p.canonicalize().ok());
+    let static_root = static_files::root(args.static_dir).and_then(|p| p.canonicalize().ok());
     let mut options = ServerOptions::default()
         .config(Config {
             max_frame_len: args.max_message,

@@ -4,6 +4,20 @@ use std::path::{Path, PathBuf};
 
 use wsframe_std::{HttpRequest, HttpResponse};
 
+/// The directory to serve: the one given, else the repository's frame inspector page
+/// (looked up from the working directory, then from this crate's own directory).
+pub fn root(given: Option<PathBuf>) -> Option<PathBuf> {
+    if given.is_some() {
+        return given;
+    }
+    [
+        PathBuf::from("examples/frame-inspector"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../frame-inspector"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+}
+
 /// Answers `request` from the files under `root` (already canonical).
 pub fn serve(root: &Path, request: &HttpRequest<'_>) -> HttpResponse {
     if request.method != "GET" && request.method != "HEAD" {
