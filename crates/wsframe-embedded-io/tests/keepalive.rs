@@ -143,20 +143,21 @@ async fn heartbeat_pings_and_drops_a_peer_that_stops_answering() {
     .unwrap();
 }
 
+/// The idle cases' timers: close after 1 s without a message, drop 300 ms after that.
+const IDLE_1S_CLOSE_300MS: KeepAlive = KeepAlive {
+    idle_timeout_ms: Some(1_000),
+    close_timeout_ms: Some(300),
+    ping_interval_ms: None,
+    pong_timeout_ms: None,
+};
+
 #[tokio::test(flavor = "current_thread")]
 async fn idle_connection_is_closed_with_1001_and_dropped_when_the_close_goes_unanswered() {
     tokio::time::timeout(LIMIT, async {
         set_clock(0);
         let mut buf = [0u8; 512];
         let (mut ws, mut peer) = pair(&mut buf);
-        ws.set_keepalive(
-            KeepAlive {
-                idle_timeout_ms: Some(1_000),
-                close_timeout_ms: Some(300),
-                ..KeepAlive::default()
-            },
-            clock,
-        );
+        ws.set_keepalive(IDLE_1S_CLOSE_300MS, clock);
         // A message restarts the idle timer; pings and pongs do not.
         set_clock(600);
         peer.write_all(&frame(0x1, b"hi")).await.unwrap();
@@ -190,14 +191,7 @@ async fn idle_close_answered_completes_the_closing_handshake() {
         set_clock(0);
         let mut buf = [0u8; 512];
         let (mut ws, mut peer) = pair(&mut buf);
-        ws.set_keepalive(
-            KeepAlive {
-                idle_timeout_ms: Some(1_000),
-                close_timeout_ms: Some(300),
-                ..KeepAlive::default()
-            },
-            clock,
-        );
+        ws.set_keepalive(IDLE_1S_CLOSE_300MS, clock);
         set_clock(1_000);
         blocks(&mut ws, &mut buf).await;
         let (opcode, payload) = read_frame(&mut peer).await;
