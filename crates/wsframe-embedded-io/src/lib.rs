@@ -23,9 +23,9 @@
 //!   [`WebSocket::flush`] flushes on request.
 //!
 //! Memory per connection: the caller's buffer plus `size_of::<WebSocket<T>>()`: the
-//! core's connection state, a 256-byte output buffer, the timers and the stream (832
+//! core's connection state, a 256-byte output buffer, the timers and the stream (824
 //! bytes on thumbv7em with embassy-net's `TcpSocket` by reference, 80 of them the
-//! timers). The embassy image in `examples/embedded` serves each connection in 5,376
+//! timers). The embassy image in `examples/embedded` serves each connection in 5,360
 //! bytes of RAM, TCP buffers included.
 //!
 //! ## Cancel safety
