@@ -72,6 +72,10 @@ SERVERS = {
     "tokio-tungstenite": ("rust", False, [os.path.join(BIN, "echo-tokio-tungstenite")]),
     "tokio-websockets": ("rust", False, [os.path.join(BIN, "echo-tokio-websockets")]),
     "fastwebsockets": ("rust", False, [os.path.join(BIN, "echo-fastwebsockets")]),
+    # Not a server to use: the least work per message on tokio (src/bin/echo-reference.rs),
+    # the floor under every tokio server's figures. Its ratio to the best peer bounds what
+    # any of them can reach here.
+    "tokio reference": ("rust", True, [os.path.join(BIN, "echo-reference")]),
     "npm wsframe": ("node", True, ["node", os.path.join(NODE_DIR, "echo-wsframe.cjs")]),
     "npm ws": ("node", False, ["node", os.path.join(NODE_DIR, "echo-ws.cjs")]),
 }
@@ -83,6 +87,7 @@ COLOURS = {
     "tokio-tungstenite": "#1f77b4",
     "tokio-websockets": "#9467bd",
     "fastwebsockets": "#2ca02c",
+    "tokio reference": "#bcbd22",
     "npm wsframe": "#e377c2",
     "npm ws": "#7f7f7f",
 }
@@ -266,7 +271,7 @@ def ratio_columns(names):
     """(label, ours, peers) for each ratio column that the servers present allow."""
     cols = []
     peers = [p for p in TOKIO_PEERS if p in names]
-    for ours in ["wsframe-tokio", "wsframe-tokio forward", "wsframe-std"]:
+    for ours in ["wsframe-tokio", "wsframe-tokio forward", "wsframe-std", "tokio reference"]:
         if ours in names and peers:
             cols.append((f"{ours} / best tokio peer", ours, peers))
     if "npm wsframe" in names and "npm ws" in names:
