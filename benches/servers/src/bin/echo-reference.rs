@@ -1,10 +1,11 @@
 //! The least work a tokio echo server does per message: a reference for the others, not
 //! a WebSocket server to use. After the core's opening handshake it reads into one
-//! buffer (4 KiB, grown to fit the largest frame), and for every whole frame in it unmasks the payload in place and
-//! writes it back behind a server header put where the client's header was (the core's
-//! `encode_in_front`): no UTF-8 check, no limits, no message assembly, no copy and no
-//! allocation per message, and the echoes of one read leave in one vectored write. A
-//! close frame is echoed and the socket closed (no `shutdown` first).
+//! buffer (4 KiB, grown to fit the largest frame), and for every whole frame in it
+//! unmasks the payload in place and writes it back behind a server header put where the
+//! client's header was (the core's `encode_in_front`): no UTF-8 check, no limits, no
+//! message assembly, no copy and no allocation per message, and the echoes of one read
+//! leave in one vectored write. A close frame is echoed and the socket closed (no
+//! `shutdown` first).
 //!
 //! What it costs per message is what tokio and the kernel cost any server here: the
 //! floor under the others' figures ("reference" in BENCHMARKS.md, "Whole servers").
