@@ -6,12 +6,16 @@
 //! the core keeps at most one more (the pong of the latest ping, §5.5.3), so a peer that
 //! pings faster than this side can write cannot grow memory.
 //!
-//! A server's large data frame is not copied: its header ends the buffer and its
-//! payload (the message's own `Bytes`) follows as the buffer's tail, and both leave in
-//! one vectored write. Anything encoded after it first moves the tail into the buffer,
-//! so frames keep their order.
+//! A server's large data payload is not copied: its header goes into the buffer and
+//! the payload (the message's own `Bytes`) waits in a queue, anchored at the buffer's
+//! length when it was encoded. A write gathers the buffer's pieces and the payloads
+//! between them into one vectored write, so frames keep their order: a pong or close
+//! reply appended later lands behind every payload queued before it. The queue is
+//! bounded in count ([`MAX_PAYLOADS`], then payloads are copied) and, with the buffer,
+//! in bytes (`StreamOptions::write_buffer`, which `poll_ready` waits on).
 
-use std::io;
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -32,6 +36,20 @@ const KEEP_CAPACITY: usize = 4096;
 /// (vectored, after its header) instead of being copied into the buffer: at 64 KiB the
 /// copy and the buffer's growth cost more than the second slice of the write.
 const TAIL_MIN: usize = 16 * 1024;
+/// Payloads queued uncopied at most; past it they are copied into the buffer. With
+/// `write_buffer` the queue holds at most `write_buffer / TAIL_MIN + 1` anyway (8 + 1
+/// by default); this bounds it, and the slices of one vectored write (`2 × 32 + 1`,
+/// under any system's `IOV_MAX`), whatever the option says.
+pub(crate) const MAX_PAYLOADS: usize = 32;
+/// A drained queue keeps room for this many payloads; a larger one is given back.
+const KEEP_PAYLOADS: usize = 4;
+
+/// A data payload written from the message itself, after `out[..at]`.
+#[derive(Debug)]
+struct Payload {
+    at: usize,
+    bytes: Bytes,
+}
 
 /// The core, the socket and the frames waiting for it. Everything that encodes or
 /// writes a frame, for either the read or the write side, goes through here.
@@ -43,9 +61,10 @@ pub(crate) struct Inner<S> {
     /// Encoded frames; `out[written..]` is not on the socket yet.
     out: Vec<u8>,
     written: usize,
-    /// The payload of the frame whose header ends `out`, not copied (a server's large
-    /// data frame); what of it is not on the socket yet. Empty when none.
-    tail: Bytes,
+    /// Payloads not copied (a server's large data frames), in order, each after the
+    /// part of `out` before its anchor; what of them is not on the socket yet. At most
+    /// [`MAX_PAYLOADS`], each non-empty.
+    payloads: VecDeque<Payload>,
     /// End of the last frame the read side sends by itself (an owed pong or close
     /// reply, a keepalive ping) still in `out`, 0 when none: reading writes out up to
     /// here, and leaves the data frames after it for the sink's flush.
@@ -70,7 +89,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             options,
             out: Vec::new(),
             written: 0,
-            tail: Bytes::new(),
+            payloads: VecDeque::new(),
             owed_end: 0,
             shut_down: false,
         }
@@ -78,15 +97,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
 
     /// Bytes waiting for the socket.
     pub(crate) fn buffered(&self) -> usize {
-        self.out.len() - self.written + self.tail.len()
+        self.out.len() - self.written + self.payloads.iter().map(|p| p.bytes.len()).sum::<usize>()
     }
 
-    /// Moves the tail into the buffer, before anything is appended after it.
-    fn settle_tail(&mut self) {
-        if !self.tail.is_empty() {
-            self.out.extend_from_slice(&self.tail);
-            self.tail = Bytes::new();
-        }
+    /// Whether the queue of uncopied payloads is full: `poll_ready` then waits for it
+    /// to drain.
+    fn payloads_full(&self) -> bool {
+        self.payloads.len() >= MAX_PAYLOADS
     }
 
     /// Whether a frame the read side sends by itself is waiting, in the buffer or in the
@@ -109,7 +126,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         let mut frame = [0u8; OWED_CAPACITY];
         // The buffer fits every control frame, so this cannot fail.
         if let Ok(Some(n)) = self.conn.poll_transmit(&mut frame) {
-            self.settle_tail();
             self.out.extend_from_slice(&frame[..n]);
             self.owed_end = self.out.len();
         }
@@ -119,28 +135,68 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     pub(crate) fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             self.queue_owed();
-            let head = &self.out[self.written..];
-            if head.is_empty() && self.tail.is_empty() {
+            if self.written == self.out.len() && self.payloads.is_empty() {
                 self.out.clear();
                 self.written = 0;
                 self.owed_end = 0;
                 if self.out.capacity() > KEEP_CAPACITY {
                     self.out = Vec::new();
                 }
+                if self.payloads.capacity() > KEEP_PAYLOADS {
+                    self.payloads = VecDeque::new();
+                }
                 return Poll::Ready(Ok(()));
             }
+            // The buffer's pieces with the payloads between them, in order.
+            let mut slices = [IoSlice::new(&[]); 2 * MAX_PAYLOADS + 1];
+            let mut count = 0;
+            let mut from = self.written;
+            for payload in &self.payloads {
+                if payload.at > from {
+                    slices[count] = IoSlice::new(&self.out[from..payload.at]);
+                    count += 1;
+                    from = payload.at;
+                }
+                slices[count] = IoSlice::new(&payload.bytes);
+                count += 1;
+            }
+            if from < self.out.len() {
+                slices[count] = IoSlice::new(&self.out[from..]);
+                count += 1;
+            }
             let io = Pin::new(&mut self.io);
-            let n = ready!(if self.tail.is_empty() {
-                io.poll_write(cx, head)
+            let n = ready!(if count == 1 {
+                io.poll_write(cx, &slices[0])
             } else {
-                io.poll_write_vectored(cx, &[io::IoSlice::new(head), io::IoSlice::new(&self.tail)])
+                io.poll_write_vectored(cx, &slices[..count])
             })?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            let from_head = n.min(head.len());
+            self.advance(n);
+        }
+    }
+
+    /// Marks `n` more bytes written: the buffer up to the first payload's anchor, then
+    /// that payload, and so on.
+    fn advance(&mut self, mut n: usize) {
+        while n > 0 {
+            let head_end = self.payloads.front().map_or(self.out.len(), |p| p.at);
+            let from_head = n.min(head_end - self.written);
             self.written += from_head;
-            self.tail.advance(n - from_head);
+            n -= from_head;
+            let Some(payload) = self.payloads.front_mut() else {
+                break;
+            };
+            if n == 0 || payload.at != self.written {
+                break;
+            }
+            let from_payload = n.min(payload.bytes.len());
+            payload.bytes.advance(from_payload);
+            n -= from_payload;
+            if payload.bytes.is_empty() {
+                self.payloads.pop_front();
+            }
         }
     }
 
@@ -166,8 +222,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             return Poll::Ready(Err(Error::Closed));
         }
         // With a bound of 0 every message waits for the previous one to be written.
-        let full =
-            |inner: &Self| inner.buffered() > 0 && inner.buffered() >= inner.options.write_buffer;
+        let full = |inner: &Self| {
+            inner.payloads_full()
+                || (inner.buffered() > 0 && inner.buffered() >= inner.options.write_buffer)
+        };
         if full(self) {
             // Errors surface here: the socket is gone.
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
@@ -182,6 +240,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         if self.written > 0 && self.written >= self.out.len() / 2 {
             self.out.drain(..self.written);
             self.owed_end = self.owed_end.saturating_sub(self.written);
+            for payload in &mut self.payloads {
+                payload.at -= self.written;
+            }
             self.written = 0;
         }
         Poll::Ready(Ok(()))
@@ -199,7 +260,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     /// Encodes a message into the buffer through the core, compressed when
     /// permessage-deflate is agreed and the message is long enough to gain.
     pub(crate) fn encode(&mut self, message: &Message) -> Result<(), Error> {
-        self.settle_tail();
         if let Some(compression) = self.compression.as_deref_mut() {
             let data = match message {
                 Message::Text(t) => Some((DataKind::Text, t.as_bytes())),
@@ -219,7 +279,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 }
             }
         }
-        if let Some((kind, payload)) = self.as_tail(message) {
+        if let Some((kind, payload)) = self.as_payload(message) {
             let start = self.out.len();
             self.out.resize(start + MAX_HEADER_LEN, 0);
             let written =
@@ -228,7 +288,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             return self
                 .written_or_undo(start, written.map(|(n, _)| n))
                 .map(|()| {
-                    self.tail = payload;
+                    let at = self.out.len();
+                    self.payloads.push_back(Payload { at, bytes: payload });
                 });
         }
         let start = self.out.len();
@@ -261,7 +322,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         payload: &[u8],
         fin: bool,
     ) -> Result<(), Error> {
-        self.settle_tail();
         let start = self.out.len();
         self.out.resize(start + payload.len() + MAX_HEADER_LEN, 0);
         let written = self
@@ -270,15 +330,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         self.written_or_undo(start, written)
     }
 
-    /// The kind and payload of a message sent as the buffer's tail: a server's (so not
-    /// masked) uncompressed data message of at least [`TAIL_MIN`] bytes.
-    fn as_tail(&self, message: &Message) -> Option<(DataKind, Bytes)> {
+    /// The kind and payload of a message whose payload is queued, not copied: a
+    /// server's (so not masked) uncompressed data message of at least [`TAIL_MIN`]
+    /// bytes, while the queue has room.
+    fn as_payload(&self, message: &Message) -> Option<(DataKind, Bytes)> {
         let (kind, payload) = match message {
             Message::Text(t) => (DataKind::Text, t.shared()),
             Message::Binary(b) => (DataKind::Binary, b),
             _ => return None,
         };
-        (self.conn.role() == Role::Server && payload.len() >= TAIL_MIN)
+        (self.conn.role() == Role::Server && payload.len() >= TAIL_MIN && !self.payloads_full())
             .then(|| (kind, payload.clone()))
     }
 
