@@ -362,3 +362,238 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::task::Waker;
+
+    use tokio::io::ReadBuf;
+    use wsframe::{Config, Event};
+
+    use super::*;
+
+    /// A socket that takes at most `limit` bytes per write and `budget` in all (then it
+    /// would block), and keeps them.
+    struct Sink {
+        limit: usize,
+        budget: usize,
+        written: Vec<u8>,
+        calls: usize,
+    }
+
+    impl AsyncRead for Sink {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for Sink {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_write_vectored(cx, &[IoSlice::new(buf)])
+        }
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            let this = self.get_mut();
+            let limit = this.limit.min(this.budget);
+            if limit == 0 {
+                return Poll::Pending;
+            }
+            this.calls += 1;
+            let mut n = 0;
+            for buf in bufs {
+                let take = buf.len().min(limit - n);
+                this.written.extend_from_slice(&buf[..take]);
+                n += take;
+            }
+            this.budget -= n;
+            Poll::Ready(Ok(n))
+        }
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// A server on a socket that takes `budget` bytes, at most `limit` per write.
+    fn server(limit: usize, budget: usize, write_buffer: usize) -> Inner<Sink> {
+        let options = StreamOptions {
+            write_buffer,
+            ..StreamOptions::default()
+        };
+        let sink = Sink {
+            limit,
+            budget,
+            written: Vec::new(),
+            calls: 0,
+        };
+        Inner::new(
+            sink,
+            Connection::server(Config::default()).with_handshake_done(),
+            options,
+            None,
+        )
+    }
+
+    /// `len` bytes that differ with `seed`, so a payload out of place shows.
+    fn pattern(len: usize, seed: u8) -> Bytes {
+        (0..len).map(|i| (i % 251) as u8 ^ seed).collect()
+    }
+
+    /// The frames a client reads from `bytes`: ("data", payload) or ("pong", payload).
+    fn frames(bytes: &mut [u8]) -> Vec<(&'static str, Vec<u8>)> {
+        let mut client = Connection::client(Config::default(), [1; 32]).with_handshake_done();
+        let mut pos = 0;
+        let mut out = Vec::new();
+        while pos < bytes.len() {
+            let got = client.receive(&mut bytes[pos..]).unwrap();
+            pos += got.consumed;
+            match got.event {
+                Some(Event::Data(d)) => out.push(("data", d.payload.to_vec())),
+                Some(Event::Pong(p)) => out.push(("pong", p.to_vec())),
+                Some(other) => panic!("unexpected {other:?}"),
+                None => assert!(got.consumed > 0, "stuck at {pos}"),
+            }
+        }
+        out
+    }
+
+    fn write_all(inner: &mut Inner<Sink>) {
+        inner.io.budget = usize::MAX;
+        let mut cx = Context::from_waker(Waker::noop());
+        while inner.buffered() > 0 || inner.conn.wants_transmit() {
+            assert!(inner.poll_write_out(&mut cx).is_ready());
+        }
+    }
+
+    /// A server with a ping's pong owed, as the read side leaves it.
+    fn owe_pong(inner: &mut Inner<Sink>, payload: &[u8]) {
+        let mut client = Connection::client(Config::default(), [2; 32]).with_handshake_done();
+        let mut ping = [0u8; 256];
+        let n = client.send_ping(payload, &mut ping).unwrap();
+        let got = inner.conn.receive(&mut ping[..n]).unwrap();
+        assert!(matches!(got.event, Some(Event::Ping(_))));
+        inner.queue_owed();
+    }
+
+    #[test]
+    fn large_payloads_are_queued_not_copied_and_leave_in_order_with_pongs() {
+        // Every way of cutting the writes: one byte per write up to all at once.
+        for limit in [1, 2, 13, 1000, 16 * 1024 + 3, 70_000, usize::MAX] {
+            let mut inner = server(limit, 0, usize::MAX);
+            inner.encode(&Message::Binary(pattern(20_000, 1))).unwrap();
+            owe_pong(&mut inner, b"one");
+            inner.encode(&Message::Binary(pattern(30, 2))).unwrap();
+            inner.encode(&Message::Binary(pattern(40_000, 3))).unwrap();
+            inner
+                .encode(&Message::Binary(pattern(16 * 1024, 4)))
+                .unwrap();
+            owe_pong(&mut inner, b"two");
+            // Only headers, the small frame and the pongs are in the buffer.
+            assert!(inner.out.len() < 100, "{} bytes copied", inner.out.len());
+            assert_eq!(inner.payloads.len(), 3);
+            write_all(&mut inner);
+            if limit == usize::MAX {
+                // One vectored write for all of it, and one for the second pong, which
+                // the core keeps until the first is written (one owed frame buffered).
+                assert_eq!(inner.io.calls, 2);
+            }
+            assert_eq!(
+                frames(&mut inner.io.written),
+                vec![
+                    ("data", pattern(20_000, 1).to_vec()),
+                    ("pong", b"one".to_vec()),
+                    ("data", pattern(30, 2).to_vec()),
+                    ("data", pattern(40_000, 3).to_vec()),
+                    ("data", pattern(16 * 1024, 4).to_vec()),
+                    ("pong", b"two".to_vec()),
+                ],
+                "writes of at most {limit} bytes"
+            );
+            // The buffer never held a payload, and the drained queue keeps little.
+            assert!(inner.out.capacity() < 1024, "{limit}");
+            assert!(inner.payloads.capacity() <= KEEP_PAYLOADS);
+        }
+    }
+
+    #[test]
+    fn frames_encoded_while_a_payload_is_half_written_follow_it() {
+        let mut cx = Context::from_waker(Waker::noop());
+        // The header and part of the payload go out, then the socket would block.
+        let mut inner = server(3000, 5000, usize::MAX);
+        inner.encode(&Message::text("first")).unwrap();
+        inner.encode(&Message::Binary(pattern(20_000, 1))).unwrap();
+        assert!(inner.poll_write_out(&mut cx).is_pending());
+        assert_eq!(inner.io.written.len(), 5000);
+        owe_pong(&mut inner, b"p");
+        inner.encode(&Message::Binary(pattern(17_000, 2))).unwrap();
+        // Reclaiming the written front of the buffer moves the anchors with it.
+        assert!(inner.poll_ready(&mut cx).is_ready());
+        inner.encode(&Message::text("after")).unwrap();
+        inner.io.limit = 777;
+        write_all(&mut inner);
+        assert_eq!(
+            frames(&mut inner.io.written),
+            vec![
+                ("data", b"first".to_vec()),
+                ("data", pattern(20_000, 1).to_vec()),
+                ("pong", b"p".to_vec()),
+                ("data", pattern(17_000, 2).to_vec()),
+                ("data", b"after".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_queue_is_bounded_in_count_and_bytes() {
+        let mut cx = Context::from_waker(Waker::noop());
+        // No byte bound to speak of: the count bounds the queue.
+        let mut inner = server(usize::MAX, 0, usize::MAX);
+        let messages: Vec<Bytes> = (0..MAX_PAYLOADS + 8)
+            .map(|i| pattern(16 * 1024 + i, i as u8))
+            .collect();
+        for (i, m) in messages.iter().enumerate() {
+            // `poll_ready` turns away the message past the bound while nothing drains.
+            let ready = inner.poll_ready(&mut cx).is_ready();
+            assert_eq!(ready, i < MAX_PAYLOADS, "message {i}");
+            // A sender that ignores it gets its payload copied instead.
+            inner.encode(&Message::Binary(m.clone())).unwrap();
+            assert!(inner.payloads.len() <= MAX_PAYLOADS);
+        }
+        assert_eq!(inner.payloads.len(), MAX_PAYLOADS);
+        assert!(
+            inner.out.len() > 8 * 16 * 1024,
+            "the ones past the bound are copied"
+        );
+        write_all(&mut inner);
+        let expected: Vec<_> = messages.iter().map(|m| ("data", m.to_vec())).collect();
+        assert_eq!(frames(&mut inner.io.written), expected);
+
+        // The byte bound: ready while under it, then waits for the socket.
+        let mut inner = server(usize::MAX, 0, 40_000);
+        assert!(inner.poll_ready(&mut cx).is_ready());
+        inner.encode(&Message::Binary(pattern(20_000, 1))).unwrap();
+        assert!(inner.poll_ready(&mut cx).is_ready());
+        inner.encode(&Message::Binary(pattern(20_000, 2))).unwrap();
+        assert!(inner.poll_ready(&mut cx).is_pending());
+        assert_eq!(inner.payloads.len(), 2);
+        inner.io.budget = usize::MAX;
+        assert!(inner.poll_ready(&mut cx).is_ready());
+        assert_eq!(inner.buffered(), 0);
+    }
+}

@@ -155,6 +155,27 @@ async fn a_header_announcing_64_mib_holds_nothing_before_its_payload() {
     assert!(live > 0 && live <= 1 << 20, "live {live}");
 }
 
+#[tokio::test(flavor = "current_thread")]
+async fn after_a_large_message_a_waiting_connection_holds_no_buffer() {
+    let (a, mut peer_io) = tokio::io::duplex(1 << 20);
+    let mut ws = WebSocketStream::from_upgraded(a, Role::Server, Config::default()).unwrap();
+    let mut peer = Connection::client(Config::default(), [3; 32]).with_handshake_done();
+    let mut out = vec![0u8; 1 << 17];
+    for len in [70_000, 20_000, 9_000] {
+        let n = peer.send_binary(&vec![7u8; len], &mut out).unwrap();
+        peer_io.write_all(&out[..n]).await.unwrap();
+        let message = ws.next().await.unwrap().unwrap();
+        assert_eq!(message, Message::binary(vec![7u8; len]));
+        drop(message);
+        // The next read goes into a buffer sized like this message; while it would
+        // block, that buffer is given back.
+        let (polled, _, live, largest) = counted(|| ws.next().now_or_never());
+        assert!(polled.is_none());
+        assert_eq!(live, 0, "held while waiting after {len} bytes");
+        assert!(largest <= len.min(64 * 1024) + 64, "{largest}");
+    }
+}
+
 #[test]
 fn a_connection_is_a_fixed_size_with_no_heap_while_idle() {
     // The core's state, the inline carry for a partial header or control frame, the
