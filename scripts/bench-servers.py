@@ -561,7 +561,7 @@ def machine():
             "rustc": version(["rustc", "-V"]), "node": version(["node", "-v"])}
 
 
-SYSCALL_POINTS = [(1, 1, 16, 20000), (10, 16, 1024, 100000), (1, 1, 65536, 20000)]
+SYSCALL_POINTS = [(1, 1, 16, 20000), (10, 16, 1024, 100000), (1, 1, 65536, 20000), (1, 16, 65536, 20000)]
 SYSCALL_EVENTS = ["recvfrom", "read", "sendto", "write", "writev", "epoll_wait", "futex"]
 HANDSHAKE_EVENTS = SYSCALL_EVENTS + ["accept4", "epoll_ctl", "setsockopt", "shutdown", "close", "mmap",
                                      "munmap", "madvise", "mprotect", "brk"]

@@ -25,7 +25,9 @@ pub struct StreamOptions {
     /// Bytes of encoded frames that may wait for the socket before
     /// [`poll_ready`](futures_sink::Sink::poll_ready) waits for them to drain (default
     /// 128 KiB). One message is encoded whole, so the buffer holds at most this plus one
-    /// message (and one owed control frame).
+    /// message (and one owed control frame). A server writes data payloads of 16 KiB or
+    /// more from the messages themselves, uncopied; they count here, and `poll_ready`
+    /// also waits while 32 of them are queued.
     pub write_buffer: usize,
     /// How long to wait for the peer's close frame after this side sent one
     /// (default 5 s); then the stream ends with [`Error::CloseTimeout`](crate::Error::CloseTimeout).

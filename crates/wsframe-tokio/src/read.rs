@@ -6,8 +6,20 @@
 //! control frames whole, at most 131 bytes, and consumes data payloads as they come) is
 //! kept on the heap until the next read, not inline: the stream stays small for the
 //! many connections that have none. Bytes left after a message was delivered, before the next `poll`, are
-//! kept on the heap exactly as long as they are unread. A message grows with the bytes
-//! that arrive: nothing is allocated from a length announced in a header.
+//! kept on the heap exactly as long as they are unread.
+//!
+//! Large messages are read with as few reads as the peers make, without a buffer kept
+//! while idle:
+//! - Inside a large frame (its message at least [`DIRECT_MIN`] bytes by the header),
+//!   the rest of the frame is read straight into the message, in one read when it is at
+//!   most [`DIRECT_STEP`] (or the size already arrived), together with the next frame's
+//!   header ([`MAX_HEADER_LEN`] bytes more), so a burst of large frames takes one read
+//!   each. The frame's length was checked against the configured maximum before any of
+//!   it was buffered (the core, §10.4), and the room reserved grows with what arrived.
+//! - After a large message, the next read goes into a new buffer of that size (at most
+//!   [`DIRECT_STEP`]) instead of the 16 KiB on the stack, and a large frame found at its
+//!   start becomes the message where it lies: a peer that sends large messages one at
+//!   a time gets one read per message. A read that would block drops the buffer.
 
 use std::future::Future;
 use std::io;
@@ -15,11 +27,11 @@ use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use tokio_util::io::poll_read_buf;
-use wsframe::{CloseCode, DataKind, Event, ReadyState};
+use wsframe::{CloseCode, DataKind, Event, ReadyState, MAX_HEADER_LEN};
 
 use crate::deflate;
 use crate::message::{CloseFrame, Message, Utf8Bytes};
@@ -28,12 +40,14 @@ use crate::{Error, StreamOptions};
 
 /// Bytes read from the socket per `poll_read`, on the stack.
 const READ_CHUNK: usize = 16 * 1024;
-/// Once this much of a message arrived, the rest of its frame is read straight into it
-/// (`poll_read_payload`). Half a stack read: a full one less the frame header (16,370
-/// bytes of a 64 KiB frame) must qualify, or the frame is read in 16 KiB steps.
+/// A frame whose message is at least this long by its header (the part arrived and the
+/// frame's rest) is read straight into the message (`poll_read_payload`); a message this
+/// long makes the next read go into a buffer of its size (`poll_read_fresh`). Half a
+/// stack read: smaller messages cost little to copy, and many fit in one stack read.
 const DIRECT_MIN: usize = READ_CHUNK / 2;
-/// Bytes read at least per step straight into a large message (`poll_read_payload`):
-/// a 64 KiB message then takes two reads, not five.
+/// Bytes read at least per step straight into a large message (`poll_read_payload`),
+/// and at most into a new buffer after one (`poll_read_fresh`): a 64 KiB message then
+/// takes one read.
 const DIRECT_STEP: usize = 64 * 1024;
 /// Bound on an incomplete frame header (14 bytes) or control frame (131 bytes) kept
 /// between reads.
@@ -45,13 +59,17 @@ pub(crate) struct ReadState {
     /// An incomplete frame header or control frame, at most `PARTIAL` bytes; empty
     /// (unallocated) otherwise.
     partial: Vec<u8>,
-    /// Received bytes after a delivered message, not yet given to the core.
-    pending: Vec<u8>,
+    /// Received bytes not yet given to the core: left after a delivered message, or
+    /// read into a new buffer after a large one (`poll_read_fresh`).
+    pending: BytesMut,
     pending_start: usize,
     /// The message being received.
     message: BytesMut,
     /// The inflated message being received, with permessage-deflate.
     inflated: Vec<u8>,
+    /// The length of the last message when it was large (at least [`DIRECT_MIN`]),
+    /// else 0: the size of the next read's buffer (`poll_read_fresh`).
+    expect: usize,
     /// The stream has ended (closing handshake over, or an error); `None` is next.
     done: bool,
     timers: Timers,
@@ -69,10 +87,11 @@ impl ReadState {
     pub(crate) fn new(pending: Vec<u8>) -> Self {
         Self {
             partial: Vec::new(),
-            pending,
+            pending: BytesMut::from(&pending[..]),
             pending_start: 0,
             message: BytesMut::new(),
             inflated: Vec::new(),
+            expect: 0,
             done: false,
             timers: Timers::new(),
         }
@@ -117,18 +136,39 @@ impl ReadState {
             if self.pending_start < self.pending.len() {
                 let mut pending = std::mem::take(&mut self.pending);
                 let start = self.pending_start;
-                let (used, step) = self.process(inner, &mut pending[start..]);
+                let (used, step) = self.process(inner, &mut pending[start..], true);
                 let at = start + used;
-                if let Some(step) = step {
-                    if at < pending.len() {
-                        self.pending = pending;
-                        self.pending_start = at;
-                    } else {
-                        self.pending_start = 0;
-                    }
-                    return Poll::Ready(Some(deliver(inner, io_cx, step)));
-                }
                 self.pending_start = 0;
+                match step {
+                    Processed::Step(step) => {
+                        if at < pending.len() {
+                            self.pending = pending;
+                            self.pending_start = at;
+                        }
+                        return Poll::Ready(Some(deliver(inner, io_cx, step)));
+                    }
+                    Processed::Adopt {
+                        from,
+                        kind,
+                        end_of_message,
+                    } => {
+                        // The piece `pending[start + from..at]` becomes the message where
+                        // it lies; what follows it (at most the next frame's start) is
+                        // copied, so the message does not keep it.
+                        if at < pending.len() {
+                            self.pending = BytesMut::from(&pending[at..]);
+                        }
+                        pending.truncate(at);
+                        pending.advance(start + from);
+                        self.message = pending;
+                        if end_of_message {
+                            let message = self.finish(kind);
+                            return Poll::Ready(Some(deliver(inner, io_cx, Ok(message))));
+                        }
+                        continue;
+                    }
+                    Processed::NeedMore => {}
+                }
                 if let Err(e) = self.keep_partial(&pending[at..]) {
                     return Poll::Ready(Some(Err(e)));
                 }
@@ -136,7 +176,11 @@ impl ReadState {
             }
             let kept = self.partial.len();
             if kept == 0 {
-                match self.poll_read_payload(inner, io_cx) {
+                let direct = match self.poll_read_payload(inner, io_cx) {
+                    Direct::NotInFrame => self.poll_read_fresh(inner, io_cx),
+                    direct => direct,
+                };
+                match direct {
                     Direct::NotInFrame => {}
                     Direct::More => continue,
                     Direct::Done(step) => return step,
@@ -164,10 +208,10 @@ impl ReadState {
             self.timers.received(&inner.options);
             self.partial = Vec::new();
             let input = buf.filled_mut();
-            let (used, step) = self.process(inner, input);
-            if let Some(step) = step {
+            let (used, step) = self.process(inner, input, false);
+            if let Processed::Step(step) = step {
                 if used < total {
-                    self.pending = input[used..total].to_vec();
+                    self.pending = BytesMut::from(&input[used..total]);
                     self.pending_start = 0;
                 }
                 return Poll::Ready(Some(deliver(inner, io_cx, step)));
@@ -178,39 +222,33 @@ impl ReadState {
         }
     }
 
-    /// Inside a large uncompressed frame (at least `DIRECT_MIN` bytes of its message
-    /// arrived), reads its payload straight into the message, so it is copied once,
-    /// socket to message, in steps of `DIRECT_STEP` or as large as the message already
-    /// is. The read stops at the frame's end, so every byte read is this frame's
-    /// payload, and it reserves at most one step past what has arrived: memory grows
-    /// with what the peer sent, never with a length announced in a header.
+    /// Inside a large uncompressed frame (see [`direct_want`]), reads its payload
+    /// straight into the message, so it is copied once, socket to message, and with it
+    /// the next frame's header when this frame ends within the read. Bytes past the
+    /// frame's end wait in `pending` for the core.
     fn poll_read_payload<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         inner: &mut Inner<S>,
         io_cx: &mut Context<'_>,
     ) -> Direct {
         let arrived = self.message.len();
-        let remaining = inner.conn.frame_remaining();
-        if arrived < DIRECT_MIN || remaining == 0 || inner.compression.is_some() {
+        if inner.compression.is_some() {
             return Direct::NotInFrame;
         }
-        // At most a usize, so the u64 fits.
-        let want = remaining.min(arrived.max(DIRECT_STEP) as u64) as usize;
+        let Some(want) = direct_want(arrived, inner.conn.frame_remaining()) else {
+            return Direct::NotInFrame;
+        };
         self.message.reserve(want);
         let mut room = (&mut self.message).limit(want);
         let n = match poll_read_buf(Pin::new(&mut inner.io), io_cx, &mut room) {
-            Poll::Pending => return Direct::Done(Poll::Pending),
-            Poll::Ready(Err(e)) => {
-                inner.conn.abort();
-                self.done = true;
-                return Direct::Done(Poll::Ready(Some(Err(e.into()))));
+            Poll::Ready(Ok(n)) if n > 0 => n,
+            Poll::Pending if arrived == 0 => {
+                // Nothing of the message arrived: a header alone allocates nothing
+                // while the payload is awaited.
+                self.message = BytesMut::new();
+                return Direct::Done(Poll::Pending);
             }
-            Poll::Ready(Ok(0)) => {
-                inner.conn.abort();
-                self.done = true;
-                return Direct::Done(Poll::Ready(Some(Err(Error::ConnectionReset))));
-            }
-            Poll::Ready(Ok(n)) => n,
+            polled => return self.read_failed(inner, polled),
         };
         self.timers.received(&inner.options);
         let got = inner.conn.receive(&mut self.message[arrived..arrived + n]);
@@ -222,17 +260,20 @@ impl ReadState {
                 Err(e.into())
             }
             // The core unmasks and checks the payload in place and, inside a frame,
-            // delivers all of it: the message now ends with these `n` bytes.
+            // delivers all of it up to the frame's end: the message now ends with
+            // these `used` bytes.
             Ok(got) => match got.event {
-                Some(Event::Data(data)) if got.consumed == n && data.payload.len() == n => {
-                    if !data.end_of_message {
+                Some(Event::Data(data)) if data.payload.len() == got.consumed => {
+                    let (used, kind, end) = (got.consumed, data.kind, data.end_of_message);
+                    if used < n {
+                        self.pending = BytesMut::from(&self.message[arrived + used..arrived + n]);
+                        self.pending_start = 0;
+                    }
+                    self.message.truncate(arrived + used);
+                    if !end {
                         return Direct::More;
                     }
-                    let kind = data.kind;
-                    Ok(data_message(
-                        kind,
-                        std::mem::take(&mut self.message).freeze(),
-                    ))
+                    Ok(self.finish(kind))
                 }
                 _ => {
                     self.done = true;
@@ -243,15 +284,69 @@ impl ReadState {
         Direct::Done(Poll::Ready(Some(deliver(inner, io_cx, step))))
     }
 
+    /// Between messages, after a large one: reads into a new buffer of its size (at most
+    /// [`DIRECT_STEP`], and the next frame's header beside) instead of the stack, so a
+    /// whole large message arrives in one read and becomes the message where it lies
+    /// (`Processed::Adopt`). The buffer is dropped when the read would block: a waiting
+    /// connection holds none.
+    fn poll_read_fresh<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        inner: &mut Inner<S>,
+        io_cx: &mut Context<'_>,
+    ) -> Direct {
+        if self.expect == 0
+            || !self.message.is_empty()
+            || inner.conn.frame_remaining() != 0
+            || inner.compression.is_some()
+        {
+            return Direct::NotInFrame;
+        }
+        let mut fresh = BytesMut::with_capacity(self.expect.min(DIRECT_STEP) + 2 * MAX_HEADER_LEN);
+        match poll_read_buf(Pin::new(&mut inner.io), io_cx, &mut fresh) {
+            Poll::Ready(Ok(n)) if n > 0 => {}
+            polled => return self.read_failed(inner, polled),
+        }
+        self.timers.received(&inner.options);
+        self.pending = fresh;
+        self.pending_start = 0;
+        Direct::More
+    }
+
+    /// What a read straight into a buffer that gave no bytes returns: waiting, or the
+    /// end of the stream with the socket's error (0 bytes: the peer reset it).
+    fn read_failed<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        inner: &mut Inner<S>,
+        polled: Poll<io::Result<usize>>,
+    ) -> Direct {
+        let e = match polled {
+            Poll::Pending => return Direct::Done(Poll::Pending),
+            Poll::Ready(Err(e)) => e.into(),
+            Poll::Ready(Ok(_)) => Error::ConnectionReset,
+        };
+        inner.conn.abort();
+        self.done = true;
+        Direct::Done(Poll::Ready(Some(Err(e))))
+    }
+
+    /// The whole received message of `kind` (in `message`); a large one sizes the next
+    /// read (`poll_read_fresh`).
+    fn finish(&mut self, kind: DataKind) -> Message {
+        let payload = std::mem::take(&mut self.message).freeze();
+        self.expect = if payload.len() >= DIRECT_MIN {
+            payload.len()
+        } else {
+            0
+        };
+        data_message(kind, payload)
+    }
+
     /// Before `piece` bytes of an uncompressed frame join the message: when the rest of
     /// the frame will be read straight into it (`poll_read_payload`), makes the room that
     /// read would make now, so the message is not grown (and copied) again there.
     fn reserve_for_frame<S>(&mut self, inner: &Inner<S>, piece: usize) {
         let arrived = self.message.len() + piece;
-        let remaining = inner.conn.frame_remaining();
-        if arrived >= DIRECT_MIN && remaining > 0 {
-            // At most a usize, so the u64 fits.
-            let ahead = remaining.min(arrived.max(DIRECT_STEP) as u64) as usize;
+        if let Some(ahead) = direct_want(arrived, inner.conn.frame_remaining()) {
             self.message.reserve(piece + ahead);
         }
     }
@@ -259,7 +354,7 @@ impl ReadState {
     /// Keeps what the core could not use yet (an incomplete header or control frame).
     fn keep_partial(&mut self, rest: &[u8]) -> Result<(), Error> {
         // The heap copy is no longer needed: idle connections hold no read buffer.
-        self.pending = Vec::new();
+        self.pending = BytesMut::new();
         if rest.len() > PARTIAL {
             // The core consumes data as it comes and control frames are at most 131
             // bytes, so this would be a broken invariant, not a peer's doing.
@@ -273,12 +368,15 @@ impl ReadState {
     }
 
     /// Gives `input` to the core until a message is complete; returns the bytes used
-    /// and the message or error, or `None` when the core needs more input.
+    /// and what came of them. With `adopt` (the caller owns `input` and can make part of
+    /// it the message), the first piece of a large frame of an uncompressed message is
+    /// not copied but handed back where it lies.
     fn process<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         inner: &mut Inner<S>,
         input: &mut [u8],
-    ) -> (usize, Option<Result<Message, Error>>) {
+        adopt: bool,
+    ) -> (usize, Processed) {
         let mut pos = 0;
         loop {
             let got = match inner.conn.receive(&mut input[pos..]) {
@@ -289,19 +387,19 @@ impl ReadState {
                     self.message = BytesMut::new();
                     self.done = true;
                     inner.queue_owed();
-                    return (pos, Some(Err(e.into())));
+                    return (pos, Processed::Step(Err(e.into())));
                 }
             };
             pos += got.consumed;
             let message = match got.event {
-                None => return (pos, None),
+                None => return (pos, Processed::NeedMore),
                 Some(Event::Data(data)) => {
-                    let payload = if data.compressed {
+                    if data.compressed {
                         let Some(compression) = inner.compression.as_deref_mut() else {
                             // The core delivers compressed data only once RSV1 is
                             // allowed, after negotiation.
                             self.done = true;
-                            return (pos, Some(Err(Error::Closed)));
+                            return (pos, Processed::Step(Err(Error::Closed)));
                         };
                         let limit = inner.conn.config().max_message_len;
                         let inflated = deflate::inflate(
@@ -318,21 +416,32 @@ impl ReadState {
                             // 1002, 1007 and 1009 are all sendable: not refused.
                             let _ = inner.conn.fail_with(code);
                             inner.queue_owed();
-                            return (pos, Some(Err(e)));
+                            return (pos, Processed::Step(Err(e)));
                         }
                         if !data.end_of_message {
                             continue;
                         }
-                        Bytes::from(std::mem::take(&mut self.inflated))
+                        data_message(data.kind, Bytes::from(std::mem::take(&mut self.inflated)))
                     } else {
-                        self.reserve_for_frame(inner, data.payload.len());
+                        let piece = data.payload.len();
+                        if adopt
+                            && self.message.is_empty()
+                            && large(piece, inner.conn.frame_remaining())
+                        {
+                            let adopted = Processed::Adopt {
+                                from: pos - piece,
+                                kind: data.kind,
+                                end_of_message: data.end_of_message,
+                            };
+                            return (pos, adopted);
+                        }
+                        self.reserve_for_frame(inner, piece);
                         self.message.extend_from_slice(data.payload);
                         if !data.end_of_message {
                             continue;
                         }
-                        std::mem::take(&mut self.message).freeze()
-                    };
-                    data_message(data.kind, payload)
+                        self.finish(data.kind)
+                    }
                 }
                 Some(Event::Ping(payload)) => Message::Ping(Bytes::copy_from_slice(payload)),
                 Some(Event::Pong(payload)) => {
@@ -345,14 +454,53 @@ impl ReadState {
                 })),
                 Some(Event::Request(_) | Event::Opened(_)) => {
                     self.done = true;
-                    return (pos, Some(Err(Error::Closed)));
+                    return (pos, Processed::Step(Err(Error::Closed)));
                 }
             };
             // A pong or close reply may be owed now.
             inner.queue_owed();
-            return (pos, Some(Ok(message)));
+            return (pos, Processed::Step(Ok(message)));
         }
     }
+}
+
+/// What the core made of some input (`ReadState::process`).
+enum Processed {
+    /// The input is used up (or ends in an incomplete frame header or control frame).
+    NeedMore,
+    /// A message or an error for the caller.
+    Step(Result<Message, Error>),
+    /// The first piece of a large frame starting a message, uncopied: the input from
+    /// `from` to the bytes used.
+    Adopt {
+        from: usize,
+        kind: DataKind,
+        end_of_message: bool,
+    },
+}
+
+/// Bytes to read straight into the message inside a data frame with `remaining` bytes
+/// to come, of a message of which `arrived` bytes arrived: `None` when the message is
+/// small (under [`DIRECT_MIN`] by the header) or between frames; else the rest of the
+/// frame and the next frame's header, or a step of [`DIRECT_STEP`] (at least the size
+/// already arrived) when the frame is longer. The room reserved so grows with what
+/// arrived, never to more than twice it from a length announced in a header.
+fn direct_want(arrived: usize, remaining: u64) -> Option<usize> {
+    if remaining == 0 || !large(arrived, remaining) {
+        return None;
+    }
+    let step = arrived.max(DIRECT_STEP);
+    // At most a usize: the rest of the frame is below `step` here.
+    Some(match usize::try_from(remaining) {
+        Ok(rest) if rest <= step => rest + MAX_HEADER_LEN,
+        _ => step,
+    })
+}
+
+/// Whether a message of which `arrived` bytes arrived and `remaining` more of the
+/// current frame are announced is large: at least [`DIRECT_MIN`].
+fn large(arrived: usize, remaining: u64) -> bool {
+    u64::try_from(arrived).map_or(true, |a| a.saturating_add(remaining) >= DIRECT_MIN as u64)
 }
 
 /// What a read straight into the message did.

@@ -6,12 +6,16 @@
 //! the core keeps at most one more (the pong of the latest ping, §5.5.3), so a peer that
 //! pings faster than this side can write cannot grow memory.
 //!
-//! A server's large data frame is not copied: its header ends the buffer and its
-//! payload (the message's own `Bytes`) follows as the buffer's tail, and both leave in
-//! one vectored write. Anything encoded after it first moves the tail into the buffer,
-//! so frames keep their order.
+//! A server's large data payload is not copied: its header goes into the buffer and
+//! the payload (the message's own `Bytes`) waits in a queue, anchored at the buffer's
+//! length when it was encoded. A write gathers the buffer's pieces and the payloads
+//! between them into one vectored write, so frames keep their order: a pong or close
+//! reply appended later lands behind every payload queued before it. The queue is
+//! bounded in count ([`MAX_PAYLOADS`], then payloads are copied) and, with the buffer,
+//! in bytes (`StreamOptions::write_buffer`, which `poll_ready` waits on).
 
-use std::io;
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -32,6 +36,20 @@ const KEEP_CAPACITY: usize = 4096;
 /// (vectored, after its header) instead of being copied into the buffer: at 64 KiB the
 /// copy and the buffer's growth cost more than the second slice of the write.
 const TAIL_MIN: usize = 16 * 1024;
+/// Payloads queued uncopied at most; past it they are copied into the buffer. With
+/// `write_buffer` the queue holds at most `write_buffer / TAIL_MIN + 1` anyway (8 + 1
+/// by default); this bounds it, and the slices of one vectored write (`2 × 32 + 1`,
+/// under any system's `IOV_MAX`), whatever the option says.
+pub(crate) const MAX_PAYLOADS: usize = 32;
+/// A drained queue keeps room for this many payloads; a larger one is given back.
+const KEEP_PAYLOADS: usize = 4;
+
+/// A data payload written from the message itself, after `out[..at]`.
+#[derive(Debug)]
+struct Payload {
+    at: usize,
+    bytes: Bytes,
+}
 
 /// The core, the socket and the frames waiting for it. Everything that encodes or
 /// writes a frame, for either the read or the write side, goes through here.
@@ -43,9 +61,10 @@ pub(crate) struct Inner<S> {
     /// Encoded frames; `out[written..]` is not on the socket yet.
     out: Vec<u8>,
     written: usize,
-    /// The payload of the frame whose header ends `out`, not copied (a server's large
-    /// data frame); what of it is not on the socket yet. Empty when none.
-    tail: Bytes,
+    /// Payloads not copied (a server's large data frames), in order, each after the
+    /// part of `out` before its anchor; what of them is not on the socket yet. At most
+    /// [`MAX_PAYLOADS`], each non-empty.
+    payloads: VecDeque<Payload>,
     /// End of the last frame the read side sends by itself (an owed pong or close
     /// reply, a keepalive ping) still in `out`, 0 when none: reading writes out up to
     /// here, and leaves the data frames after it for the sink's flush.
@@ -70,7 +89,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             options,
             out: Vec::new(),
             written: 0,
-            tail: Bytes::new(),
+            payloads: VecDeque::new(),
             owed_end: 0,
             shut_down: false,
         }
@@ -78,15 +97,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
 
     /// Bytes waiting for the socket.
     pub(crate) fn buffered(&self) -> usize {
-        self.out.len() - self.written + self.tail.len()
+        self.out.len() - self.written + self.payloads.iter().map(|p| p.bytes.len()).sum::<usize>()
     }
 
-    /// Moves the tail into the buffer, before anything is appended after it.
-    fn settle_tail(&mut self) {
-        if !self.tail.is_empty() {
-            self.out.extend_from_slice(&self.tail);
-            self.tail = Bytes::new();
-        }
+    /// Whether the queue of uncopied payloads is full: `poll_ready` then waits for it
+    /// to drain.
+    fn payloads_full(&self) -> bool {
+        self.payloads.len() >= MAX_PAYLOADS
     }
 
     /// Whether a frame the read side sends by itself is waiting, in the buffer or in the
@@ -109,7 +126,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         let mut frame = [0u8; OWED_CAPACITY];
         // The buffer fits every control frame, so this cannot fail.
         if let Ok(Some(n)) = self.conn.poll_transmit(&mut frame) {
-            self.settle_tail();
             self.out.extend_from_slice(&frame[..n]);
             self.owed_end = self.out.len();
         }
@@ -119,28 +135,68 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     pub(crate) fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             self.queue_owed();
-            let head = &self.out[self.written..];
-            if head.is_empty() && self.tail.is_empty() {
+            if self.written == self.out.len() && self.payloads.is_empty() {
                 self.out.clear();
                 self.written = 0;
                 self.owed_end = 0;
                 if self.out.capacity() > KEEP_CAPACITY {
                     self.out = Vec::new();
                 }
+                if self.payloads.capacity() > KEEP_PAYLOADS {
+                    self.payloads = VecDeque::new();
+                }
                 return Poll::Ready(Ok(()));
             }
+            // The buffer's pieces with the payloads between them, in order.
+            let mut slices = [IoSlice::new(&[]); 2 * MAX_PAYLOADS + 1];
+            let mut count = 0;
+            let mut from = self.written;
+            for payload in &self.payloads {
+                if payload.at > from {
+                    slices[count] = IoSlice::new(&self.out[from..payload.at]);
+                    count += 1;
+                    from = payload.at;
+                }
+                slices[count] = IoSlice::new(&payload.bytes);
+                count += 1;
+            }
+            if from < self.out.len() {
+                slices[count] = IoSlice::new(&self.out[from..]);
+                count += 1;
+            }
             let io = Pin::new(&mut self.io);
-            let n = ready!(if self.tail.is_empty() {
-                io.poll_write(cx, head)
+            let n = ready!(if count == 1 {
+                io.poll_write(cx, &slices[0])
             } else {
-                io.poll_write_vectored(cx, &[io::IoSlice::new(head), io::IoSlice::new(&self.tail)])
+                io.poll_write_vectored(cx, &slices[..count])
             })?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            let from_head = n.min(head.len());
+            self.advance(n);
+        }
+    }
+
+    /// Marks `n` more bytes written: the buffer up to the first payload's anchor, then
+    /// that payload, and so on.
+    fn advance(&mut self, mut n: usize) {
+        while n > 0 {
+            let head_end = self.payloads.front().map_or(self.out.len(), |p| p.at);
+            let from_head = n.min(head_end - self.written);
             self.written += from_head;
-            self.tail.advance(n - from_head);
+            n -= from_head;
+            let Some(payload) = self.payloads.front_mut() else {
+                break;
+            };
+            if n == 0 || payload.at != self.written {
+                break;
+            }
+            let from_payload = n.min(payload.bytes.len());
+            payload.bytes.advance(from_payload);
+            n -= from_payload;
+            if payload.bytes.is_empty() {
+                self.payloads.pop_front();
+            }
         }
     }
 
@@ -166,8 +222,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             return Poll::Ready(Err(Error::Closed));
         }
         // With a bound of 0 every message waits for the previous one to be written.
-        let full =
-            |inner: &Self| inner.buffered() > 0 && inner.buffered() >= inner.options.write_buffer;
+        let full = |inner: &Self| {
+            inner.payloads_full()
+                || (inner.buffered() > 0 && inner.buffered() >= inner.options.write_buffer)
+        };
         if full(self) {
             // Errors surface here: the socket is gone.
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
@@ -182,6 +240,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         if self.written > 0 && self.written >= self.out.len() / 2 {
             self.out.drain(..self.written);
             self.owed_end = self.owed_end.saturating_sub(self.written);
+            for payload in &mut self.payloads {
+                payload.at -= self.written;
+            }
             self.written = 0;
         }
         Poll::Ready(Ok(()))
@@ -199,7 +260,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     /// Encodes a message into the buffer through the core, compressed when
     /// permessage-deflate is agreed and the message is long enough to gain.
     pub(crate) fn encode(&mut self, message: &Message) -> Result<(), Error> {
-        self.settle_tail();
         if let Some(compression) = self.compression.as_deref_mut() {
             let data = match message {
                 Message::Text(t) => Some((DataKind::Text, t.as_bytes())),
@@ -219,7 +279,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 }
             }
         }
-        if let Some((kind, payload)) = self.as_tail(message) {
+        if let Some((kind, payload)) = self.as_payload(message) {
             let start = self.out.len();
             self.out.resize(start + MAX_HEADER_LEN, 0);
             let written =
@@ -228,7 +288,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             return self
                 .written_or_undo(start, written.map(|(n, _)| n))
                 .map(|()| {
-                    self.tail = payload;
+                    let at = self.out.len();
+                    self.payloads.push_back(Payload { at, bytes: payload });
                 });
         }
         let start = self.out.len();
@@ -261,7 +322,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         payload: &[u8],
         fin: bool,
     ) -> Result<(), Error> {
-        self.settle_tail();
         let start = self.out.len();
         self.out.resize(start + payload.len() + MAX_HEADER_LEN, 0);
         let written = self
@@ -270,15 +330,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         self.written_or_undo(start, written)
     }
 
-    /// The kind and payload of a message sent as the buffer's tail: a server's (so not
-    /// masked) uncompressed data message of at least [`TAIL_MIN`] bytes.
-    fn as_tail(&self, message: &Message) -> Option<(DataKind, Bytes)> {
+    /// The kind and payload of a message whose payload is queued, not copied: a
+    /// server's (so not masked) uncompressed data message of at least [`TAIL_MIN`]
+    /// bytes, while the queue has room.
+    fn as_payload(&self, message: &Message) -> Option<(DataKind, Bytes)> {
         let (kind, payload) = match message {
             Message::Text(t) => (DataKind::Text, t.shared()),
             Message::Binary(b) => (DataKind::Binary, b),
             _ => return None,
         };
-        (self.conn.role() == Role::Server && payload.len() >= TAIL_MIN)
+        (self.conn.role() == Role::Server && payload.len() >= TAIL_MIN && !self.payloads_full())
             .then(|| (kind, payload.clone()))
     }
 
@@ -299,5 +360,240 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 Err(e.into())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::Waker;
+
+    use tokio::io::ReadBuf;
+    use wsframe::{Config, Event};
+
+    use super::*;
+
+    /// A socket that takes at most `limit` bytes per write and `budget` in all (then it
+    /// would block), and keeps them.
+    struct Sink {
+        limit: usize,
+        budget: usize,
+        written: Vec<u8>,
+        calls: usize,
+    }
+
+    impl AsyncRead for Sink {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for Sink {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_write_vectored(cx, &[IoSlice::new(buf)])
+        }
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            let this = self.get_mut();
+            let limit = this.limit.min(this.budget);
+            if limit == 0 {
+                return Poll::Pending;
+            }
+            this.calls += 1;
+            let mut n = 0;
+            for buf in bufs {
+                let take = buf.len().min(limit - n);
+                this.written.extend_from_slice(&buf[..take]);
+                n += take;
+            }
+            this.budget -= n;
+            Poll::Ready(Ok(n))
+        }
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// A server on a socket that takes `budget` bytes, at most `limit` per write.
+    fn server(limit: usize, budget: usize, write_buffer: usize) -> Inner<Sink> {
+        let options = StreamOptions {
+            write_buffer,
+            ..StreamOptions::default()
+        };
+        let sink = Sink {
+            limit,
+            budget,
+            written: Vec::new(),
+            calls: 0,
+        };
+        Inner::new(
+            sink,
+            Connection::server(Config::default()).with_handshake_done(),
+            options,
+            None,
+        )
+    }
+
+    /// `len` bytes that differ with `seed`, so a payload out of place shows.
+    fn pattern(len: usize, seed: u8) -> Bytes {
+        (0..len).map(|i| (i % 251) as u8 ^ seed).collect()
+    }
+
+    /// The frames a client reads from `bytes`: ("data", payload) or ("pong", payload).
+    fn frames(bytes: &mut [u8]) -> Vec<(&'static str, Vec<u8>)> {
+        let mut client = Connection::client(Config::default(), [1; 32]).with_handshake_done();
+        let mut pos = 0;
+        let mut out = Vec::new();
+        while pos < bytes.len() {
+            let got = client.receive(&mut bytes[pos..]).unwrap();
+            pos += got.consumed;
+            match got.event {
+                Some(Event::Data(d)) => out.push(("data", d.payload.to_vec())),
+                Some(Event::Pong(p)) => out.push(("pong", p.to_vec())),
+                Some(other) => panic!("unexpected {other:?}"),
+                None => assert!(got.consumed > 0, "stuck at {pos}"),
+            }
+        }
+        out
+    }
+
+    fn write_all(inner: &mut Inner<Sink>) {
+        inner.io.budget = usize::MAX;
+        let mut cx = Context::from_waker(Waker::noop());
+        while inner.buffered() > 0 || inner.conn.wants_transmit() {
+            assert!(inner.poll_write_out(&mut cx).is_ready());
+        }
+    }
+
+    /// A server with a ping's pong owed, as the read side leaves it.
+    fn owe_pong(inner: &mut Inner<Sink>, payload: &[u8]) {
+        let mut client = Connection::client(Config::default(), [2; 32]).with_handshake_done();
+        let mut ping = [0u8; 256];
+        let n = client.send_ping(payload, &mut ping).unwrap();
+        let got = inner.conn.receive(&mut ping[..n]).unwrap();
+        assert!(matches!(got.event, Some(Event::Ping(_))));
+        inner.queue_owed();
+    }
+
+    #[test]
+    fn large_payloads_are_queued_not_copied_and_leave_in_order_with_pongs() {
+        // Every way of cutting the writes: one byte per write up to all at once.
+        for limit in [1, 2, 13, 1000, 16 * 1024 + 3, 70_000, usize::MAX] {
+            let mut inner = server(limit, 0, usize::MAX);
+            inner.encode(&Message::Binary(pattern(20_000, 1))).unwrap();
+            owe_pong(&mut inner, b"one");
+            inner.encode(&Message::Binary(pattern(30, 2))).unwrap();
+            inner.encode(&Message::Binary(pattern(40_000, 3))).unwrap();
+            inner
+                .encode(&Message::Binary(pattern(16 * 1024, 4)))
+                .unwrap();
+            owe_pong(&mut inner, b"two");
+            // Only headers, the small frame and the pongs are in the buffer.
+            assert!(inner.out.len() < 100, "{} bytes copied", inner.out.len());
+            assert_eq!(inner.payloads.len(), 3);
+            write_all(&mut inner);
+            if limit == usize::MAX {
+                // One vectored write for all of it, and one for the second pong, which
+                // the core keeps until the first is written (one owed frame buffered).
+                assert_eq!(inner.io.calls, 2);
+            }
+            assert_eq!(
+                frames(&mut inner.io.written),
+                vec![
+                    ("data", pattern(20_000, 1).to_vec()),
+                    ("pong", b"one".to_vec()),
+                    ("data", pattern(30, 2).to_vec()),
+                    ("data", pattern(40_000, 3).to_vec()),
+                    ("data", pattern(16 * 1024, 4).to_vec()),
+                    ("pong", b"two".to_vec()),
+                ],
+                "writes of at most {limit} bytes"
+            );
+            // The buffer never held a payload, and the drained queue keeps little.
+            assert!(inner.out.capacity() < 1024, "{limit}");
+            assert!(inner.payloads.capacity() <= KEEP_PAYLOADS);
+        }
+    }
+
+    #[test]
+    fn frames_encoded_while_a_payload_is_half_written_follow_it() {
+        let mut cx = Context::from_waker(Waker::noop());
+        // The header and part of the payload go out, then the socket would block.
+        let mut inner = server(3000, 5000, usize::MAX);
+        inner.encode(&Message::text("first")).unwrap();
+        inner.encode(&Message::Binary(pattern(20_000, 1))).unwrap();
+        assert!(inner.poll_write_out(&mut cx).is_pending());
+        assert_eq!(inner.io.written.len(), 5000);
+        owe_pong(&mut inner, b"p");
+        inner.encode(&Message::Binary(pattern(17_000, 2))).unwrap();
+        // Reclaiming the written front of the buffer moves the anchors with it.
+        assert!(inner.poll_ready(&mut cx).is_ready());
+        inner.encode(&Message::text("after")).unwrap();
+        inner.io.limit = 777;
+        write_all(&mut inner);
+        assert_eq!(
+            frames(&mut inner.io.written),
+            vec![
+                ("data", b"first".to_vec()),
+                ("data", pattern(20_000, 1).to_vec()),
+                ("pong", b"p".to_vec()),
+                ("data", pattern(17_000, 2).to_vec()),
+                ("data", b"after".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_queue_is_bounded_in_count_and_bytes() {
+        let mut cx = Context::from_waker(Waker::noop());
+        // No byte bound to speak of: the count bounds the queue.
+        let mut inner = server(usize::MAX, 0, usize::MAX);
+        let messages: Vec<Bytes> = (0..MAX_PAYLOADS + 8)
+            .map(|i| pattern(16 * 1024 + i, i as u8))
+            .collect();
+        for (i, m) in messages.iter().enumerate() {
+            // `poll_ready` turns away the message past the bound while nothing drains.
+            let ready = inner.poll_ready(&mut cx).is_ready();
+            assert_eq!(ready, i < MAX_PAYLOADS, "message {i}");
+            // A sender that ignores it gets its payload copied instead.
+            inner.encode(&Message::Binary(m.clone())).unwrap();
+            assert!(inner.payloads.len() <= MAX_PAYLOADS);
+        }
+        assert_eq!(inner.payloads.len(), MAX_PAYLOADS);
+        assert!(
+            inner.out.len() > 8 * 16 * 1024,
+            "the ones past the bound are copied"
+        );
+        write_all(&mut inner);
+        let expected: Vec<_> = messages.iter().map(|m| ("data", m.to_vec())).collect();
+        assert_eq!(frames(&mut inner.io.written), expected);
+
+        // The byte bound: ready while under it, then waits for the socket.
+        let mut inner = server(usize::MAX, 0, 40_000);
+        assert!(inner.poll_ready(&mut cx).is_ready());
+        inner.encode(&Message::Binary(pattern(20_000, 1))).unwrap();
+        assert!(inner.poll_ready(&mut cx).is_ready());
+        inner.encode(&Message::Binary(pattern(20_000, 2))).unwrap();
+        assert!(inner.poll_ready(&mut cx).is_pending());
+        assert_eq!(inner.payloads.len(), 2);
+        inner.io.budget = usize::MAX;
+        assert!(inner.poll_ready(&mut cx).is_ready());
+        assert_eq!(inner.buffered(), 0);
     }
 }
