@@ -393,6 +393,10 @@ def targets_table(results):
                          f"| {span(cpu)} over {len(cpu)} points | {'yes' if min(cpu) >= 1.2 else 'no'} |")
             lines.append(f"| {ours}: ≥ 1.0× in messages per second | {span(rate)} "
                          f"| {'yes' if rate and min(rate) >= 1.0 else 'no'} |")
+    ref = echo_ratios("tokio reference", per_cpu_second)
+    if ref:
+        lines.append(f"| (bound) the tokio reference, the least work per message, against the same peers "
+                     f"| {span(ref)} over {len(ref)} points | — |")
     idle = {(r["server"], r["connections"]): r["bytes_per_connection"] for r in results["idle"]}
     top = max((r["connections"] for r in results["idle"]), default=None)
     for ours in ["wsframe-tokio", "wsframe-tokio forward"]:
@@ -413,6 +417,11 @@ def targets_table(results):
             qc = (per_cpu_second(hs[ours]) or 0) / best_cpu if best_cpu else 0
             lines.append(f"| {ours}: handshakes per second ≥ 1.2× the best tokio peer | {q:.2f}× "
                          f"({qc:.2f}× per server-CPU-second) | {'yes' if q >= 1.2 else 'no'} |")
+    if "tokio reference" in hs and best and best_cpu:
+        r = hs["tokio reference"]
+        lines.append(f"| (bound) the tokio reference's handshakes against the same peers "
+                     f"| {r['per_second'] / best:.2f}× ({(per_cpu_second(r) or 0) / best_cpu:.2f}× "
+                     f"per server-CPU-second) | — |")
     return "\n".join(lines) + "\n" if len(lines) > 4 else ""
 
 
