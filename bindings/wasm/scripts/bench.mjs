@@ -4,8 +4,8 @@
 // with permessage-deflate on both sides over a JSON-like corpus; unmasking inside the
 // package against bufferutil; and the memory an idle connection keeps in each server.
 //
-//   node scripts/bench.mjs [--seconds S] [--rounds N] [--sizes 16,1024,65536] [--idle N] [--no-deflate]
-//                          [--only echo,clients,idle,deflate,unmask] [--write]
+//   node scripts/bench.mjs [--seconds S] [--rounds N] [--sizes 16,1024,65536] [--idle N] [--idle-wait MS]
+//                          [--no-deflate] [--only echo,clients,idle,deflate,unmask] [--write]
 // --write updates BENCHMARKS.md (with every part run); --only runs the parts named.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -25,6 +25,8 @@ const rounds = Number(args.includes('--rounds') ? args[args.indexOf('--rounds') 
 const WINDOW = 100;
 const SIZES = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1].split(',').map(Number) : [16, 1024, 65536];
 const IDLE = Number(args.includes('--idle') ? args[args.indexOf('--idle') + 1] : 5000);
+// How long an idle server sits before its memory is read (see IDLE_SERVER).
+const IDLE_WAIT = Number(args.includes('--idle-wait') ? args[args.indexOf('--idle-wait') + 1] : 10000);
 const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
 const part = (name) => ONLY === null || ONLY.has(name);
 if (args.includes('--write') && ONLY !== null) throw new Error('--write needs every part: leave out --only');
@@ -238,18 +240,39 @@ for (const size of part('clients') ? SIZES : []) {
   clientRows.push({ size, ...rates });
 }
 
+// The key of every request to the HTTP floor (RFC 6455's example) and the accept value of
+// its fixed 101, computed once here.
+const FIXED_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+const FIXED_ACCEPT = wsframe.acceptKey(FIXED_KEY);
+
 // Idle connections: a server process (run with --expose-gc) reports its RSS after a full
-// garbage collection, before and after IDLE connections from ws clients that each echoed
-// one 16-byte message and then stay open.
+// garbage collection, before and after IDLE connections that each echoed one 16-byte
+// message and then stay open, each time after IDLE_WAIT ms with nothing to do: V8 grows
+// its young generation while connections pour in (by 10 to 25 MB here, depending on the
+// garbage each server makes) and gives it back a few seconds after allocation stops.
 const IDLE_SERVER = `
 const memory = () => {
   for (let i = 0; i < 3; i++) globalThis.gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  const young = require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  return { rss: m.rss, heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, young: young.physical_space_size };
 };
 if (process.argv[1] === 'net') {
   // The floor: a bare TCP echo server, no HTTP and no WebSocket.
   require('node:net').createServer((s) => s.on('data', (d) => s.write(d))).listen(Number(process.argv[2]), '127.0.0.1');
+} else if (process.argv[1] === 'http') {
+  // The floor of Node's HTTP upgrade path: the socket taken on 'upgrade', a fixed 101 (the
+  // client sends a fixed key), then its bytes echoed. No WebSocket library.
+  const response = 'HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n'
+    + 'Sec-WebSocket-Accept: ${FIXED_ACCEPT}\\r\\n\\r\\n';
+  function echo(d) { this.write(d); }
+  const server = require('node:http').createServer();
+  server.on('upgrade', (req, socket, head) => {
+    socket.write(response);
+    socket.on('data', echo);
+    if (head.length > 0) socket.write(head);
+  });
+  server.listen(Number(process.argv[2]), '127.0.0.1');
 } else {
   const { WebSocketServer } = require(process.argv[1]);
   const wss = new WebSocketServer({ port: Number(process.argv[2]), host: '127.0.0.1' });
@@ -258,13 +281,32 @@ if (process.argv[1] === 'net') {
 process.on('message', () => process.send(memory()));
 `;
 
-/** One connection to the idle server that echoed 16 bytes; `net` speaks plain TCP. */
+/**
+ * One connection to the idle server that echoed 16 bytes: plain TCP for `net`; for `http`
+ * the request a `ws` client sends (with RFC 6455's example key, whose accept value the
+ * server's fixed 101 carries), then the bytes; a `ws` client for the WebSocket servers.
+ */
 async function idleClient(port, kind, clients) {
   const payload = Buffer.alloc(16, 0x61);
-  if (kind === 'net') {
+  if (kind === 'net' || kind === 'http') {
     const c = net.connect(port, '127.0.0.1');
     clients.push(c);
     await new Promise((res, rej) => { c.once('connect', res); c.once('error', rej); });
+    if (kind === 'http') {
+      c.write(`GET / HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${FIXED_KEY}\r\n`
+        + `Connection: Upgrade\r\nUpgrade: websocket\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+      await new Promise((res) => {
+        let head = '';
+        const onData = (d) => {
+          head += d.toString('latin1');
+          if (head.endsWith('\r\n\r\n')) {
+            c.off('data', onData);
+            res();
+          }
+        };
+        c.on('data', onData);
+      });
+    }
     c.write(payload);
     await new Promise((res) => c.once('data', res));
     return;
@@ -278,11 +320,12 @@ async function idleClient(port, kind, clients) {
 
 /**
  * Memory per idle connection in a server process: `modulePath` a WebSocket server's module,
- * or 'net' for the bare TCP floor. RSS and the V8 heap, external and ArrayBuffer memory
- * (process.memoryUsage after full collections), after minus before, divided by IDLE.
+ * or 'net' / 'http' for the floors. RSS and the V8 heap, external and ArrayBuffer memory
+ * (process.memoryUsage after full collections) and V8's young generation, after minus
+ * before, divided by IDLE.
  */
 async function idleBytes(modulePath) {
-  const kind = modulePath === 'net' ? 'net' : 'ws';
+  const kind = modulePath === 'net' || modulePath === 'http' ? modulePath : 'ws';
   const port = await freePort();
   const child = spawn(process.execPath, ['--expose-gc', '-e', IDLE_SERVER, modulePath, String(port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const memory = () => new Promise((res) => {
@@ -301,27 +344,27 @@ async function idleBytes(modulePath) {
     }
     // One connection first, so that code and buffers every connection shares are loaded.
     await idleClient(port, kind, clients);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, IDLE_WAIT));
     const before = await memory();
     for (let i = 0; i < IDLE; i += 100) {
       await Promise.all(Array.from({ length: Math.min(100, IDLE - i) }, () => idleClient(port, kind, clients)));
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, IDLE_WAIT));
     const after = await memory();
     const per = {};
     for (const key of Object.keys(after)) per[key] = (after[key] - before[key]) / IDLE;
     return per;
   } finally {
-    for (const c of clients) (kind === 'net' ? c.destroy() : c.terminate());
+    for (const c of clients) (kind === 'ws' ? c.terminate() : c.destroy());
     child.kill();
   }
 }
 
 // Each server keeps the round with the smallest RSS per connection.
-const idle = { net: null, ws: null, wsframe: null };
+const idle = { net: null, http: null, ws: null, wsframe: null };
 if (!skipIdle) {
   for (let round = 0; round < rounds; round++) {
-    for (const [kind, module] of [['net', 'net'], ['ws', require.resolve('ws')], ['wsframe', join(pkgDir, 'dist/node/index.cjs')]]) {
+    for (const [kind, module] of [['net', 'net'], ['http', 'http'], ['ws', require.resolve('ws')], ['wsframe', join(pkgDir, 'dist/node/index.cjs')]]) {
       const m = await idleBytes(module);
       if (idle[kind] === null || m.rss < idle[kind].rss) idle[kind] = m;
     }
@@ -370,10 +413,14 @@ const table3 = deflateRow === null ? '' : ['| corpus | ws + bufferutil (msg/s) |
   `| JSON, 64 messages of ${fmt(deflateRow.plainBytes)} B | ${fmt(deflateRow.ws.rate)} | ${fmt(deflateRow.wsframe.rate)} | ${(deflateRow.wsframe.rate / deflateRow.ws.rate).toFixed(2)}× | ${fmt(deflateRow.ws.wire)} (${(deflateRow.plainBytes / deflateRow.ws.wire).toFixed(1)}:1) | ${fmt(deflateRow.wsframe.wire)} (${(deflateRow.plainBytes / deflateRow.wsframe.wire).toFixed(1)}:1) |`].join('\n');
 const table4 = ['| payload | ws client + bufferutil (msg/s) | wsframe client (msg/s) | wsframe / ws |', '|---|---:|---:|---:|',
   ...clientRows.map((r) => `| ${label(r.size)} | ${fmt(r.ws)} | ${fmt(r.wsframe)} | ${(r.wsframe / r.ws).toFixed(2)}× |`)].join('\n');
-const idleRow = (name, m) => `| ${name} | ${fmt(m.rss)} | ${fmt(m.rss - idle.net.rss)} | ${(m.rss / idle.ws.rss).toFixed(2)}× | ${((m.rss - idle.net.rss) / (idle.ws.rss - idle.net.rss)).toFixed(2)}× | ${fmt(m.heap)} | ${fmt(m.external)} | ${fmt(m.arrayBuffers)} |`;
-const table5 = skipIdle ? '' : ['| server | RSS per idle connection (bytes) | above the floor | vs ws | above the floor, vs ws | V8 heap | external | of which ArrayBuffers |', '|---|---:|---:|---:|---:|---:|---:|---:|',
-  idleRow('bare `net` echo (the floor)', idle.net), idleRow('ws 8 + bufferutil', idle.ws), idleRow('wsframe', idle.wsframe)].join('\n');
-console.log(`Echo, same ws client, loopback, window ${WINDOW}, ${seconds} s per run, best of ${rounds}\n${table1}\n\nClients, same ws server\n${table4}\n\nIdle connections (${IDLE})\n${table5}\n\npermessage-deflate\n${table3}\n\nUnmask\n${table2}`);
+// "Above the floor" is above Node's HTTP upgrade path, which both WebSocket servers use.
+const floor = skipIdle ? null : idle.http;
+const idleRow = (name, m) => `| ${name} | ${fmt(m.rss)} | ${fmt(m.rss - floor.rss)} | ${(m.rss / idle.ws.rss).toFixed(2)}× | ${((m.rss - floor.rss) / (idle.ws.rss - floor.rss)).toFixed(2)}× | ${fmt(m.heap)} | ${fmt(m.external)} | ${fmt(m.arrayBuffers)} |`;
+const table5 = skipIdle ? '' : ['| server | RSS per idle connection (bytes) | above the HTTP floor | vs ws | above the HTTP floor, vs ws | V8 heap | external | of which ArrayBuffers |', '|---|---:|---:|---:|---:|---:|---:|---:|',
+  idleRow('bare `net` echo', idle.net), idleRow('`http` upgrade, fixed 101, echo (the HTTP floor)', idle.http), idleRow('ws 8 + bufferutil', idle.ws), idleRow('wsframe', idle.wsframe)].join('\n');
+// The young generation grown while the connections came (bytes per connection, 0 after the wait).
+const youngLine = skipIdle ? '' : `V8 young generation after minus before, per connection: ${['net', 'http', 'ws', 'wsframe'].map((k) => `${k} ${fmt(idle[k].young)}`).join(', ')}`;
+console.log(`Echo, same ws client, loopback, window ${WINDOW}, ${seconds} s per run, best of ${rounds}\n${table1}\n\nClients, same ws server\n${table4}\n\nIdle connections (${IDLE}, ${IDLE_WAIT} ms idle before each reading)\n${table5}\n${youngLine}\n\npermessage-deflate\n${table3}\n\nUnmask\n${table2}`);
 
 const wasmFile = readFileSync(join(pkgDir, 'dist/node/wsframe_wasm_bg.wasm'));
 const sizeLine = `wsframe_wasm_bg.wasm: ${wasmFile.length} bytes raw, ${gzipSync(wasmFile, { level: 9 }).length} bytes gzipped`;
@@ -456,27 +503,56 @@ received, where \`ws\`'s client allocates two.
 
 ## Idle connections
 
-Memory an open, idle connection keeps in the server: ${IDLE} \`ws\` clients each open a
-connection, echo one 16-byte message and stay open; the server process's memory after full
-garbage collections (\`--expose-gc\`), after minus before, divided by ${IDLE}; the round with
-the smallest RSS of ${rounds}. The floor is a bare \`net\` server that echoes 16 bytes on each of
-${IDLE} plain TCP connections: the socket, its handle and kernel-side buffers that any Node
-server keeps. "V8 heap" is \`heapUsed\`, "external" memory outside it that V8 accounts for
-(the package's wasm memory, which grows with its connections, is counted there; \`ws\` keeps
-no buffers while idle).
+Memory an open, idle connection keeps in the server: ${IDLE} clients each open a connection,
+echo one 16-byte message and stay open; the server process's memory after full garbage
+collections (\`--expose-gc\`), after minus before, divided by ${IDLE}; the round with the
+smallest RSS of ${rounds}. Each reading comes after the server has had nothing to do for
+${IDLE_WAIT / 1000} s (\`--idle-wait\`, in ms). Two floors: a bare \`net\` server echoing 16 bytes on
+plain TCP connections (the socket and its handle, which any Node server keeps), and Node's
+HTTP upgrade path with no WebSocket library (an \`http\` server that takes the socket on
+\`'upgrade'\`, writes a fixed 101 and echoes the bytes that follow; its clients send the
+request a \`ws\` client sends). "Above the HTTP floor" is what a WebSocket server adds to
+that path, which both servers here use. "V8 heap" is \`heapUsed\`, "external" memory outside
+it that V8 accounts for (the package's wasm memory, which grows with its connections, is
+counted there; \`ws\` keeps no buffers while idle).
 
 ${table5}
 
-The floor alone is more than half of \`ws\`'s RSS, so no server built on Node's sockets can
-keep an idle connection in half of what \`ws\` keeps. Above the floor the package keeps, per
-connection: in the V8 heap its \`WebSocket\` (an \`EventEmitter\` with the connection's
-state), the codec's \`Connection\` and the wasm-bindgen handle with its finalization-registry
-cell, the server's entry in \`clients\` and the application's \`message\` listener; in wasm
-memory the core's connection state (its \`Connection\`, 416 bytes, most of it) and the
-output buffer cut to the 101 response it last held. The socket's listeners are functions
-shared by every connection and its registers are read through one view of wasm memory, so
-neither costs a connection an object of its own. Half of \`ws\` above the floor would take
-removing more than all the wasm part holds.
+Read half a second after the last connection (as this table was before), the figures held
+V8's young generation as well, which grows while connections pour in and which V8 gives
+back a few seconds after allocation stops: 10 to 24 MB, that is 1,955 (\`net\`), 2,575
+(\`http\`), 4,737 (\`ws\`) and 4,014 (the package) bytes "per connection" in one run with
+\`--idle-wait 500\` (2026-12-05), more than any idle connection keeps. It was most of the
+memory that neither the V8 heap nor external memory explained.
+
+Node's HTTP upgrade path costs an idle connection ${fmt(idle.http.rss - idle.net.rss)} bytes over a bare socket here (the
+parser goes back to Node's pool at the upgrade; the socket's listeners and state stay), so
+a server that took the package's \`port\` option's sockets from \`net\` itself would save at
+most that; and the HTTP floor alone is ${(idle.http.rss / idle.ws.rss).toFixed(2)}× of \`ws\`'s RSS, so no server on Node's
+sockets keeps an idle connection in half of what \`ws\` keeps.
+
+Above the HTTP floor the package keeps, per connection (heap snapshots of 2,000 idle
+connections against the HTTP floor's), about 620 bytes of V8 heap: its \`WebSocket\` (216
+bytes: an \`EventEmitter\` with 19 fields of connection state), its listener table (80
+bytes), the codec's \`Connection\` (48) and wasm-bindgen's handle (56), the socket's second
+\`'end'\` listener (an array, 72), its entry in the server's \`clients\` and the application's
+\`message\` listener (a closure and its context, 96, as with \`ws\`); and ${fmt(idle.wsframe.external)} bytes of wasm
+memory: the connection's state there (the core's \`Connection\`, 416 bytes, and the binding's
+buffers' headers and registers), the output buffer cut to the 101 response it last held
+(129 bytes), the input buffer the 16-byte echo came through (22 bytes) and the allocator's
+headers. What an idle connection no longer keeps (V8 heap per connection 2,283 bytes before,
+in the same measurement): a \`'close'\` listener on its socket for the handshake timer and
+one on the \`WebSocket\` to leave \`clients\` (a \`once\` wrapper with its state, a closure
+with its context, listener arrays: about 300 bytes; the connection leaves \`clients\` from
+its own close handling, and a socket that closes before its request keeps its handshake
+timer until it fires), wasm-bindgen's finalization-registry cell for the handle (72 bytes
+and the registry's entry; the \`WebSocket\` always frees its connection when the socket
+closes), seven yes/no fields and the settings every connection of a server shares (now one
+number and one shared object: 80 bytes), and \`EventEmitter\`'s listener table turned into a
+hash table by the first listener (about 180 bytes; the \`WebSocket\`'s table now has a field
+for each event it emits from the start, as Node's streams do for theirs). Cutting the output
+buffer to a frame header's size once the 101 is out would save about 115 bytes more; it
+needs a change to the wasm module, which this package keeps from growing.
 
 ## permessage-deflate
 

@@ -346,6 +346,27 @@ test('server: noServer + handleUpgrade on an existing HTTP server; clientTrackin
   server.close();
 });
 
+test('server connections: clients drops one before its close listeners run; eventNames lists only events with listeners', async () => {
+  const { wss, url } = await echoServer();
+  const connected = once(wss, 'connection');
+  const client = new WebSocket(url);
+  const [[ws]] = await Promise.all([connected, nextEvent(client, 'open')]);
+  // echoServer's listeners.
+  assert.deepEqual(ws.eventNames().sort(), ['error', 'message']);
+  const onPong = () => {};
+  ws.on('pong', onPong);
+  assert.deepEqual(ws.eventNames().sort(), ['error', 'message', 'pong']);
+  ws.off('pong', onPong);
+  assert.deepEqual(ws.eventNames().sort(), ['error', 'message']);
+  assert.equal(wss.clients.has(ws), true);
+  const stillTracked = new Promise((resolve) => ws.on('close', () => resolve(wss.clients.has(ws))));
+  client.close(1000);
+  assert.equal(await stillTracked, false);
+  ws.removeAllListeners();
+  assert.deepEqual(ws.eventNames(), []);
+  await closeServer(wss);
+});
+
 test('server-side close codes and the server closing first', async () => {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await once(wss, 'listening');

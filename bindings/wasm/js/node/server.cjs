@@ -5,9 +5,8 @@
 const { EventEmitter } = require('node:events');
 const http = require('node:http');
 const { Connection, EVENT_REQUEST, RSV1 } = require('./codec.cjs');
-const { WebSocket, kServer, maxBackpressure, socketOnError } = require('./websocket.cjs');
+const { WebSocket, kServer, connectionSettings, socketOnError } = require('./websocket.cjs');
 const { deflateSettings, serverDeflater } = require('./deflate.cjs');
-const { keepAliveSettings } = require('./keepalive.cjs');
 
 const CORE_REJECTIONS = [400, 403, 426, 431];
 /** The handshake timer of a socket of the server's own HTTP server, until its request came. */
@@ -17,21 +16,20 @@ const kRequestTimer = Symbol('request timer');
  * The server's own handshake timer, from the TCP connection to a complete request: Node's
  * `headersTimeout` is checked only every `connectionsCheckingInterval` (30 s), so a
  * request trickled a byte at a time would hold its socket about 36 s with a 10 s limit.
+ * It is cleared when the request comes; a socket that closes before that stays with its
+ * timer until it fires (destroying a closed socket does nothing). A 'close' listener to
+ * clear it sooner would stay on every upgraded socket: a `once` wrapper, its state and a
+ * listener array, about 200 bytes of V8 heap per idle connection.
  */
 function armRequestTimer(socket, ms) {
   const timer = setTimeout(destroySocket, ms, socket);
   timer.unref();
   socket[kRequestTimer] = timer;
-  socket.once('close', requestTimerOnClose);
 }
 
 // Shared by every socket, so that a connection keeps no closure of its own for its timer.
 function destroySocket(socket) {
   socket.destroy();
-}
-
-function requestTimerOnClose() {
-  clearTimeout(this[kRequestTimer]);
 }
 
 function clearRequestTimer(socket) {
@@ -64,15 +62,6 @@ function httpRefusal(status, message, headers) {
 }
 
 /**
- * Keeps `ws` in `clients` while it is open. Out of handleUpgrade so that the listener does
- * not keep the upgrade's scope (the request, its head) alive with the connection.
- */
-function track(clients, ws) {
-  clients.add(ws);
-  ws.on('close', () => clients.delete(ws));
-}
-
-/**
  * A WebSocket server: `new WebSocketServer({ port } | { server } | { noServer: true }, callback?)`.
  * Options: host, path, maxPayload (default 100 MiB), handleProtocols(protocols, req),
  * verifyClient(info, cb?), origins (allowed Origin values), autoPong (default true),
@@ -99,12 +88,12 @@ class WebSocketServer extends EventEmitter {
     if (options.handleProtocols !== undefined && typeof options.handleProtocols !== 'function') throw new TypeError('handleProtocols must be a function');
     if (options.verifyClient !== undefined && typeof options.verifyClient !== 'function') throw new TypeError('verifyClient must be a function');
     if (options.origins !== undefined && !Array.isArray(options.origins)) throw new TypeError('origins must be an array of strings');
-    // Checked here, so that a wrong value throws now rather than at the first connection.
-    keepAliveSettings(options);
-    maxBackpressure(options);
     this.options = options;
     this._deflate = deflateSettings(options.perMessageDeflate);
     this.clients = options.clientTracking ? new Set() : undefined;
+    // Checked here, so that a wrong value throws now rather than at the first connection;
+    // one object for every connection of this server.
+    this._connectionSettings = connectionSettings(options, this.clients);
     this._server = null;
     this._ownsServer = false;
     if (options.port !== undefined) {
@@ -167,6 +156,8 @@ class WebSocketServer extends EventEmitter {
       autoPong: this.options.autoPong,
       maxHandshakeBytes: this.options.maxHandshakeBytes,
     });
+    // Every path from here frees it: a refusal, the handshake timer, the socket's close.
+    conn._dropFinalizer();
     conn.feed(requestHead(req));
     let code;
     try {
@@ -226,9 +217,10 @@ class WebSocketServer extends EventEmitter {
       }
       socket.write(bytes);
       const ws = new WebSocket(kServer, {
-        conn, socket, head, protocol: protocol === false ? '' : protocol, options: this.options, deflater,
+        conn, socket, head, protocol: protocol === false ? '' : protocol, settings: this._connectionSettings, deflater,
       });
-      if (this.clients !== undefined) track(this.clients, ws);
+      // The WebSocket leaves the set itself when it closes (see connectionSettings).
+      if (this.clients !== undefined) this.clients.add(ws);
       cb(ws, req);
     };
     const verify = this.options.verifyClient;

@@ -45,6 +45,47 @@ function maxBackpressure(options) {
   return value;
 }
 
+/**
+ * The settings a connection reads, checked, in one object: a server makes one for all its
+ * connections (`clients` its set of open ones, which a connection leaves when it closes),
+ * a client one of its own. Shared, so that an idle server connection keeps no copy of them
+ * and no closure to leave `clients`.
+ */
+function connectionSettings(options, clients) {
+  return {
+    closeTimeout: options.closeTimeout,
+    maxBackpressure: maxBackpressure(options),
+    /** Heartbeat and idle settings (null: off). */
+    keepAlive: keepAliveSettings(options),
+    /** A client's permessage-deflate offer (null: none) and its maxPayload. */
+    deflate: null,
+    maxPayload: options.maxPayload,
+    clients,
+  };
+}
+
+/**
+ * The WebSocket's yes/no state, as bits of one number behind accessors of the same names
+ * (see the end of this file): as separate fields they took 8 bytes each in every idle
+ * connection.
+ */
+const FLAGS = [
+  /** Whether this is the server side of a connection. */
+  '_isServer',
+  '_closeFrameReceived',
+  '_closeFrameSent',
+  /** Whether the connection failed (protocol error, socket error). */
+  '_failed',
+  /** Whether a fragmented message is being sent. */
+  '_sendingFragments',
+  /** Whether reading is stopped for backpressure. */
+  '_paused',
+  /** Whether the core owes a pong that waits for 'drain' or the next message. */
+  '_pongHeld',
+  /** Whether the last close completed the closing handshake. */
+  '_wasClean',
+];
+
 /** Client frames from this size on are built in a reused buffer (see frameBuffer). */
 const REUSED_FRAME_MIN = 16 * 1024;
 /** The largest frame buffer kept for reuse, and how many are kept. */
@@ -122,6 +163,20 @@ function socketOnEnd() {
   this[kWebSocket]._onSocketEnd();
 }
 
+/**
+ * A WebSocket's listener table (EventEmitter's `_events`) with a field for each event it
+ * emits from the start, as Node's streams do for theirs: EventEmitter's own table, an
+ * object with no prototype and no fields, turns into a hash table with the first listener
+ * (about 180 bytes of V8 heap per connection); this one stays a plain object of 80 bytes.
+ */
+function listenerTable() {
+  const table = {
+    open: undefined, message: undefined, close: undefined, error: undefined, ping: undefined, pong: undefined, drain: undefined,
+  };
+  Object.setPrototypeOf(table, null);
+  return table;
+}
+
 /** A message event (WHATWG shape). */
 class MessageEvent extends Event {
   constructor(type, init = {}) {
@@ -184,6 +239,7 @@ function utf8Length(s) {
 class WebSocket extends EventEmitter {
   constructor(address, protocols, options) {
     super();
+    this._events = listenerTable();
     this._readyState = CONNECTING;
     this._binaryType = 'nodebuffer';
     this._bufferedAmount = 0;
@@ -194,25 +250,16 @@ class WebSocket extends EventEmitter {
     this._conn = null;
     this._message = null;
     this._messageLength = 0;
-    this._closeFrameReceived = false;
-    this._closeFrameSent = false;
+    /** The FLAGS bits, all false at first. */
+    this._flags = 0;
     this._closeCode = 1006;
     this._closeReason = '';
     this._closeTimer = null;
     this._handshakeTimer = null;
-    this._failed = false;
-    this._closeTimeout = 30000;
-    this._deflate = null;
     this._deflater = null;
-    this._sendingFragments = false;
-    /** Reading stops while the socket holds more than this many bytes of output. */
-    this._maxBackpressure = DEFAULT_MAX_BACKPRESSURE;
-    /** Whether reading is stopped for backpressure. */
-    this._paused = false;
-    /** Whether the core owes a pong that waits for 'drain' or the next message. */
-    this._pongHeld = false;
-    /** Heartbeat and idle settings (null: off), and their timers while open. */
-    this._keepAliveSettings = null;
+    /** See connectionSettings. */
+    this._settings = null;
+    /** Heartbeat and idle timers while open, when any is set. */
     this._keepAlive = null;
     /** Messages waiting behind a Blob being read, or null. */
     this._queue = null;
@@ -223,17 +270,15 @@ class WebSocket extends EventEmitter {
     }
   }
 
-  _initServerSide({ conn, socket, head, protocol, options, deflater }) {
+  _initServerSide({ conn, socket, head, protocol, settings, deflater }) {
     this._isServer = true;
+    this._settings = settings;
     this._conn = conn;
     if (deflater) {
       this._deflater = deflater;
       this._extensions = deflater.answer();
     }
     this._protocol = protocol || '';
-    this._closeTimeout = options.closeTimeout;
-    this._maxBackpressure = maxBackpressure(options);
-    this._keepAliveSettings = keepAliveSettings(options);
     this._readyState = OPEN;
     if (head && head.length > 0) {
       // Bytes that came after the request in the same read (Node's upgrade `head`):
@@ -268,12 +313,11 @@ class WebSocket extends EventEmitter {
     else if (typeof protocols === 'string') protocols = [protocols];
     else protocols = Array.from(protocols, String);
     if (new Set(protocols).size !== protocols.length) throw new DOMException('duplicate subprotocol', 'SyntaxError');
-    this._closeTimeout = options.closeTimeout;
-    this._maxPayload = options.maxPayload;
-    this._maxBackpressure = maxBackpressure(options);
-    this._keepAliveSettings = keepAliveSettings(options);
-    this._deflate = deflateSettings(options.perMessageDeflate);
+    this._settings = connectionSettings(options, undefined);
+    this._settings.deflate = deflateSettings(options.perMessageDeflate);
     this._conn = new Connection('client', { maxPayload: options.maxPayload, autoPong: options.autoPong });
+    // Freed below when the request cannot be written, else when the socket closes.
+    this._conn._dropFinalizer();
     let request;
     try {
       request = this._conn.writeRequest({
@@ -281,7 +325,7 @@ class WebSocket extends EventEmitter {
         path: url.pathname + url.search,
         protocols,
         origin: options.origin,
-        extensions: this._deflate === null ? undefined : this._deflate.offer(),
+        extensions: this._settings.deflate === null ? undefined : this._settings.deflate.offer(),
         headers: options.headers,
       });
     } catch (e) {
@@ -340,7 +384,8 @@ class WebSocket extends EventEmitter {
 
   /** Starts the heartbeat and idle timers, when any is set, once the connection is open. */
   _startKeepAlive() {
-    if (this._keepAliveSettings !== null) this._keepAlive = new KeepAlive(this, this._keepAliveSettings);
+    const settings = this._settings.keepAlive;
+    if (settings !== null) this._keepAlive = new KeepAlive(this, settings);
   }
 
   /**
@@ -351,7 +396,7 @@ class WebSocket extends EventEmitter {
    */
   _applyBackpressure() {
     const socket = this._socket;
-    if (!this._paused && socket.writableLength > this._maxBackpressure && socket.writableNeedDrain) {
+    if (!this._paused && socket.writableLength > this._settings.maxBackpressure && socket.writableNeedDrain) {
       this._paused = true;
       socket.pause();
     }
@@ -511,9 +556,9 @@ class WebSocket extends EventEmitter {
         clearTimeout(this._handshakeTimer);
         this._protocol = conn.protocol;
         this._extensions = conn.extensions;
-        if (this._deflate !== null) {
+        if (this._settings.deflate !== null) {
           try {
-            this._deflater = clientDeflater(this._extensions, this._deflate, this._maxPayload);
+            this._deflater = clientDeflater(this._extensions, this._settings.deflate, this._settings.maxPayload);
           } catch (e) {
             // The answer does not honour the offer: fail before the connection opens.
             this._readyState = CONNECTING;
@@ -568,7 +613,7 @@ class WebSocket extends EventEmitter {
 
   _armCloseTimer() {
     if (this._closeTimer !== null) return;
-    this._closeTimer = setTimeout(() => this._socket.destroy(), this._closeTimeout);
+    this._closeTimer = setTimeout(() => this._socket.destroy(), this._settings.closeTimeout);
     this._closeTimer.unref();
   }
 
@@ -637,6 +682,8 @@ class WebSocket extends EventEmitter {
     const clean = this._closeFrameReceived && this._closeFrameSent && !this._failed;
     const code = this._closeFrameReceived ? this._closeCode : 1006;
     this._wasClean = clean;
+    const clients = this._settings.clients;
+    if (clients !== undefined) clients.delete(this);
     this.emit('close', code, Buffer.from(this._closeFrameReceived ? this._closeReason : ''));
   }
 
@@ -656,7 +703,7 @@ class WebSocket extends EventEmitter {
   /** The URL (client side; '' on the server side). */
   get url() { return this._url; }
   /** Whether the last close completed the closing handshake. */
-  get wasClean() { return this._wasClean === true; }
+  get wasClean() { return this._wasClean; }
 
   /**
    * Sends a message: a string as text, bytes (Buffer, ArrayBufferView, ArrayBuffer, Blob)
@@ -899,6 +946,11 @@ class WebSocket extends EventEmitter {
     if (this._socket !== null) this._socket.destroy();
   }
 
+  /** The names of the events that have listeners (the listener table has a field for each event). */
+  eventNames() {
+    return Reflect.ownKeys(this._events).filter((name) => this._events[name] !== undefined);
+  }
+
   /** WHATWG addEventListener for 'open', 'message', 'close' and 'error'. */
   addEventListener(type, listener, options) {
     if (typeof listener !== 'function' && !(listener && typeof listener.handleEvent === 'function')) return;
@@ -947,6 +999,14 @@ class WebSocket extends EventEmitter {
   }
 }
 
+FLAGS.forEach((name, i) => {
+  const bit = 1 << i;
+  Object.defineProperty(WebSocket.prototype, name, {
+    get() { return (this._flags & bit) !== 0; },
+    set(value) { this._flags = value ? this._flags | bit : this._flags & ~bit; },
+  });
+});
+
 for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
   Object.defineProperty(WebSocket, name, { value, enumerable: true });
   Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
@@ -967,5 +1027,5 @@ for (const type of ['open', 'message', 'close', 'error']) {
 }
 
 module.exports = {
-  WebSocket, MessageEvent, CloseEvent, ErrorEvent, kServer, maxBackpressure, socketOnError,
+  WebSocket, MessageEvent, CloseEvent, ErrorEvent, kServer, connectionSettings, socketOnError,
 };
