@@ -370,18 +370,25 @@ impl Conn {
     /// nothing is owed). Read it at the output registers (`R_OUT_PTR`).
     pub fn transmit(&mut self) -> f64 {
         let mut len = 0;
+        // Each owed frame or rejection is written on the stack first and the output buffer
+        // grown to fit it exactly: a buffer sized for the longest one would stay with an
+        // idle connection that once answered a ping (512 bytes instead of the pong's).
+        let mut owed = [0u8; MIN_OUT];
         loop {
-            if fit(&mut self.out, len + MIN_OUT).is_err() {
-                return -self.out_of_memory();
-            }
-            match self
-                .conn
-                .poll_transmit(self.out.get_mut(len..).unwrap_or_default())
-            {
-                Ok(Some(n)) => len += n,
+            let n = match self.conn.poll_transmit(&mut owed) {
+                Ok(Some(n)) => n,
                 Ok(None) => break,
                 Err(e) => return -send_err(e),
+            };
+            if fit(&mut self.out, len + n).is_err() {
+                return -self.out_of_memory();
             }
+            // Both in range: `fit` made the buffer `len + n` long, and `n` is at most
+            // the stack buffer's length.
+            if let (Some(to), Some(from)) = (self.out.get_mut(len..len + n), owed.get(..n)) {
+                to.copy_from_slice(from);
+            }
+            len += n;
         }
         self.set_out(0);
         len as f64
