@@ -71,8 +71,9 @@ use wsframe::{
 /// js-sys. Linking js-sys costs the module 731 bytes (49,761 to 50,492), none of it for
 /// this function: js-sys exports a description of each of its imports, and the closure
 /// adapters those name stay in the function table, which the module keeps because the
-/// core dispatches its handshake reader through a function pointer (with a `match` on
-/// the state there instead, the module with js-sys measured 49,777 bytes).
+/// core dispatches its handshake reader and key refill through function pointers (its
+/// role table; with a `match` on the state there instead, the module with js-sys
+/// measured 49,777 bytes).
 #[wasm_bindgen(js_name = wasmMemory)]
 pub fn wasm_memory() -> js_sys::WebAssembly::Memory {
     wasm_bindgen::memory().unchecked_into()
