@@ -409,8 +409,9 @@ if (Symbol.dispose) Conn.prototype[Symbol.dispose] = Conn.prototype.free;
  * js-sys. Linking js-sys costs the module 731 bytes (49,761 to 50,492), none of it for
  * this function: js-sys exports a description of each of its imports, and the closure
  * adapters those name stay in the function table, which the module keeps because the
- * core dispatches its handshake reader through a function pointer (with a `match` on
- * the state there instead, the module with js-sys measured 49,777 bytes).
+ * core dispatches its handshake reader and key refill through function pointers (its
+ * role table; with a `match` on the state there instead, the module with js-sys
+ * measured 49,777 bytes).
  * @returns {WebAssembly.Memory}
  */
 export function wasmMemory() {
