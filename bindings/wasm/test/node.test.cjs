@@ -467,6 +467,23 @@ test('server: handshakeTimeout drops an upgrade that verifyClient never decides'
   await closeServer(wss);
 });
 
+test('server: a verifyClient that refuses after handshakeTimeout finds the socket dropped, without an error', async () => {
+  let decided = null;
+  const late = new Promise((resolve) => { decided = resolve; });
+  const wss = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    handshakeTimeout: 100,
+    // 403 is one of the core's refusals: it used to be asked of the freed connection.
+    verifyClient: (info, cb) => setTimeout(() => { cb(false, 403); decided(); }, 300),
+  });
+  await once(wss, 'listening');
+  const reply = await rawExchange(wss.address().port, upgradeRequest());
+  assert.equal(reply, '');
+  await late;
+  await closeServer(wss);
+});
+
 /** Server frames in `bytes` (unmasked), parsed with the codec's header decoder. */
 function serverFrames(bytes) {
   const frames = [];

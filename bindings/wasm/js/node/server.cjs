@@ -230,6 +230,13 @@ class WebSocketServer extends EventEmitter {
     }
     const info = { origin: request.origin === null ? undefined : request.origin, secure: !!(req.socket.authorized || req.socket.encrypted), req };
     const decide = (ok, status = 401, message, headers) => {
+      if (socket.destroyed) {
+        // Decided after the handshake timer dropped the socket (which freed the
+        // connection) or after the peer left: nothing to answer.
+        clearTimeout(timer);
+        conn.free();
+        return;
+      }
       if (ok) complete();
       else {
         clearTimeout(timer);
