@@ -32,12 +32,12 @@ const OWED_CAPACITY: usize = 256;
 /// A drained buffer keeps this much capacity; a larger one (after a large message) is
 /// given back.
 const KEEP_CAPACITY: usize = 4096;
-/// A server's data payload from this size on is written from the message itself
-/// (vectored, after its header) instead of being copied into the buffer: at 64 KiB the
-/// copy and the buffer's growth cost more than the second slice of the write.
-const TAIL_MIN: usize = 16 * 1024;
+/// A server's data payload from this size on is queued and written from the message
+/// itself (vectored, after its header) instead of being copied into the buffer: at
+/// 64 KiB the copy and the buffer's growth cost more than a slice more in the write.
+const UNCOPIED_MIN: usize = 16 * 1024;
 /// Payloads queued uncopied at most; past it they are copied into the buffer. With
-/// `write_buffer` the queue holds at most `write_buffer / TAIL_MIN + 1` anyway (8 + 1
+/// `write_buffer` the queue holds at most `write_buffer / UNCOPIED_MIN + 1` anyway (8 + 1
 /// by default); this bounds it, and the slices of one vectored write (`2 × 32 + 1`,
 /// under any system's `IOV_MAX`), whatever the option says.
 pub(crate) const MAX_PAYLOADS: usize = 32;
@@ -331,7 +331,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     }
 
     /// The kind and payload of a message whose payload is queued, not copied: a
-    /// server's (so not masked) uncompressed data message of at least [`TAIL_MIN`]
+    /// server's (so not masked) uncompressed data message of at least [`UNCOPIED_MIN`]
     /// bytes, while the queue has room.
     fn as_payload(&self, message: &Message) -> Option<(DataKind, Bytes)> {
         let (kind, payload) = match message {
@@ -339,7 +339,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             Message::Binary(b) => (DataKind::Binary, b),
             _ => return None,
         };
-        (self.conn.role() == Role::Server && payload.len() >= TAIL_MIN && !self.payloads_full())
+        (self.conn.role() == Role::Server && payload.len() >= UNCOPIED_MIN && !self.payloads_full())
             .then(|| (kind, payload.clone()))
     }
 
